@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/raft/conf_change.hpp"
+#include "actors/raft/config.hpp"
+#include "actors/raft/errors.hpp"
+#include "actors/raft/log_storage.hpp"
+#include "actors/raft/message.hpp"
+#include "actors/raft/ready.hpp"
+#include "actors/raft/status.hpp"
+#include "actors/raft/types.hpp"
+
+namespace rdb::raft {
+
+class core;
+
+/// The application's handle on one raft group member: feeds inputs, collects `ready`s,
+/// acknowledges them. Single-threaded and deterministic: the same inputs (and seed) give the
+/// same outputs. Nothing here blocks or does IO.
+///
+/// Contract of the ready cycle: after `ready()` returns, `has_ready()` is false until
+/// `advance()` is called with that ready; inputs (step, tick, propose, ...) may still arrive in
+/// between and their effects show up in the next ready. Messages to this node itself (its own
+/// vote, its own append acknowledgement) are held back and delivered by `advance()`, because
+/// they stand for durable state.
+class raw_node {
+ public:
+  /// Builds a node from a validated config and its storage (which must outlive the node).
+  /// On restart, hard state, membership and log are read from `storage`.
+  raw_node(const config& cfg, log_storage& storage);
+
+  raw_node(raw_node&&) noexcept;
+  raw_node& operator=(raw_node&&) noexcept;
+  ~raw_node();
+
+  // -- inputs --
+
+  /// Advances logical time by one tick (election and heartbeat timers).
+  void tick();
+
+  /// Starts an election now (pre-vote first if enabled).
+  void campaign();
+
+  /// Feeds a message received from a peer. Local-only types are refused with `step_local_msg`;
+  /// responses from unknown peers with `step_peer_not_found`.
+  std::expected<void, error> step(message m);
+
+  /// Proposes one entry. `proposal_dropped` if there is no leader to take it (or it is
+  /// transferring leadership, or the uncommitted tail is full).
+  std::expected<void, error> propose(std::string data);
+
+  /// Proposes several entries in one step; they are appended contiguously.
+  std::expected<void, error> propose_batch(std::vector<std::string> data);
+
+  /// Proposes a membership change. The leader accepts only one pending change at a time and only
+  /// after committing an entry of its own term; a refused change is dropped.
+  std::expected<void, error> propose_conf_change(const conf_change& cc);
+
+  /// Applies a committed conf change entry's change; returns the membership now in effect.
+  /// The application calls this when it applies the entry (not when it is proposed).
+  raft::conf_state apply_conf_change(const conf_change& cc);
+
+  /// Asks the leader to hand leadership to `transferee` (Raft thesis §3.10).
+  void transfer_leader(node_id transferee);
+
+  /// Requests a linearizable read; the answer comes as a `read_state` carrying `context`.
+  std::expected<void, error> read_index(std::string context);
+
+  /// Tells the leader that `id` could not be reached; replication to it falls back to probing.
+  void report_unreachable(node_id id);
+
+  /// Tells the leader whether the snapshot sent to `id` was installed.
+  void report_snapshot(node_id id, bool ok);
+
+  // -- ready cycle --
+
+  /// True if there is something to persist, send or apply and no ready is outstanding.
+  bool has_ready() const;
+
+  /// Collects everything pending. Call only when `has_ready()`.
+  raft::ready ready();
+
+  /// Acknowledges `rd`: its entries, snapshot and hard state are durable and its committed
+  /// entries have been applied.
+  void advance(const raft::ready& rd);
+
+  // -- observers --
+
+  raft::status status() const;
+  node_id id() const;
+  term_id term() const;
+  node_id leader() const;
+  raft::role role() const;
+  log_index commit_index() const;
+  log_index applied_index() const;
+
+ private:
+  std::unique_ptr<core> core_;
+  raft::soft_state prev_soft_;
+  raft::hard_state prev_hard_;
+  std::uint64_t ready_number_ = 0;
+  bool ready_outstanding_ = false;
+  /// Messages to self from the outstanding ready, delivered by `advance`.
+  std::vector<message> self_messages_;
+};
+
+}  // namespace rdb::raft
