@@ -1,0 +1,213 @@
+#include "storage/batch_applier.hpp"
+
+#include <algorithm>
+
+#include "storage/cursor.hpp"
+#include "storage/key_codec.hpp"
+#include "storage/lmdb_error.hpp"
+#include "storage/log_reader.hpp"
+#include "storage/state_reader.hpp"
+
+namespace rdb::storage {
+
+namespace {
+
+std::string region_text(region_id region) {
+  return "region " + std::to_string(region.value());
+}
+
+std::int64_t record_bytes(std::string_view key, std::string_view value) {
+  return static_cast<std::int64_t>(key.size() + value.size());
+}
+
+}  // namespace
+
+result<void> batch_applier::apply(const write_batch& batch) {
+  for (const auto& o : batch.ops()) {
+    auto ok = std::visit([this](const auto& op) { return apply_op(op); }, o);
+    if (!ok) return ok;
+  }
+  return finish();
+}
+
+void batch_applier::account(region_id region, std::int64_t delta) {
+  if (!region.is_none() && delta != 0) size_deltas_[region] += delta;
+}
+
+result<cursor*> batch_applier::data_cursor() {
+  if (!data_cursor_) {
+    auto c = cursor::open(txn_, dbs_.data);
+    if (!c) return std::unexpected(c.error());
+    data_cursor_.emplace(std::move(*c));
+  }
+  return &*data_cursor_;
+}
+
+result<void> batch_applier::put_state(region_id region, keys::state_kind kind,
+                                      std::string_view value) {
+  auto key = keys::make_state_key(region, kind);
+  if (int rc = txn_.put(dbs_.raft_state, keys::view(key), value); rc != 0)
+    return std::unexpected(lmdb_error(rc, "writing raft_state of " + region_text(region)));
+  return {};
+}
+
+result<void> batch_applier::delete_log(region_id region, raft::log_index from, raft::log_index to) {
+  auto c = cursor::open(txn_, dbs_.raft_log);
+  if (!c) return std::unexpected(c.error());
+  auto start = keys::make_log_key(region, from);
+  int rc = c->seek(keys::view(start));
+  while (rc == 0) {
+    auto parsed = keys::parse_log_key(c->key());
+    if (!parsed || parsed->first != region) break;
+    if (!to.is_none() && parsed->second >= to) break;
+    rc = c->del();
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(lmdb_error(rc, "deleting raft_log of " + region_text(region)));
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::append_op& op) {
+  if (op.entries.empty()) return {};
+  state_reader states{txn_, dbs_};
+  auto as = states.apply_state_or_default(op.region);
+  if (!as) return std::unexpected(as.error());
+  // Entries already covered by a snapshot or compaction are dropped, as etcd's storage does.
+  auto skip = std::ranges::find_if(
+      op.entries, [&](const raft::entry& e) { return e.index > as->truncated_index; });
+  if (skip == op.entries.end()) return {};
+  auto last = log_reader{txn_, dbs_, op.region}.last_index();
+  if (!last) return std::unexpected(last.error());
+  if (skip->index > *last + 1)
+    return fail(errc::invalid_argument, "append to " + region_text(op.region) + " at index " +
+                                            std::to_string(skip->index.value()) +
+                                            " leaves a gap after last index " +
+                                            std::to_string(last->value()));
+  if (skip->index <= *last) {
+    if (auto ok = delete_log(op.region, skip->index, raft::log_index{}); !ok) return ok;
+  }
+  for (auto it = skip; it != op.entries.end(); ++it) {
+    auto key = keys::make_log_key(op.region, it->index);
+    if (int rc = txn_.put(dbs_.raft_log, keys::view(key), codec_.encode(*it)); rc != 0)
+      return std::unexpected(lmdb_error(rc, "appending raft_log " + region_text(op.region) +
+                                                " index " + std::to_string(it->index.value())));
+  }
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::compact_op& op) {
+  state_reader states{txn_, dbs_};
+  auto as = states.apply_state_or_default(op.region);
+  if (!as) return std::unexpected(as.error());
+  if (op.up_to <= as->truncated_index) return {};
+  log_reader log{txn_, dbs_, op.region};
+  auto last = log.last_index();
+  if (!last) return std::unexpected(last.error());
+  if (op.up_to > *last)
+    return fail(errc::invalid_argument, "compacting " + region_text(op.region) + " up to " +
+                                            std::to_string(op.up_to.value()) + " past last index " +
+                                            std::to_string(last->value()));
+  auto term = log.term(op.up_to);
+  if (!term) return std::unexpected(term.error());
+  if (auto ok = delete_log(op.region, raft::log_index{}, op.up_to + 1); !ok) return ok;
+  as->truncated_index = op.up_to;
+  as->truncated_term = *term;
+  return put_state(op.region, keys::state_kind::apply_state, codec_.encode(*as));
+}
+
+result<void> batch_applier::apply_op(const write_batch::clear_log_op& op) {
+  return delete_log(op.region, raft::log_index{}, raft::log_index{});
+}
+
+result<void> batch_applier::apply_op(const write_batch::hard_state_op& op) {
+  return put_state(op.region, keys::state_kind::hard_state, codec_.encode(op.hs));
+}
+
+result<void> batch_applier::apply_op(const write_batch::apply_state_op& op) {
+  return put_state(op.region, keys::state_kind::apply_state, codec_.encode(op.as));
+}
+
+result<void> batch_applier::apply_op(const write_batch::region_state_op& op) {
+  return put_state(op.region, keys::state_kind::region_state, codec_.encode(op.rs));
+}
+
+result<void> batch_applier::apply_op(const write_batch::destroy_op& op) {
+  if (auto ok = delete_log(op.region, raft::log_index{}, raft::log_index{}); !ok) return ok;
+  size_deltas_.erase(op.region);
+  for (auto kind : {keys::state_kind::hard_state, keys::state_kind::apply_state,
+                    keys::state_kind::region_state, keys::state_kind::region_size}) {
+    auto key = keys::make_state_key(op.region, kind);
+    int rc = txn_.del(dbs_.raft_state, keys::view(key));
+    if (rc != 0 && rc != MDB_NOTFOUND)
+      return std::unexpected(lmdb_error(rc, "destroying state of " + region_text(op.region)));
+  }
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::put_op& op) {
+  keys::make_data_key(key_buf_, op.key);
+  auto c = data_cursor();
+  if (!c) return std::unexpected(c.error());
+  int rc = (*c)->find(key_buf_);
+  if (rc == 0) {
+    account(op.region, static_cast<std::int64_t>(op.value.size()) -
+                           static_cast<std::int64_t>((*c)->value().size()));
+    rc = (*c)->put_current(key_buf_, op.value);
+  } else if (rc == MDB_NOTFOUND) {
+    account(op.region, record_bytes(op.key, op.value));
+    rc = (*c)->put(key_buf_, op.value);
+  }
+  if (rc != 0)
+    return std::unexpected(lmdb_error(rc, "writing data key of " + std::to_string(op.key.size()) +
+                                              " bytes for " + region_text(op.region)));
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::del_op& op) {
+  keys::make_data_key(key_buf_, op.key);
+  auto c = data_cursor();
+  if (!c) return std::unexpected(c.error());
+  int rc = (*c)->find(key_buf_);
+  if (rc == MDB_NOTFOUND) return {};
+  if (rc == 0) {
+    account(op.region, -record_bytes(op.key, (*c)->value()));
+    rc = (*c)->del();
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(lmdb_error(rc, "deleting data key for " + region_text(op.region)));
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
+  keys::make_data_key(key_buf_, op.start);
+  std::string end = op.end.empty() ? std::string{} : keys::make_data_key(op.end);
+  auto c = data_cursor();
+  if (!c) return std::unexpected(c.error());
+  int rc = (*c)->seek(key_buf_);
+  while (rc == 0 && (end.empty() || (*c)->key() < end)) {
+    account(op.region, -record_bytes((*c)->key().substr(1), (*c)->value()));
+    rc = (*c)->del();
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(lmdb_error(rc, "deleting data range for " + region_text(op.region)));
+  return {};
+}
+
+result<void> batch_applier::finish() {
+  state_reader states{txn_, dbs_};
+  for (auto [region, delta] : size_deltas_) {
+    auto size = states.region_size(region);
+    if (!size) return std::unexpected(size.error());
+    // Deltas are exact, but a region's size may predate accounting (data written with a none
+    // region id), so clamp rather than wrap below zero.
+    auto now = static_cast<std::int64_t>(*size) + delta;
+    auto bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(now, 0));
+    if (auto ok =
+            put_state(region, keys::state_kind::region_size, codec_.encode_region_size(bytes));
+        !ok)
+      return ok;
+  }
+  return {};
+}
+
+}  // namespace rdb::storage

@@ -1,0 +1,113 @@
+#include "storage/read_view.hpp"
+
+#include "storage/cursor.hpp"
+#include "storage/key_codec.hpp"
+#include "storage/lmdb_error.hpp"
+#include "storage/log_reader.hpp"
+#include "storage/state_reader.hpp"
+
+namespace rdb::storage {
+
+namespace {
+
+/// Walks the data records in [start, end) and hands each to `fn` as (user key, value).
+template <class Fn>
+result<void> walk(const txn& t, const databases& dbs, std::string_view start, std::string_view end,
+                  Fn fn) {
+  auto c = cursor::open(t, dbs.data);
+  if (!c) return std::unexpected(c.error());
+  auto first = keys::make_data_key(start);
+  auto stop = end.empty() ? std::string{} : keys::make_data_key(end);
+  int rc = c->seek(first);
+  for (; rc == 0; rc = c->next()) {
+    if (!stop.empty() && c->key() >= stop) return {};
+    auto user_key = keys::parse_data_key(c->key());
+    if (!user_key)
+      return fail(errc::storage_corrupt, "data holds a key without the data prefix (" +
+                                             std::to_string(c->key().size()) + " bytes)");
+    if (!fn(*user_key, c->value())) return {};
+  }
+  if (rc != MDB_NOTFOUND) return std::unexpected(lmdb_error(rc, "scanning data"));
+  return {};
+}
+
+}  // namespace
+
+result<std::optional<std::string>> read_view::get(std::string_view key) const {
+  if (key.size() > max_key_size)
+    return fail(errc::invalid_argument, "key of " + std::to_string(key.size()) +
+                                            " bytes exceeds the limit of " +
+                                            std::to_string(max_key_size) + " bytes");
+  MDB_val v;
+  int rc = txn_.get(dbs_->data, keys::make_data_key(key), v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>{};
+  if (rc != 0) return std::unexpected(lmdb_error(rc, "reading data key"));
+  return std::optional<std::string>{std::string{as_view(v)}};
+}
+
+result<std::vector<kv_pair>> read_view::scan(std::string_view start, std::string_view end,
+                                             std::size_t limit) const {
+  std::vector<kv_pair> out;
+  if (limit == 0) return out;
+  auto ok = walk(txn_, *dbs_, start, end, [&](std::string_view k, std::string_view v) {
+    out.push_back(kv_pair{std::string{k}, std::string{v}});
+    return out.size() < limit;
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+result<void> read_view::for_each(std::string_view start, std::string_view end,
+                                 const visitor& fn) const {
+  return walk(txn_, *dbs_, start, end, fn);
+}
+
+result<std::uint64_t> read_view::range_size(std::string_view start, std::string_view end) const {
+  std::uint64_t total = 0;
+  auto ok = walk(txn_, *dbs_, start, end, [&](std::string_view k, std::string_view v) {
+    total += k.size() + v.size();
+    return true;
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return total;
+}
+
+result<std::vector<raft::entry>> read_view::entries(region_id region, raft::log_index lo,
+                                                    raft::log_index hi,
+                                                    std::uint64_t max_bytes) const {
+  return log_reader{txn_, *dbs_, region}.entries(lo, hi, max_bytes);
+}
+
+result<raft::term_id> read_view::term(region_id region, raft::log_index i) const {
+  return log_reader{txn_, *dbs_, region}.term(i);
+}
+
+result<raft::log_index> read_view::first_index(region_id region) const {
+  return log_reader{txn_, *dbs_, region}.first_index();
+}
+
+result<raft::log_index> read_view::last_index(region_id region) const {
+  return log_reader{txn_, *dbs_, region}.last_index();
+}
+
+result<std::optional<raft::hard_state>> read_view::load_hard_state(region_id region) const {
+  return state_reader{txn_, *dbs_}.hard_state(region);
+}
+
+result<std::optional<apply_state>> read_view::load_apply_state(region_id region) const {
+  return state_reader{txn_, *dbs_}.apply_state(region);
+}
+
+result<std::optional<region_local_state>> read_view::load_region_state(region_id region) const {
+  return state_reader{txn_, *dbs_}.region_state(region);
+}
+
+result<std::uint64_t> read_view::approximate_size(region_id region) const {
+  return state_reader{txn_, *dbs_}.region_size(region);
+}
+
+result<std::vector<region_local_state>> read_view::regions() const {
+  return state_reader{txn_, *dbs_}.regions();
+}
+
+}  // namespace rdb::storage

@@ -1,0 +1,96 @@
+#include "storage/state_reader.hpp"
+
+#include <string>
+
+#include "storage/cursor.hpp"
+#include "storage/key_codec.hpp"
+#include "storage/lmdb_error.hpp"
+#include "storage/record_codec.hpp"
+
+namespace rdb::storage {
+
+namespace {
+
+std::string describe(region_id region, keys::state_kind kind) {
+  const char* name = "unknown";
+  switch (kind) {
+    case keys::state_kind::hard_state:
+      name = "hard_state";
+      break;
+    case keys::state_kind::apply_state:
+      name = "apply_state";
+      break;
+    case keys::state_kind::region_state:
+      name = "region_state";
+      break;
+    case keys::state_kind::region_size:
+      name = "region_size";
+      break;
+  }
+  return "raft_state region " + std::to_string(region.value()) + " key " + name;
+}
+
+/// Looks up one state record and decodes it with `decode`.
+template <class Decode>
+auto load(const txn& t, const databases& dbs, region_id region, keys::state_kind kind,
+          Decode decode) -> result<decltype(decode(std::string_view{}))> {
+  MDB_val v;
+  auto key = keys::make_state_key(region, kind);
+  int rc = t.get(dbs.raft_state, keys::view(key), v);
+  if (rc == MDB_NOTFOUND) return decltype(decode(std::string_view{})){};
+  if (rc != 0) return std::unexpected(lmdb_error(rc, "reading " + describe(region, kind)));
+  auto decoded = decode(as_view(v));
+  if (!decoded)
+    return fail(errc::storage_corrupt, describe(region, kind) + ": record failed verification");
+  return decoded;
+}
+
+}  // namespace
+
+result<std::optional<raft::hard_state>> state_reader::hard_state(region_id region) const {
+  return load(txn_, dbs_, region, keys::state_kind::hard_state, record_codec::decode_hard_state);
+}
+
+result<std::optional<storage::apply_state>> state_reader::apply_state(region_id region) const {
+  return load(txn_, dbs_, region, keys::state_kind::apply_state, record_codec::decode_apply_state);
+}
+
+result<storage::apply_state> state_reader::apply_state_or_default(region_id region) const {
+  auto as = apply_state(region);
+  if (!as) return std::unexpected(as.error());
+  return as->value_or(storage::apply_state{});
+}
+
+result<std::optional<region_local_state>> state_reader::region_state(region_id region) const {
+  return load(txn_, dbs_, region, keys::state_kind::region_state,
+              record_codec::decode_region_state);
+}
+
+result<std::uint64_t> state_reader::region_size(region_id region) const {
+  auto size =
+      load(txn_, dbs_, region, keys::state_kind::region_size, record_codec::decode_region_size);
+  if (!size) return std::unexpected(size.error());
+  return size->value_or(0);
+}
+
+result<std::vector<region_local_state>> state_reader::regions() const {
+  auto c = cursor::open(txn_, dbs_.raft_state);
+  if (!c) return std::unexpected(c.error());
+  std::vector<region_local_state> out;
+  for (int rc = c->first(); rc != MDB_NOTFOUND; rc = c->next()) {
+    if (rc != 0) return std::unexpected(lmdb_error(rc, "listing regions"));
+    auto parsed = keys::parse_state_key(c->key());
+    if (!parsed)
+      return fail(errc::storage_corrupt,
+                  "raft_state holds a key of " + std::to_string(c->key().size()) + " bytes");
+    auto [region, kind] = *parsed;
+    if (kind != keys::state_kind::region_state) continue;
+    auto rs = record_codec::decode_region_state(c->value());
+    if (!rs)
+      return fail(errc::storage_corrupt, describe(region, kind) + ": record failed verification");
+    out.push_back(std::move(*rs));
+  }
+  return out;
+}
+
+}  // namespace rdb::storage

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "actors/raft/types.hpp"
+#include "storage/env.hpp"
+#include "storage/error.hpp"
+#include "storage/ids.hpp"
+#include "storage/txn.hpp"
+#include "storage/types.hpp"
+
+namespace rdb::storage {
+
+/// Reads and verifies the per-region records of `raft_state` inside one transaction (a read
+/// view's or the writer's, which sees the batch's own earlier changes). An absent record is
+/// an empty optional; a record that fails verification is `storage_corrupt`.
+class state_reader {
+ public:
+  state_reader(const txn& t, const databases& dbs) : txn_(t), dbs_(dbs) {}
+
+  result<std::optional<raft::hard_state>> hard_state(region_id region) const;
+  result<std::optional<storage::apply_state>> apply_state(region_id region) const;
+  /// The apply state, or all zeros for a region that has none yet.
+  result<storage::apply_state> apply_state_or_default(region_id region) const;
+  result<std::optional<region_local_state>> region_state(region_id region) const;
+  /// Approximate bytes of the region's data; 0 when nothing was ever recorded.
+  result<std::uint64_t> region_size(region_id region) const;
+  /// Every region with a region local state, in region id order.
+  result<std::vector<region_local_state>> regions() const;
+
+ private:
+  const txn& txn_;
+  const databases& dbs_;
+};
+
+}  // namespace rdb::storage

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstddef>
+
+#include "storage/ids.hpp"
+
+namespace rdb::storage {
+
+/// How to open a store directory.
+struct store_options {
+  /// The cluster the store must belong to. Required to create a store; when opening an
+  /// existing one, none accepts any cluster (tools) and anything else must match.
+  cluster_id cluster;
+  /// Same rules as `cluster`, for the store id.
+  store_id store;
+  /// Write the store identity if the directory holds none yet.
+  bool create_if_missing = false;
+  /// Open without any write access (rdb-dump); `store::write` is then refused.
+  bool read_only = false;
+  /// Map size to start with. LMDB keeps the larger of this and what the file already uses.
+  std::size_t initial_map_size = std::size_t{64} << 20;
+  /// The map grows (doubling) on `MDB_MAP_FULL` up to this size; past it writes fail with
+  /// `map_full`.
+  std::size_t max_map_size = std::size_t{64} << 30;
+};
+
+}  // namespace rdb::storage

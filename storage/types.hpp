@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/raft/types.hpp"
+#include "storage/ids.hpp"
+
+/// Plain values persisted by the storage engine. They mirror the FlatBuffers records in
+/// schemas/raft_state.fbs and schemas/store_meta.fbs, which stay out of public headers.
+namespace rdb::storage {
+
+/// The on-disk format this code reads and writes. A store of any other version is refused.
+inline constexpr std::uint32_t format_version = 1;
+
+/// Largest user key. LMDB's compile-time key limit is 511 bytes and a data key carries one
+/// prefix byte (so the empty key is storable), which leaves 510. A longer key is rejected with
+/// `invalid_argument` rather than stored under a lossy or hashed encoding: range scans and
+/// region boundaries need the exact byte order of user keys.
+inline constexpr std::size_t max_key_size = 510;
+
+/// Largest user value and largest raft entry payload (8 MiB).
+inline constexpr std::size_t max_value_size = std::size_t{8} << 20;
+
+/// Who a store is. Written once when the directory is created and checked on every open.
+struct store_ident {
+  cluster_id cluster;
+  store_id store;
+  std::uint32_t format = format_version;
+
+  bool operator==(const store_ident&) const = default;
+};
+
+/// How far the state machine has applied, and where the raft log now starts: the first stored
+/// entry is `truncated_index + 1`, and `truncated_term` answers term(truncated_index).
+struct apply_state {
+  raft::log_index applied_index;
+  raft::log_index truncated_index;
+  raft::term_id truncated_term;
+
+  bool operator==(const apply_state&) const = default;
+};
+
+/// conf_ver grows with every membership change, version with every split or merge.
+struct region_epoch {
+  std::uint64_t conf_ver = 0;
+  std::uint64_t version = 0;
+
+  bool operator==(const region_epoch&) const = default;
+};
+
+enum class peer_role : std::uint8_t { voter = 0, learner = 1 };
+
+struct region_peer {
+  peer_id id;
+  store_id store;
+  peer_role role = peer_role::voter;
+
+  bool operator==(const region_peer&) const = default;
+};
+
+/// A region's key range [start_key, end_key) and membership; an empty end key means +infinity.
+struct region_meta {
+  region_id id;
+  std::string start_key;
+  std::string end_key;
+  region_epoch epoch;
+  std::vector<region_peer> peers;
+
+  bool operator==(const region_meta&) const = default;
+};
+
+enum class peer_state : std::uint8_t { normal = 0, applying = 1, tombstone = 2 };
+
+/// What this store knows about its replica of a region.
+struct region_local_state {
+  region_meta region;
+  peer_state state = peer_state::normal;
+
+  bool operator==(const region_local_state&) const = default;
+};
+
+/// One data record.
+struct kv_pair {
+  std::string key;
+  std::string value;
+
+  bool operator==(const kv_pair&) const = default;
+};
+
+}  // namespace rdb::storage
