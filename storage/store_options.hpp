@@ -17,7 +17,7 @@ struct store_options {
   bool create_if_missing = false;
   /// Open without any write access (rdb-dump); `store::write` is then refused.
   bool read_only = false;
-  /// Map size to start with. LMDB keeps the larger of this and what the file already uses.
+  /// Map size to start with. LMDB raises it to at least the space the file already uses.
   std::size_t initial_map_size = std::size_t{64} << 20;
   /// The map grows (doubling) on `MDB_MAP_FULL` up to this size; past it writes fail with
   /// `map_full`.

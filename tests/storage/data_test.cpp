@@ -1,0 +1,181 @@
+#include <doctest/doctest.h>
+
+#include "storage/store.hpp"
+#include "test_support.hpp"
+
+using namespace rdb;
+using namespace rdb::storage;
+using namespace rdb::storage::test;
+
+namespace {
+
+const region_id r1{1};
+
+std::optional<std::string> get(store& s, std::string_view key) {
+  return take(take(s.read()).get(key));
+}
+
+void put(store& s, std::string_view key, std::string_view value) {
+  write_batch b;
+  b.put(r1, key, value);
+  take(s.write(b));
+}
+
+std::vector<std::string> keys_of(const std::vector<kv_pair>& kvs) {
+  std::vector<std::string> out;
+  for (const auto& kv : kvs)
+    out.push_back(kv.key);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("get, put, overwrite and delete") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  CHECK_FALSE(get(*s, "a").has_value());
+  put(*s, "a", "1");
+  CHECK(get(*s, "a") == "1");
+  put(*s, "a", "22");
+  CHECK(get(*s, "a") == "22");
+  write_batch b;
+  b.del(r1, "a");
+  b.del(r1, "never-there");
+  take(s->write(b));
+  CHECK_FALSE(get(*s, "a").has_value());
+}
+
+TEST_CASE("the empty key and the empty value are ordinary") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  put(*s, "", "empty-key");
+  put(*s, "e", "");
+  CHECK(get(*s, "") == "empty-key");
+  CHECK(get(*s, "e") == "");
+  auto all = take(take(s->read()).scan("", "", 10));
+  CHECK(keys_of(all) == std::vector<std::string>{"", "e"});
+}
+
+TEST_CASE("largest allowed key and value are stored, larger ones refused") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  std::string key(max_key_size, 'k');
+  std::string value(max_value_size, 'v');
+  put(*s, key, value);
+  CHECK(get(*s, key) == value);
+  key.back() = '\xff';  // binary bytes are fine too
+  put(*s, key, "x");
+  CHECK(get(*s, key) == "x");
+  write_batch b;
+  b.put(r1, std::string(max_key_size + 1, 'k'), "x");
+  auto r = s->write(b);
+  CHECK(code_of(r) == errc::invalid_argument);
+  CHECK(r.error().message.find("limit of 510 bytes") != std::string::npos);
+  write_batch big;
+  big.put(r1, "ok", "fine");
+  big.put(r1, "big", std::string(max_value_size + 1, 'v'));
+  CHECK(code_of(s->write(big)) == errc::invalid_argument);
+  CHECK_FALSE(get(*s, "ok").has_value());  // refused batches change nothing
+  CHECK(code_of(take(s->read()).get(std::string(max_key_size + 1, 'k'))) == errc::invalid_argument);
+}
+
+TEST_CASE("scan returns [start, end) in key order up to the limit") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  write_batch b;
+  for (auto k : {"b", "a", "ab", "c", "d", "\xff"})
+    b.put(r1, k, std::string{"v-"} + k);
+  take(s->write(b));
+  auto view = take(s->read());
+  CHECK(keys_of(take(view.scan("a", "c", 100))) == std::vector<std::string>{"a", "ab", "b"});
+  CHECK(keys_of(take(view.scan("a", "c", 2))) == std::vector<std::string>{"a", "ab"});
+  CHECK(keys_of(take(view.scan("aa", "", 100))) ==
+        std::vector<std::string>{"ab", "b", "c", "d", "\xff"});
+  CHECK(take(view.scan("a", "z", 0)).empty());
+  CHECK(take(view.scan("e", "f", 10)).empty());
+  auto one = take(view.scan("c", "d", 10));
+  REQUIRE(one.size() == 1);
+  CHECK(one[0] == kv_pair{"c", "v-c"});
+  std::vector<std::string> seen;
+  take(view.for_each("", "", [&](std::string_view k, std::string_view) {
+    seen.emplace_back(k);
+    return seen.size() < 3;
+  }));
+  CHECK(seen == std::vector<std::string>{"a", "ab", "b"});
+}
+
+TEST_CASE("delete range across region boundaries removes exactly [start, end)") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  const region_id left{1}, right{2};  // left owns [, "m"), right owns ["m", +inf)
+  write_batch b;
+  for (char c = 'a'; c <= 'z'; ++c) {
+    std::string k(1, c);
+    b.put(k < "m" ? left : right, k, "v");
+    b.put(k < "m" ? left : right, k + k, "vv");
+  }
+  take(s->write(b));
+  write_batch d;
+  d.delete_range(left, "k", "p");
+  take(s->write(d));
+  auto view = take(s->read());
+  CHECK(keys_of(take(view.scan("j", "q", 100))) == std::vector<std::string>{"j", "jj", "p", "pp"});
+  CHECK(take(view.range_size("", "")) == 26 * 2 + 26 * 4 - (5 * 2 + 5 * 4));
+  write_batch tail;
+  tail.delete_range(right, "x", "");
+  take(s->write(tail));
+  CHECK(keys_of(take(take(s->read()).scan("w", "", 100))) == std::vector<std::string>{"w", "ww"});
+  // Deleting everything, including the empty key, leaves nothing behind.
+  put(*s, "", "e");
+  write_batch all;
+  all.delete_range(region_id{}, "", "");
+  take(s->write(all));
+  CHECK(take(take(s->read()).scan("", "", 100)).empty());
+}
+
+TEST_CASE("approximate sizes follow puts, overwrites, deletes and range deletes") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  const region_id left{1}, right{2};
+  auto size = [&](region_id r) { return take(take(s->read()).approximate_size(r)); };
+  write_batch b;
+  b.put(left, "aa", "1234");      // 6
+  b.put(left, "bb", "12345678");  // 10
+  b.put(right, "x", "1");         // 2
+  take(s->write(b));
+  CHECK(size(left) == 16);
+  CHECK(size(right) == 2);
+  write_batch o;
+  o.put(left, "aa", "1");  // -3
+  o.del(left, "bb");       // -10
+  o.del(left, "zz");       // absent: no change
+  take(s->write(o));
+  CHECK(size(left) == 3);
+  CHECK(take(take(s->read()).range_size("", "m")) == 3);
+  write_batch r;
+  r.delete_range(right, "", "");
+  take(s->write(r));
+  CHECK(size(right) == 0);
+  CHECK(size(left) == 3);  // the range delete was booked to the region that asked for it
+}
+
+TEST_CASE("data survives reopening the store") {
+  temp_dir dir;
+  {
+    auto s = open_store(dir.path());
+    put(*s, "k", "v");
+  }
+  auto s = open_store(dir.path());
+  CHECK(get(*s, "k") == "v");
+  CHECK(take(take(s->read()).approximate_size(r1)) == 2);
+}
+
+TEST_CASE("a read view is a snapshot unaffected by later writes") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  put(*s, "k", "old");
+  auto view = take(s->read());
+  put(*s, "k", "new");
+  CHECK(take(view.get("k")) == "old");
+  CHECK(get(*s, "k") == "new");
+}

@@ -1,0 +1,94 @@
+#include <doctest/doctest.h>
+
+#include "storage/store.hpp"
+#include "test_support.hpp"
+
+using namespace rdb;
+using namespace rdb::storage;
+using namespace rdb::storage::test;
+
+namespace {
+
+region_local_state make_region(std::uint64_t id, std::string start, std::string end) {
+  region_local_state rs;
+  rs.region.id = region_id{id};
+  rs.region.start_key = std::move(start);
+  rs.region.end_key = std::move(end);
+  rs.region.epoch = {3, 4};
+  rs.region.peers = {{peer_id{id * 10 + 1}, store_id{1}, peer_role::voter},
+                     {peer_id{id * 10 + 2}, store_id{2}, peer_role::learner}};
+  return rs;
+}
+
+}  // namespace
+
+TEST_CASE("absent region records read back as nothing") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  auto view = take(s->read());
+  CHECK_FALSE(take(view.load_hard_state(region_id{1})).has_value());
+  CHECK_FALSE(take(view.load_apply_state(region_id{1})).has_value());
+  CHECK_FALSE(take(view.load_region_state(region_id{1})).has_value());
+  CHECK(take(view.approximate_size(region_id{1})) == 0);
+  CHECK(take(view.regions()).empty());
+}
+
+TEST_CASE("hard state, apply state and region state round-trip and persist") {
+  temp_dir dir;
+  raft::hard_state hs{raft::term_id{5}, raft::node_id{12}, raft::log_index{40}};
+  apply_state as{raft::log_index{38}, raft::log_index{20}, raft::term_id{4}};
+  auto rs = make_region(1, "", "m");
+  rs.state = peer_state::applying;
+  {
+    auto s = open_store(dir.path());
+    write_batch b;
+    b.set_hard_state(region_id{1}, hs);
+    b.set_apply_state(region_id{1}, as);
+    b.set_region_state(region_id{1}, rs);
+    take(s->write(b));
+  }
+  auto s = open_store(dir.path());
+  auto view = take(s->read());
+  CHECK(take(view.load_hard_state(region_id{1})) == std::optional{hs});
+  CHECK(take(view.load_apply_state(region_id{1})) == std::optional{as});
+  CHECK(take(view.load_region_state(region_id{1})) == std::optional{rs});
+  CHECK(take(view.first_index(region_id{1})) == raft::log_index{21});
+  CHECK(take(view.term(region_id{1}, raft::log_index{20})) == raft::term_id{4});
+}
+
+TEST_CASE("regions lists every region with a local state in id order") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  write_batch b;
+  b.set_region_state(region_id{9}, make_region(9, "m", ""));
+  b.set_region_state(region_id{2}, make_region(2, "", "m"));
+  b.set_hard_state(region_id{5}, raft::hard_state{});  // no local state: not listed
+  take(s->write(b));
+  auto regions = take(take(s->read()).regions());
+  REQUIRE(regions.size() == 2);
+  CHECK(regions[0] == make_region(2, "", "m"));
+  CHECK(regions[1] == make_region(9, "m", ""));
+}
+
+TEST_CASE("destroying a region removes its log and every state record") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  write_batch b;
+  b.append(region_id{2}, make_entries(1, 3, 1));
+  b.set_hard_state(region_id{2}, raft::hard_state{raft::term_id{1}, {}, raft::log_index{3}});
+  b.set_region_state(region_id{2}, make_region(2, "", ""));
+  b.put(region_id{2}, "k", "v");
+  b.set_region_state(region_id{3}, make_region(3, "", ""));
+  take(s->write(b));
+  CHECK(take(take(s->read()).approximate_size(region_id{2})) == 2);
+  write_batch destroy;
+  destroy.destroy_region(region_id{2});
+  take(s->write(destroy));
+  auto view = take(s->read());
+  CHECK(take(view.last_index(region_id{2})) == raft::log_index{0});
+  CHECK_FALSE(take(view.load_hard_state(region_id{2})).has_value());
+  CHECK(take(view.approximate_size(region_id{2})) == 0);
+  auto regions = take(view.regions());
+  REQUIRE(regions.size() == 1);
+  CHECK(regions[0].region.id == region_id{3});
+}
