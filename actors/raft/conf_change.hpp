@@ -27,9 +27,9 @@ std::string_view to_string(conf_change_type t);
 /// `raw_node::apply_conf_change` (one change at a time, no joint consensus).
 struct conf_change {
   conf_change_type type = conf_change_type::add_voter;
-  raft::node_id node_id;
+  raft::node_id node_id{};
   /// Opaque to raft: e.g. the address of the new peer.
-  std::string context;
+  std::string context{};
 
   bool operator==(const conf_change&) const = default;
 

@@ -11,8 +11,8 @@ namespace rdb::raft {
 
 /// The persisted state a node restarts from.
 struct storage_state {
-  raft::hard_state hard;
-  raft::conf_state conf;
+  raft::hard_state hard{};
+  raft::conf_state conf{};
 };
 
 /// Read access to the durable part of a raft log. The raft core reads through this interface

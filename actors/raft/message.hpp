@@ -57,19 +57,19 @@ std::string_view to_string(message_type t);
 /// Fields that a type does not use stay zero or empty.
 struct message {
   message_type type = message_type::hup;
-  node_id to;
-  node_id from;
-  term_id term;
+  node_id to{};
+  node_id from{};
+  term_id term{};
   /// Term of the entry at `index` (append, vote), or the follower's hint term (append_resp).
-  term_id log_term;
-  log_index index;
-  std::vector<entry> entries;
-  log_index commit;
-  raft::snapshot snapshot;
+  term_id log_term{};
+  log_index index{};
+  std::vector<entry> entries{};
+  log_index commit{};
+  raft::snapshot snapshot{};
   bool reject = false;
-  log_index reject_hint;
+  log_index reject_hint{};
   /// Opaque bytes: read-index request context on heartbeats, the campaign kind on votes.
-  std::string context;
+  std::string context{};
 
   bool operator==(const message&) const = default;
 };

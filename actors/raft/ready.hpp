@@ -19,7 +19,7 @@ std::string_view to_string(raft::role r);
 
 /// Volatile state worth telling the application about; never persisted.
 struct soft_state {
-  node_id leader;
+  node_id leader{};
   raft::role role = raft::role::follower;
 
   bool operator==(const soft_state&) const = default;
@@ -27,8 +27,8 @@ struct soft_state {
 
 /// A linearizable read request that may be served once the state machine has applied `index`.
 struct read_state {
-  log_index index;
-  std::string context;
+  log_index index{};
+  std::string context{};
 
   bool operator==(const read_state&) const = default;
 };
@@ -47,30 +47,30 @@ struct ready {
   std::uint64_t number = 0;
 
   /// Set when leader or role changed since the previous ready.
-  std::optional<raft::soft_state> soft_state;
+  std::optional<raft::soft_state> soft_state{};
 
   /// Set when term, vote or commit changed since the previous ready.
-  std::optional<raft::hard_state> hard_state;
+  std::optional<raft::hard_state> hard_state{};
 
   /// Reads that became servable; serve each once `read_state::index` is applied.
-  std::vector<read_state> read_states;
+  std::vector<read_state> read_states{};
 
   /// Entries to append to stable storage (replacing any conflicting suffix).
-  std::vector<entry> entries;
+  std::vector<entry> entries{};
 
   /// A snapshot to persist and apply; empty if none.
-  raft::snapshot snapshot;
+  raft::snapshot snapshot{};
 
   /// Committed entries to apply to the state machine, in order.
-  std::vector<entry> committed_entries;
+  std::vector<entry> committed_entries{};
 
   /// Messages that may be sent right away, before this ready is persisted (e.g. a leader's
   /// appends: Raft thesis §10.2.1 lets the leader write its log in parallel with replication).
-  std::vector<message> messages;
+  std::vector<message> messages{};
 
   /// Messages that may be sent only after this ready's entries and hard state are durable:
   /// vote grants and append acknowledgements promise durability (§5.1, Figure 2).
-  std::vector<message> persisted_messages;
+  std::vector<message> persisted_messages{};
 
   /// The hard state or entries must be fsynced before step 2 continues.
   bool must_sync = false;

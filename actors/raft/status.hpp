@@ -23,11 +23,11 @@ std::string_view to_string(progress_state s);
 
 /// The leader's view of one peer.
 struct progress_status {
-  node_id id;
-  log_index match;
-  log_index next;
+  node_id id{};
+  log_index match{};
+  log_index next{};
   progress_state state = progress_state::probe;
-  log_index pending_snapshot;
+  log_index pending_snapshot{};
   bool recent_active = false;
   bool paused = false;
   bool is_learner = false;
@@ -38,17 +38,17 @@ struct progress_status {
 
 /// A snapshot of a node's state for monitoring and tests.
 struct status {
-  node_id id;
-  term_id term;
-  node_id vote;
-  log_index commit;
-  log_index applied;
+  node_id id{};
+  term_id term{};
+  node_id vote{};
+  log_index commit{};
+  log_index applied{};
   raft::role role = raft::role::follower;
-  node_id leader;
-  node_id lead_transferee;
-  raft::conf_state conf;
+  node_id leader{};
+  node_id lead_transferee{};
+  raft::conf_state conf{};
   /// Filled on the leader only, sorted by id.
-  std::vector<progress_status> progress;
+  std::vector<progress_status> progress{};
 };
 
 }  // namespace rdb::raft

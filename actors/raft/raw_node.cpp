@@ -1,0 +1,178 @@
+#include "actors/raft/raw_node.hpp"
+
+#include "actors/raft/core.hpp"
+#include "actors/raft/invariant.hpp"
+
+namespace rdb::raft {
+
+raw_node::raw_node(const config& cfg, log_storage& storage)
+    : core_(std::make_unique<core>(cfg, storage)),
+      prev_soft_(core_->soft_state()),
+      prev_hard_(core_->hard_state()) {}
+
+raw_node::raw_node(raw_node&&) noexcept = default;
+raw_node& raw_node::operator=(raw_node&&) noexcept = default;
+raw_node::~raw_node() = default;
+
+// -- inputs -------------------------------------------------------------------
+
+void raw_node::tick() {
+  core_->tick();
+}
+
+void raw_node::campaign() {
+  (void)core_->step(message{.type = message_type::hup, .from = core_->id()});
+}
+
+std::expected<void, error> raw_node::step(message m) {
+  // Local triggers must come through the dedicated calls, never off the wire.
+  if (is_local_message(m.type)) return std::unexpected{errc::step_local_msg};
+  if (is_response_message(m.type) && core_->trk().find(m.from) == nullptr)
+    return std::unexpected{errc::step_peer_not_found};
+  return core_->step(std::move(m));
+}
+
+std::expected<void, error> raw_node::propose(std::string data) {
+  message m{.type = message_type::propose, .from = core_->id()};
+  m.entries.push_back(entry{.data = std::move(data)});
+  return core_->step(std::move(m));
+}
+
+std::expected<void, error> raw_node::propose_batch(std::vector<std::string> data) {
+  if (data.empty()) return {};
+  message m{.type = message_type::propose, .from = core_->id()};
+  m.entries.reserve(data.size());
+  for (auto& d : data)
+    m.entries.push_back(entry{.data = std::move(d)});
+  return core_->step(std::move(m));
+}
+
+std::expected<void, error> raw_node::propose_conf_change(const conf_change& cc) {
+  message m{.type = message_type::propose, .from = core_->id()};
+  m.entries.push_back(entry{.type = entry_type::conf_change, .data = cc.encode()});
+  return core_->step(std::move(m));
+}
+
+raft::conf_state raw_node::apply_conf_change(const conf_change& cc) {
+  return core_->apply_conf_change(cc);
+}
+
+void raw_node::transfer_leader(node_id transferee) {
+  (void)core_->step(message{.type = message_type::transfer_leader, .from = transferee});
+}
+
+std::expected<void, error> raw_node::read_index(std::string context) {
+  message m{.type = message_type::read_index, .from = core_->id()};
+  m.entries.push_back(entry{.data = std::move(context)});
+  return core_->step(std::move(m));
+}
+
+void raw_node::report_unreachable(node_id id) {
+  (void)core_->step(message{.type = message_type::unreachable, .from = id});
+}
+
+void raw_node::report_snapshot(node_id id, bool ok) {
+  (void)core_->step(message{.type = message_type::snapshot_status, .from = id, .reject = !ok});
+}
+
+// -- ready cycle --------------------------------------------------------------
+
+bool raw_node::has_ready() const {
+  if (ready_outstanding_) return false;
+  const auto& c = *core_;
+  const auto& log = c.log();
+  if (c.soft_state() != prev_soft_) return true;
+  if (c.hard_state() != prev_hard_) return true;
+  if (log.has_pending_snapshot() || !log.unstable_entries().empty()) return true;
+  if (!core_->msgs().empty() || !core_->msgs_after_append().empty()) return true;
+  if (!core_->read_states().empty()) return true;
+  return log.has_next_committed_ents();
+}
+
+raft::ready raw_node::ready() {
+  expects(!ready_outstanding_, "ready() called with a ready outstanding");
+  raft::ready rd;
+  rd.number = ++ready_number_;
+  auto& log = core_->log();
+  rd.entries = log.unstable_entries();
+  if (const auto& snap = log.pending_snapshot()) rd.snapshot = *snap;
+  rd.committed_entries = log.next_committed_ents();
+  rd.messages = std::move(core_->msgs());
+  core_->msgs().clear();
+  for (auto& m : core_->msgs_after_append()) {
+    if (m.to == core_->id())
+      self_messages_.push_back(std::move(m));
+    else
+      rd.persisted_messages.push_back(std::move(m));
+  }
+  core_->msgs_after_append().clear();
+  rd.read_states = std::move(core_->read_states());
+  core_->read_states().clear();
+  auto soft = core_->soft_state();
+  if (soft != prev_soft_) {
+    rd.soft_state = soft;
+    prev_soft_ = soft;
+  }
+  auto hard = core_->hard_state();
+  if (hard != prev_hard_) {
+    rd.hard_state = hard;
+    // A commit index alone can be recomputed after a crash; term and vote cannot (§5.1).
+    rd.must_sync = hard.term != prev_hard_.term || hard.vote != prev_hard_.vote;
+    prev_hard_ = hard;
+  }
+  rd.must_sync = rd.must_sync || !rd.entries.empty() || !rd.snapshot.is_empty();
+  ready_outstanding_ = true;
+  return rd;
+}
+
+void raw_node::advance(const raft::ready& rd) {
+  expects(ready_outstanding_ && rd.number == ready_number_, "advance() of an unknown ready");
+  ready_outstanding_ = false;
+  auto& log = core_->log();
+  if (!rd.snapshot.is_empty()) {
+    log.stable_snap_to(rd.snapshot.meta.index);
+    log.applied_to(rd.snapshot.meta.index);
+  }
+  if (!rd.entries.empty()) log.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.committed_entries.empty()) {
+    log.applied_to(rd.committed_entries.back().index);
+    core_->reduce_uncommitted_size(rd.committed_entries);
+  }
+  // Our own vote and our own append acknowledgement stand for state that is now durable.
+  auto self = std::move(self_messages_);
+  self_messages_.clear();
+  for (auto& m : self)
+    (void)core_->step(std::move(m));
+}
+
+// -- observers ----------------------------------------------------------------
+
+raft::status raw_node::status() const {
+  return core_->status();
+}
+
+node_id raw_node::id() const {
+  return core_->id();
+}
+
+term_id raw_node::term() const {
+  return core_->term();
+}
+
+node_id raw_node::leader() const {
+  return core_->leader();
+}
+
+raft::role raw_node::role() const {
+  return core_->role();
+}
+
+log_index raw_node::commit_index() const {
+  return core_->log().committed();
+}
+
+log_index raw_node::applied_index() const {
+  return core_->log().applied();
+}
+
+}  // namespace rdb::raft
