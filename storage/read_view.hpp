@@ -59,6 +59,8 @@ class read_view {
   result<std::optional<region_local_state>> load_region_state(region_id region) const;
   /// The region's approximate data size, kept up to date by every write batch.
   result<std::uint64_t> approximate_size(region_id region) const;
+  /// Every region with any state record (hard, apply, local state or size), in id order.
+  result<std::vector<region_id>> region_ids() const;
   /// Every region that has a region local state, in region id order.
   result<std::vector<region_local_state>> regions() const;
 

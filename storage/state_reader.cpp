@@ -73,6 +73,21 @@ result<std::uint64_t> state_reader::region_size(region_id region) const {
   return size->value_or(0);
 }
 
+result<std::vector<region_id>> state_reader::region_ids() const {
+  auto c = cursor::open(txn_, dbs_.raft_state);
+  if (!c) return std::unexpected(c.error());
+  std::vector<region_id> out;
+  for (int rc = c->first(); rc != MDB_NOTFOUND; rc = c->next()) {
+    if (rc != 0) return std::unexpected(lmdb_error(rc, "listing regions"));
+    auto parsed = keys::parse_state_key(c->key());
+    if (!parsed)
+      return fail(errc::storage_corrupt,
+                  "raft_state holds a key of " + std::to_string(c->key().size()) + " bytes");
+    if (out.empty() || out.back() != parsed->first) out.push_back(parsed->first);
+  }
+  return out;
+}
+
 result<std::vector<region_local_state>> state_reader::regions() const {
   auto c = cursor::open(txn_, dbs_.raft_state);
   if (!c) return std::unexpected(c.error());

@@ -162,7 +162,7 @@ TEST_CASE("batches survive SIGKILL all or nothing") {
       REQUIRE_MESSAGE(next_report(c.reports, k), "crash writer exited early");
       reported = k;
     }
-    for (auto spin = rng() % 200'000; spin > 0; --spin)
+    for (auto spin = rng() % 2'000'000; spin > 0; --spin)
       std::atomic_signal_fence(std::memory_order_seq_cst);
     REQUIRE(::kill(c.pid, SIGKILL) == 0);
     int status = 0;
