@@ -9,7 +9,8 @@
 
 namespace rdb::storage {
 
-/// One LMDB cursor over one database, closed on destruction. Must not outlive its transaction.
+/// One LMDB cursor over one database, closed on destruction. Must be destroyed before its
+/// transaction ends: LMDB itself frees a write transaction's cursors at commit or abort.
 ///
 /// Positioning calls return the raw LMDB code (`MDB_NOTFOUND` when there is no such record)
 /// and leave the current record in `key()` / `value()`, which point into the map.

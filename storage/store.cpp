@@ -82,8 +82,12 @@ result<void> store::write(const write_batch& batch) {
 result<void> store::write_once(const write_batch& batch) {
   auto t = txn::begin(env_.get(), false);
   if (!t) return std::unexpected(t.error());
-  batch_applier applier{*t, env_.dbs(), codec_};
-  if (auto ok = applier.apply(batch); !ok) return ok;
+  {
+    // LMDB frees a write transaction's cursors at commit, so the applier and its cursors must
+    // be gone before the commit below.
+    batch_applier applier{*t, env_.dbs(), codec_};
+    if (auto ok = applier.apply(batch); !ok) return ok;
+  }
   if (int rc = t->commit(); rc != 0)
     return std::unexpected(lmdb_error(rc, "committing write batch in " + dir()));
   return {};
