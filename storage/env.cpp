@@ -105,7 +105,7 @@ std::size_t env::map_size() const {
   return info.me_mapsize;
 }
 
-result<void> env::set_map_size(std::size_t bytes) {
+result<void> env::set_map_size(std::size_t bytes) const {
   if (int rc = mdb_env_set_mapsize(env_, bytes); rc != 0)
     return std::unexpected(lmdb_error(rc, "resizing map of " + dir_));
   return {};

@@ -50,7 +50,7 @@ class env {
 
   /// Grows (or adopts another process's growth of) the map. Precondition: no transaction of
   /// this process is open.
-  result<void> set_map_size(std::size_t bytes);
+  result<void> set_map_size(std::size_t bytes) const;
 
  private:
   env(MDB_env* e, std::string dir, bool read_only);

@@ -111,7 +111,22 @@ result<void> store::grow() {
 
 result<read_view> store::read() const {
   std::shared_lock lock{remap_mutex_};
-  auto t = txn::begin(env_.get(), true);
+  bool resized = false;
+  auto t = txn::begin(env_.get(), true, &resized);
+  if (!t && resized) {
+    // A writer in another process grew the map (rdb-dump beside a running node): adopt its
+    // size, which needs every transaction of this process closed, then begin again.
+    lock.unlock();
+    {
+      std::unique_lock remap{remap_mutex_, std::defer_lock};
+      if (!remap.try_lock_for(remap_wait))
+        return fail(errc::io_error,
+                    "store in " + dir() + " was resized by another process while views are open");
+      if (auto ok = env_.set_map_size(0); !ok) return std::unexpected(ok.error());
+    }
+    lock.lock();
+    t = txn::begin(env_.get(), true);
+  }
   if (!t) return std::unexpected(t.error());
   return read_view{std::move(lock), std::move(*t), env_.dbs()};
 }

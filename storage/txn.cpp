@@ -6,9 +6,11 @@
 
 namespace rdb::storage {
 
-result<txn> txn::begin(MDB_env* env, bool read_only) {
+result<txn> txn::begin(MDB_env* env, bool read_only, bool* map_resized) {
   MDB_txn* t = nullptr;
-  if (int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0u, &t); rc != 0)
+  int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0u, &t);
+  if (map_resized) *map_resized = rc == MDB_MAP_RESIZED;
+  if (rc != 0)
     return std::unexpected(
         lmdb_error(rc, read_only ? "beginning read transaction" : "beginning write transaction"));
   return txn{t};

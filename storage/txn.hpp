@@ -26,7 +26,10 @@ inline MDB_val as_val(std::string_view s) {
 class txn {
  public:
   /// Begins a read transaction (`read_only`) or the environment's single write transaction.
-  static result<txn> begin(MDB_env* env, bool read_only);
+  /// When another process has grown the map, LMDB refuses with `MDB_MAP_RESIZED`: then
+  /// `*map_resized` (if given) is set, and the caller adopts the new size with no transaction
+  /// open and tries again.
+  static result<txn> begin(MDB_env* env, bool read_only, bool* map_resized = nullptr);
 
   txn(txn&& other) noexcept;
   txn& operator=(txn&& other) noexcept;

@@ -64,7 +64,9 @@ TEST_CASE("regions lists every region with a local state in id order") {
   b.set_region_state(region_id{2}, make_region(2, "", "m"));
   b.set_hard_state(region_id{5}, raft::hard_state{});  // no local state: not listed
   take(s->write(b));
-  auto regions = take(take(s->read()).regions());
+  auto view = take(s->read());
+  CHECK(take(view.region_ids()) == std::vector{region_id{2}, region_id{5}, region_id{9}});
+  auto regions = take(view.regions());
   REQUIRE(regions.size() == 2);
   CHECK(regions[0] == make_region(2, "", "m"));
   CHECK(regions[1] == make_region(9, "m", ""));

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "storage/store.hpp"
 #include "test_support.hpp"
 
@@ -120,4 +123,30 @@ TEST_CASE("a grown store reopens and keeps growing") {
   more.put(region_id{1}, "big2", std::string(3 << 20, 'w'));
   take(s->write(more));
   CHECK(s->map_size() >= grown);
+}
+
+TEST_CASE("a reader adopts a map grown by a writer in another process") {
+  temp_dir dir;
+  open_store(dir.path());
+  auto opts = test_options();
+  opts.read_only = true;
+  auto reader = take(store::open(dir.path(), opts));
+  CHECK_FALSE(take(take(reader->read()).get("big")).has_value());
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child never touches the parent's environment; it opens its own and grows it.
+    auto writer = store::open(dir.path(), test_options());
+    write_batch b;
+    b.put(region_id{1}, "big", std::string(3 << 20, 'v'));
+    ::_exit(writer && (*writer)->write(b) && (*writer)->map_grow_count() > 0 ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto value = take(take(reader->read()).get("big"));
+  REQUIRE(value.has_value());
+  CHECK(value->size() == (3u << 20));
+  CHECK(reader->map_size() >= (3u << 20));
 }
