@@ -14,6 +14,32 @@
 #include "storage/types.hpp"
 #include "storage/write_batch.hpp"
 
+/// How the storage engine works, and why.
+///
+/// One LMDB environment per store directory holds four named databases: `raft_log` (region id
+/// + index, both u64 big-endian, so one region's log is one contiguous, index-ordered run),
+/// `raft_state` (region id + a kind byte: hard state, apply state, region local state, region
+/// size), `data` (a prefix byte + the user key) and `store_meta` (the store identity). Every
+/// record except user values is a FlatBuffers table, verified whenever it is read back.
+///
+/// Durability: all changes go through write batches, and one batch is one LMDB write
+/// transaction committed with LMDB's default synchronous commit (data pages flushed, then the
+/// meta page), so `write` returns only once the batch is on disk, and a crash at any moment
+/// leaves every batch all there or not at all. One commit costs about one fsync; the store
+/// writer amortises it over many regions by group commit (see write_batch).
+///
+/// Keys: LMDB's compile-time key limit is 511 bytes, so user keys are limited to 510 bytes
+/// (`max_key_size`) and longer ones are refused with `invalid_argument`. Schemes that allow
+/// longer keys (hash suffixes, overflow buckets) would either break the byte order that range
+/// scans and region boundaries rely on or turn every point operation into a bucket rewrite;
+/// 510 bytes is ample for the keys rdb serves.
+///
+/// Region sizes: each write batch books the key + value byte change of every data operation
+/// to the region named with it and folds the sum into that region's size record in the same
+/// transaction. The old value's size comes from the cursor lookup that positions the write, so
+/// the cost is one small record per region per batch; split checks then read one record
+/// instead of scanning. `read_view::range_size` gives the exact figure by walking a range when
+/// a split key must be chosen.
 namespace rdb::storage {
 
 /// One store directory: an LMDB environment with the databases `raft_log`, `raft_state`,

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include "storage/store.hpp"
 #include "test_support.hpp"
 
@@ -178,4 +180,40 @@ TEST_CASE("a read view is a snapshot unaffected by later writes") {
   put(*s, "k", "new");
   CHECK(take(view.get("k")) == "old");
   CHECK(get(*s, "k") == "new");
+}
+
+TEST_CASE("delete range over many pages leaves exactly the keys outside it") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "key%05d", i);
+    return std::string{buf};
+  };
+  write_batch b;
+  for (int i = 0; i < 5000; ++i)
+    b.put(r1, key(i), std::string(40 + i % 300, 'v'));
+  take(s->write(b));
+  write_batch d;
+  d.delete_range(r1, key(1000), key(4000));
+  take(s->write(d));
+  auto left = take(take(s->read()).scan("", "", 10000));
+  REQUIRE(left.size() == 2000);
+  CHECK(left[999].key == key(999));
+  CHECK(left[1000].key == key(4000));
+  CHECK(left.back().key == key(4999));
+  CHECK(take(take(s->read()).approximate_size(r1)) == take(take(s->read()).range_size("", "")));
+}
+
+TEST_CASE("values change size in place, including to and from overflow pages") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  for (auto size : {1, 5000, 3, 1 << 20, 0, 70'000}) {
+    CAPTURE(size);
+    put(*s, "k", std::string(static_cast<std::size_t>(size), 'x'));
+    put(*s, "l", "neighbour");
+    CHECK(get(*s, "k") == std::string(static_cast<std::size_t>(size), 'x'));
+    CHECK(get(*s, "l") == "neighbour");
+    CHECK(take(take(s->read()).approximate_size(r1)) == 1 + static_cast<std::uint64_t>(size) + 10);
+  }
 }

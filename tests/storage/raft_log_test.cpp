@@ -176,3 +176,22 @@ TEST_CASE("the largest allowed entry payload is stored, a larger one refused") {
   too_big[0].data.assign(max_value_size + 1, 'x');
   CHECK(code_of(log.append(too_big)) == errc::invalid_argument);
 }
+
+TEST_CASE("compacting and truncating long logs keeps the remaining entries exact") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  region_log log{*s, region_id{2}};
+  region_log other{*s, region_id{3}};
+  take(log.append(make_entries(1, 3000, 1)));
+  take(other.append(make_entries(1, 10, 1)));
+  take(log.compact(idx(1500)));
+  take(log.append(make_entries(2500, 2600, 2)));
+  CHECK(take(log.first_index()) == idx(1501));
+  CHECK(take(log.last_index()) == idx(2600));
+  auto got = take(log.entries(idx(1501), idx(2601), unlimited));
+  REQUIRE(got.size() == 1100);
+  CHECK(got.front() == make_entries(1501, 1501, 1).front());
+  CHECK(got[998] == make_entries(2499, 2499, 1).front());
+  CHECK(got[999] == make_entries(2500, 2500, 2).front());
+  CHECK(take(other.entries(idx(1), idx(11), unlimited)) == make_entries(1, 10, 1));
+}
