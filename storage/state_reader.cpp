@@ -62,8 +62,13 @@ result<storage::apply_state> state_reader::apply_state_or_default(region_id regi
 }
 
 result<std::optional<region_local_state>> state_reader::region_state(region_id region) const {
-  return load(txn_, dbs_, region, keys::state_kind::region_state,
-              record_codec::decode_region_state);
+  auto rs =
+      load(txn_, dbs_, region, keys::state_kind::region_state, record_codec::decode_region_state);
+  if (rs && *rs && (*rs)->region.id != region)
+    return fail(errc::storage_corrupt, describe(region, keys::state_kind::region_state) +
+                                           ": record names region " +
+                                           std::to_string((*rs)->region.id.value()));
+  return rs;
 }
 
 result<std::uint64_t> state_reader::region_size(region_id region) const {
@@ -100,10 +105,9 @@ result<std::vector<region_local_state>> state_reader::regions() const {
                   "raft_state holds a key of " + std::to_string(c->key().size()) + " bytes");
     auto [region, kind] = *parsed;
     if (kind != keys::state_kind::region_state) continue;
-    auto rs = record_codec::decode_region_state(c->value());
-    if (!rs)
-      return fail(errc::storage_corrupt, describe(region, kind) + ": record failed verification");
-    out.push_back(std::move(*rs));
+    auto rs = region_state(region);
+    if (!rs) return std::unexpected(rs.error());
+    out.push_back(std::move(**rs));
   }
   return out;
 }

@@ -94,7 +94,17 @@ result<void> write_batch::validate() const {
       if (ok) ok = check_key(r->end);
     } else if (const auto* a = std::get_if<append_op>(&o)) {
       ok = check_entries(*a);
+    } else if (const auto* s = std::get_if<region_state_op>(&o);
+               s && s->rs.region.id != s->region) {
+      ok = fail(errc::invalid_argument,
+                "region state of region " + std::to_string(s->rs.region.id.value()) +
+                    " written under region " + std::to_string(s->region.value()));
     }
+    // Raft log and state records need a real region; data may skip size accounting.
+    bool data_op = std::holds_alternative<put_op>(o) || std::holds_alternative<del_op>(o) ||
+                   std::holds_alternative<delete_range_op>(o);
+    if (ok && !data_op && std::visit([](const auto& op) { return op.region.is_none(); }, o))
+      ok = fail(errc::invalid_argument, "raft log and state operations need a region id");
     if (!ok) return ok;
   }
   return {};

@@ -188,3 +188,17 @@ TEST_CASE("records at odd addresses are copied before they are read") {
         std::optional{as});
   CHECK_FALSE(record_codec::decode_entry(std::string_view{}).has_value());
 }
+
+TEST_CASE("a region state stored under another region's key is storage_corrupt") {
+  temp_dir dir;
+  populate(dir.path());
+  region_local_state other;
+  other.region.id = region_id{4};
+  record_codec codec;
+  raw_put(dir.path(), "raft_state", state_key(keys::state_kind::region_state),
+          std::string{codec.encode(other)});
+  auto s = open_store(dir.path());
+  auto view = take(s->read());
+  check_corrupt(view.load_region_state(r3).error(), "names region 4");
+  check_corrupt(view.regions().error(), "region_state");
+}

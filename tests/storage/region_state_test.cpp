@@ -94,3 +94,18 @@ TEST_CASE("destroying a region removes its log and every state record") {
   REQUIRE(regions.size() == 1);
   CHECK(regions[0].region.id == region_id{3});
 }
+
+TEST_CASE("state operations without a region or under the wrong region are refused") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  write_batch none;
+  none.set_hard_state(region_id{}, raft::hard_state{});
+  CHECK(code_of(s->write(none)) == errc::invalid_argument);
+  write_batch wrong;
+  wrong.set_region_state(region_id{2}, make_region(3, "", ""));
+  CHECK(code_of(s->write(wrong)) == errc::invalid_argument);
+  write_batch data;
+  data.put(region_id{}, "k", "v");  // data may skip size accounting
+  take(s->write(data));
+  CHECK(take(take(s->read()).regions()).empty());
+}
