@@ -1,0 +1,166 @@
+// The ready/advance contract: what may be sent before persistence, what only after, and that a
+// node's own vote and own log copy count only once durable (§5.1, Figure 2 "respond after
+// persisting").
+
+#include <doctest/doctest.h>
+
+#include "tests/raft/network.hpp"
+
+using namespace rdb::raft;
+using namespace rdb::raft::test;
+
+namespace {
+
+config cfg(std::uint64_t id) {
+  config c;
+  c.id = nid(id);
+  return c;
+}
+
+void persist(memory_storage& s, const ready& rd) {
+  if (!rd.snapshot.is_empty()) REQUIRE(s.apply_snapshot(rd.snapshot).has_value());
+  REQUIRE(s.append(rd.entries).has_value());
+  if (rd.hard_state) s.set_hard_state(*rd.hard_state);
+}
+
+}  // namespace
+
+TEST_CASE("ready: a vote grant is released only as a persisted message, with the vote durable") {
+  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
+  raw_node n{cfg(2), s};
+  REQUIRE(n.step(message{.type = message_type::vote, .to = nid(2), .from = nid(1), .term = tid(1)})
+              .has_value());
+  REQUIRE(n.has_ready());
+  auto rd = n.ready();
+  CHECK(find_msg(rd.messages, message_type::vote_resp) == nullptr);
+  auto* grant = find_msg(rd.persisted_messages, message_type::vote_resp);
+  REQUIRE(grant != nullptr);
+  CHECK_FALSE(grant->reject);
+  REQUIRE(rd.hard_state.has_value());
+  CHECK(rd.hard_state->vote == nid(1));
+  CHECK(rd.hard_state->term == tid(1));
+  CHECK(rd.must_sync);
+}
+
+TEST_CASE("ready: append acknowledgements are persisted messages, leader appends are immediate") {
+  network net({1, 2});
+  net.elect(1);
+  net.hold = true;
+  REQUIRE(net.node(1).propose("x"));
+  REQUIRE(net.node(1).has_ready());
+  auto rd = net.node(1).ready();
+  // The leader may replicate before its own write completes (thesis §10.2.1).
+  auto* app = find_msg(rd.messages, message_type::append);
+  REQUIRE(app != nullptr);
+  CHECK(rd.entries.size() == 1);
+  persist(net.at(1).storage, rd);
+  net.node(1).advance(rd);
+
+  REQUIRE(net.node(2).step(*app).has_value());
+  auto frd = net.node(2).ready();
+  CHECK(find_msg(frd.messages, message_type::append_resp) == nullptr);
+  auto* ack = find_msg(frd.persisted_messages, message_type::append_resp);
+  REQUIRE(ack != nullptr);
+  CHECK(ack->index == frd.entries.back().index);
+}
+
+TEST_CASE("ready: a node's own vote counts only after advance") {
+  memory_storage s{conf_state{{nid(1)}, {}}};
+  raw_node n{cfg(1), s};
+  n.campaign();
+  CHECK(n.role() == role::candidate);
+  auto rd = n.ready();
+  // The self vote is neither sent nor counted before the vote is durable.
+  CHECK(rd.persisted_messages.empty());
+  CHECK(n.role() == role::candidate);
+  persist(s, rd);
+  n.advance(rd);
+  CHECK(n.role() == role::leader);
+}
+
+TEST_CASE("ready: the leader's own entry counts toward commit only after advance") {
+  memory_storage s{conf_state{{nid(1)}, {}}};
+  raw_node n{cfg(1), s};
+  n.campaign();
+  auto rd = n.ready();
+  persist(s, rd);
+  n.advance(rd);
+  REQUIRE(n.role() == role::leader);
+  rd = n.ready();  // the empty entry of the new term
+  REQUIRE(rd.entries.size() == 1);
+  CHECK(n.commit_index() == idx(0));
+  persist(s, rd);
+  n.advance(rd);
+  CHECK(n.commit_index() == idx(1));
+}
+
+TEST_CASE("ready: has_ready is false until advance; later inputs show up in the next ready") {
+  memory_storage s{conf_state{{nid(1)}, {}}};
+  raw_node n{cfg(1), s};
+  n.campaign();
+  auto rd = n.ready();
+  persist(s, rd);
+  n.advance(rd);
+  rd = n.ready();
+  persist(s, rd);
+  n.advance(rd);
+  REQUIRE(n.commit_index() == idx(1));
+
+  REQUIRE(n.propose("a"));
+  REQUIRE(n.has_ready());
+  auto rd1 = n.ready();
+  CHECK_FALSE(n.has_ready());
+  REQUIRE(n.propose("b"));
+  CHECK_FALSE(n.has_ready());
+  CHECK(rd1.entries.size() == 1);
+  persist(s, rd1);
+  n.advance(rd1);
+  REQUIRE(n.has_ready());
+  auto rd2 = n.ready();
+  CHECK(rd2.number == rd1.number + 1);
+  REQUIRE(rd2.entries.size() == 1);
+  CHECK(rd2.entries[0].data == "b");
+  // "a" committed when its acknowledgement was delivered by the first advance.
+  REQUIRE(rd2.committed_entries.size() == 1);
+  CHECK(rd2.committed_entries[0].data == "a");
+}
+
+TEST_CASE("ready: committed entries are handed out exactly once and in order") {
+  network net({1, 2, 3});
+  net.elect(1);
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net.propose(1 + i % 3, "v" + std::to_string(i)));
+  for (auto id : {1, 2, 3}) {
+    const auto& applied = net.at(id).applied_entries;
+    for (std::size_t i = 1; i < applied.size(); ++i)
+      CHECK(applied[i].index == applied[i - 1].index + 1);
+    CHECK(net.at(id).applied.size() == 20);
+  }
+}
+
+TEST_CASE("ready: soft state reports leader and role changes once") {
+  network net({1, 2, 3});
+  net.elect(1);
+  int leader_reports = 0;
+  for (const auto& rd : net.at(1).readys)
+    if (rd.soft_state && rd.soft_state->role == role::leader) ++leader_reports;
+  CHECK(leader_reports == 1);
+}
+
+TEST_CASE("step: local message types and unknown responders are refused") {
+  memory_storage s{conf_state{{nid(1), nid(2)}, {}}};
+  raw_node n{cfg(1), s};
+  CHECK(n.step(message{.type = message_type::hup}).error() == errc::step_local_msg);
+  CHECK(n.step(message{
+                   .type = message_type::append_resp, .to = nid(1), .from = nid(9), .term = tid(1)})
+            .error() == errc::step_peer_not_found);
+}
+
+TEST_CASE("config: invalid settings are reported") {
+  config c;
+  CHECK(c.validate().error() == errc::invalid_config);
+  c.id = nid(1);
+  CHECK(c.validate().has_value());
+  c.election_tick = 1;
+  CHECK(c.validate().error() == errc::invalid_config);
+}
