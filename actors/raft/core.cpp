@@ -210,11 +210,8 @@ void core::switch_to_config() {
 
 // -- observers ----------------------------------------------------------------
 
-void core::reduce_uncommitted_size(const std::vector<entry>& ents) {
-  std::uint64_t s = 0;
-  for (const auto& e : ents)
-    s += e.data.size();
-  uncommitted_size_ = s > uncommitted_size_ ? 0 : uncommitted_size_ - s;
+void core::reduce_uncommitted_size(std::uint64_t bytes) {
+  uncommitted_size_ = bytes > uncommitted_size_ ? 0 : uncommitted_size_ - bytes;
 }
 
 raft::status core::status() const {

@@ -47,7 +47,7 @@ class core {
   std::vector<message>& msgs_after_append() { return msgs_after_append_; }
   std::vector<read_state>& read_states() { return read_states_; }
   /// Committed entries handed to the application leave the uncommitted-size budget.
-  void reduce_uncommitted_size(const std::vector<entry>& ents);
+  void reduce_uncommitted_size(std::uint64_t bytes);
 
   // -- observers --
 

@@ -63,7 +63,8 @@ std::expected<void, error> core::step_leader(message& m) {
 }
 
 std::expected<void, error> core::handle_proposal(message& m) {
-  expects(!m.entries.empty(), "empty proposal");
+  // Forwarded proposals come off the wire: refuse malformed ones instead of trusting them.
+  if (m.entries.empty()) return std::unexpected{errc::proposal_dropped};
   // A leader that removed itself stays leader until it applies the removal; it takes nothing
   // new meanwhile.
   if (trk_.find(id_) == nullptr) return std::unexpected{errc::proposal_dropped};

@@ -63,11 +63,14 @@ void memory_storage::set_conf_state(const raft::conf_state& cs) {
 }
 
 std::expected<void, error> memory_storage::append(const std::vector<entry>& ents) {
+  return append(std::vector<entry>{ents});
+}
+
+std::expected<void, error> memory_storage::append(std::vector<entry>&& ents) {
   if (ents.empty()) return {};
   auto first = offset() + 1;
-  auto last_new = ents.back().index;
   // Entries already covered by the snapshot are durable in it: skip them.
-  if (last_new < first) return {};
+  if (ents.back().index < first) return {};
   std::size_t skip = first > ents.front().index ? first - ents.front().index : 0;
   auto start = ents[skip].index;
   if (start > last() + 1)
@@ -75,7 +78,9 @@ std::expected<void, error> memory_storage::append(const std::vector<entry>& ents
   // Drop the conflicting (or re-sent) suffix, then append: the caller hands us the leader's
   // authoritative version of these indexes (§5.3).
   ents_.resize(start - offset());
-  ents_.insert(ents_.end(), ents.begin() + static_cast<std::ptrdiff_t>(skip), ents.end());
+  ents_.insert(ents_.end(),
+               std::make_move_iterator(ents.begin() + static_cast<std::ptrdiff_t>(skip)),
+               std::make_move_iterator(ents.end()));
   return {};
 }
 

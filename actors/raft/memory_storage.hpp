@@ -40,6 +40,9 @@ class memory_storage final : public log_storage {
   /// after it (§5.3). Entries must be contiguous and must not start past last_index() + 1.
   std::expected<void, error> append(const std::vector<entry>& ents);
 
+  /// As above, moving the entries in.
+  std::expected<void, error> append(std::vector<entry>&& ents);
+
   /// Replaces the whole log by a snapshot received from the leader.
   std::expected<void, error> apply_snapshot(raft::snapshot snap);
 

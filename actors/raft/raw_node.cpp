@@ -121,6 +121,16 @@ raft::ready raw_node::ready() {
     prev_hard_ = hard;
   }
   rd.must_sync = rd.must_sync || !rd.entries.empty() || !rd.snapshot.is_empty();
+  outstanding_ = outstanding{};
+  if (!rd.entries.empty()) {
+    outstanding_.last_entry.index = rd.entries.back().index;
+    outstanding_.last_entry.term = rd.entries.back().term;
+  }
+  outstanding_.snapshot_index = rd.snapshot.meta.index;
+  if (!rd.committed_entries.empty())
+    outstanding_.last_committed = rd.committed_entries.back().index;
+  for (const auto& e : rd.committed_entries)
+    outstanding_.committed_bytes += e.data.size();
   ready_outstanding_ = true;
   return rd;
 }
@@ -129,14 +139,15 @@ void raw_node::advance(const raft::ready& rd) {
   expects(ready_outstanding_ && rd.number == ready_number_, "advance() of an unknown ready");
   ready_outstanding_ = false;
   auto& log = core_->log();
-  if (!rd.snapshot.is_empty()) {
-    log.stable_snap_to(rd.snapshot.meta.index);
-    log.applied_to(rd.snapshot.meta.index);
+  const auto& o = outstanding_;
+  if (!o.snapshot_index.is_none()) {
+    log.stable_snap_to(o.snapshot_index);
+    log.applied_to(o.snapshot_index);
   }
-  if (!rd.entries.empty()) log.stable_to(rd.entries.back().index, rd.entries.back().term);
-  if (!rd.committed_entries.empty()) {
-    log.applied_to(rd.committed_entries.back().index);
-    core_->reduce_uncommitted_size(rd.committed_entries);
+  if (!o.last_entry.index.is_none()) log.stable_to(o.last_entry.index, o.last_entry.term);
+  if (!o.last_committed.is_none()) {
+    log.applied_to(o.last_committed);
+    core_->reduce_uncommitted_size(o.committed_bytes);
   }
   // Our own vote and our own append acknowledgement stand for state that is now durable.
   auto self = std::move(self_messages_);

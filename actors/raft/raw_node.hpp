@@ -86,7 +86,8 @@ class raw_node {
   raft::ready ready();
 
   /// Acknowledges `rd`: its entries, snapshot and hard state are durable and its committed
-  /// entries have been applied.
+  /// entries have been applied. Only `rd.number` is read, so the application may move the
+  /// vectors out of `rd` (into a write batch, say) before calling this.
   void advance(const raft::ready& rd);
 
   // -- observers --
@@ -105,6 +106,15 @@ class raw_node {
   raft::hard_state prev_hard_;
   std::uint64_t ready_number_ = 0;
   bool ready_outstanding_ = false;
+
+  /// What `advance` needs to know about the outstanding ready.
+  struct outstanding {
+    entry last_entry;
+    log_index snapshot_index;
+    log_index last_committed;
+    std::uint64_t committed_bytes = 0;
+  };
+  outstanding outstanding_;
   /// Messages to self from the outstanding ready, delivered by `advance`.
   std::vector<message> self_messages_;
 };
