@@ -280,3 +280,34 @@ TEST_CASE("followers forward proposals to the leader") {
   for (auto id : {1, 2, 3})
     CHECK(net.at(id).applied == std::vector<std::string>{"from-follower"});
 }
+
+TEST_CASE("a stale leader that rejoins learns the newer term from the replies and steps down") {
+  net_options o;
+  o.pre_vote = true;
+  network net({1, 2, 3}, o);
+  net.elect(1);
+  net.isolate(1);
+  net.elect(2);
+  REQUIRE(net.node(2).role() == role::leader);
+  REQUIRE(net.node(2).term() == tid(2));
+  REQUIRE(net.node(1).role() == role::leader);  // it has not noticed yet
+  net.heal();
+  // Only the stale leader's heartbeats flow: the answers carry term 2.
+  net.drop_if = [](const message& m) { return m.from == nid(2); };
+  net.tick(1, 1);
+  CHECK(net.node(1).role() == role::follower);
+  CHECK(net.node(1).term() == tid(2));
+}
+
+TEST_CASE("a message of a higher term turns a leader into a follower of that term") {
+  network net({1, 2, 3});
+  net.elect(1);
+  net.isolate(1);
+  net.elect(2);
+  net.heal();
+  REQUIRE(net.propose(2, "x"));
+  net.tick(2, 1);  // the append to 1 was lost; the next heartbeat reaches it
+  CHECK(net.node(1).role() == role::follower);
+  CHECK(net.node(1).leader() == nid(2));
+  CHECK(net.at(1).applied == std::vector<std::string>{"x"});
+}

@@ -307,3 +307,20 @@ TEST_CASE("commitment: the leader tells followers the commit index with later ap
   for (auto id : {2, 3})
     CHECK(net.node(id).commit_index() == idx(2));
 }
+
+TEST_CASE("heartbeats never tell a follower to commit beyond what it is known to hold") {
+  network net({1, 2, 3});
+  net.elect(1);
+  net.isolate(3);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(net.propose(1, "e"));
+  net.heal();
+  // Node 3 only hears heartbeats; its log stops at index 1.
+  net.drop_if = [](const message& m) { return m.to == nid(3) && m.type == message_type::append; };
+  net.tick(1, 3);
+  CHECK(net.node(1).commit_index() == idx(4));
+  CHECK(net.node(3).commit_index() == idx(1));
+  net.drop_if = nullptr;
+  net.tick(1, 2);
+  CHECK(net.node(3).commit_index() == idx(4));
+}
