@@ -154,6 +154,24 @@ void env::restart(const command& c, std::ostream& os) {
   print_status(os, s.node->status());
 }
 
+void env::crash(const command& c, std::ostream& os) {
+  c.allow_only({});
+  auto id = c.number(0);
+  auto& s = slot(id);
+  // The process dies in the middle of a ready: its plain messages may already be on the wire
+  // (they need no durability), but nothing was persisted, applied or sent after persisting.
+  if (s.node->has_ready()) {
+    auto rd = s.node->ready();
+    os << "> " << id << " crashing while handling Ready\n";
+    print_ready(os, rd, "  ");
+    for (const auto& m : rd.messages)
+      send(m, os);
+    os << "  lost: " << rd.entries.size() << " entries, " << (rd.hard_state ? "hard state, " : "")
+       << rd.persisted_messages.size() << " persisted messages\n";
+  }
+  restart(c, os);
+}
+
 void env::propose_conf_change(const command& c, std::ostream& os) {
   c.allow_only({"type", "node"});
   const auto& t = c.value("type");

@@ -96,6 +96,8 @@ std::string env::run(const command& c) {
     compact(c, os);
   } else if (n == "restart") {
     restart(c, os);
+  } else if (n == "crash") {
+    crash(c, os);
   } else if (n == "report-unreachable") {
     c.allow_only({});
     slot_arg(c).node->report_unreachable(node_id{c.number(1)});
@@ -140,19 +142,11 @@ bool env::process_ready(std::uint64_t id, std::ostream& os) {
     os << "  append failed: " << to_string(r.error().code) << '\n';
   if (rd.hard_state) s.storage->set_hard_state(*rd.hard_state);
 
-  // 2. Send. Both kinds go out now: persistence above already finished. A cut link loses the
-  // message right away, so healing a partition never resurrects what was sent during it.
-  auto send = [&](const raft::message& m) {
-    if (link_cut(m.from, m.to)) {
-      os << "  dropped: " << to_string(m) << '\n';
-    } else {
-      network_.push_back(m);
-    }
-  };
+  // 2. Send. Both kinds go out now: persistence above already finished.
   for (const auto& m : rd.messages)
-    send(m);
+    send(m, os);
   for (const auto& m : rd.persisted_messages)
-    send(m);
+    send(m, os);
 
   // 3. Apply: the snapshot replaces the state machine, then committed entries follow it.
   if (!rd.snapshot.is_empty()) {
@@ -192,6 +186,16 @@ void env::apply_committed(node_slot& s, const raft::entry& e, std::ostream& os) 
   s.storage->set_conf_state(s.conf);
   os << "  applied " << to_string(cc->type) << ' ' << cc->node_id << ": " << format_conf(s.conf)
      << '\n';
+}
+
+void env::send(const raft::message& m, std::ostream& os) {
+  // A cut link loses the message right away, so healing a partition never resurrects what was
+  // sent during it.
+  if (link_cut(m.from, m.to)) {
+    os << "  dropped: " << to_string(m) << '\n';
+  } else {
+    network_.push_back(m);
+  }
 }
 
 bool env::link_cut(node_id from, node_id to) const {

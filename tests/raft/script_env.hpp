@@ -48,6 +48,7 @@ class env {
   void partition(const command& c, std::ostream& os);
   void compact(const command& c, std::ostream& os);
   void restart(const command& c, std::ostream& os);
+  void crash(const command& c, std::ostream& os);
   void propose_conf_change(const command& c, std::ostream& os);
 
   // -- script_env.cpp: the application loop --
@@ -63,6 +64,8 @@ class env {
   std::size_t deliver(std::uint64_t id, std::ostream& os);
   std::size_t drop_to(std::uint64_t id, std::ostream& os);
   bool has_msgs_for(std::uint64_t id) const;
+  /// Puts `m` on the network unless its link is cut.
+  void send(const raft::message& m, std::ostream& os);
   bool link_cut(raft::node_id from, raft::node_id to) const;
   std::string snapshot_data(const node_slot& s) const;
 

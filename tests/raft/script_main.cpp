@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/raft/planted_bug.hpp"
 #include "tests/raft/script_env.hpp"
 #include "tests/raft/script_parser.hpp"
 
@@ -121,6 +122,16 @@ int main(int argc, char** argv) {
   std::signal(SIGABRT, on_abort);
   const char* rw = std::getenv("RDB_REWRITE");
   bool rewrite = rw != nullptr && std::string{rw} == "1";
+#ifdef RDB_RAFT_PLANTED_BUGS
+  // Built against the library with planted bugs: the scripts must fail, so their output is never
+  // a candidate for the expectations.
+  if (const char* v = std::getenv("RDB_RAFT_PLANTED_BUG"))
+    rdb::raft::planted_bug = static_cast<rdb::raft::planted_bug_kind>(std::atoi(v));
+  if (rewrite) {
+    std::cerr << "refusing to rewrite expectations with planted bugs compiled in\n";
+    return 2;
+  }
+#endif
 
   std::vector<fs::path> files;
   for (const auto& de : fs::directory_iterator(argv[1]))
