@@ -278,7 +278,13 @@ void core::handle_read_index(message& m) {
 void core::send_read_index_response(message m) {
   auto ctx = m.entries.front().data;
   read_only_.add_request(log_.committed(), std::move(m));
-  read_only_.recv_ack(id_, ctx);
+  const auto* acks = read_only_.recv_ack(id_, ctx);
+  if (acks != nullptr && trk_.has_quorum(*acks)) {
+    // The only voter is this leader (the rest are learners): it is its own quorum.
+    for (auto& p : read_only_.advance(ctx))
+      respond_to_read_index(p.req, p.index);
+    return;
+  }
   bcast_heartbeat_with_ctx(&ctx);
 }
 

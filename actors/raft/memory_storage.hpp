@@ -15,7 +15,11 @@ class memory_storage final : public log_storage {
  public:
   memory_storage();
 
-  /// Bootstraps a group: the membership is recorded as if by a snapshot at index 0.
+  /// Bootstraps a group: the membership is recorded as if by a snapshot at index 0. Every
+  /// founding member starts from the same membership. A replica added later starts from an
+  /// empty storage instead and must be brought up by a snapshot that includes it (the leader
+  /// sends one once its log is compacted past the new replica's needs): replaying the log from
+  /// index 1 would show it the membership changes but not the founding membership.
   explicit memory_storage(raft::conf_state initial);
 
   // -- log_storage --

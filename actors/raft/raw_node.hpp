@@ -28,6 +28,10 @@ class core;
 /// between and their effects show up in the next ready. Messages to this node itself (its own
 /// vote, its own append acknowledgement) are held back and delivered by `advance()`, because
 /// they stand for durable state.
+///
+/// Membership: founding members start with the group's membership in their storage; a member
+/// added later starts empty and catches up by snapshot (see `memory_storage`). Changes take
+/// effect when applied (`apply_conf_change`), one at a time.
 class raw_node {
  public:
   /// Builds a node from a validated config and its storage (which must outlive the node).

@@ -95,3 +95,14 @@ TEST_CASE("read index: a single voter answers at once") {
   REQUIRE(net.at(1).reads.size() == 1);
   CHECK(net.at(1).reads[0].index == idx(1));
 }
+
+TEST_CASE("read index: a single voter with learners answers without waiting for them") {
+  network net({1}, {}, {2});
+  net.elect(1);
+  REQUIRE(net.node(1).role() == role::leader);
+  net.isolate(2);
+  REQUIRE(net.node(1).read_index("s"));
+  net.settle();
+  REQUIRE(net.at(1).reads.size() == 1);
+  CHECK(net.at(1).reads[0].index == idx(1));
+}
