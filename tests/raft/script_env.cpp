@@ -207,11 +207,11 @@ bool env::has_msgs_for(std::uint64_t id) const {
                      [&](const raft::message& m) { return m.to.value() == id; });
 }
 
-std::size_t env::deliver(std::uint64_t id, std::ostream& os) {
+std::size_t env::deliver(std::uint64_t id, std::ostream& os, std::size_t limit) {
   // Take the batch first: replies produced while stepping wait for the next process-ready.
   std::vector<raft::message> batch;
   std::erase_if(network_, [&](const raft::message& m) {
-    if (m.to.value() != id) return false;
+    if (m.to.value() != id || batch.size() >= limit) return false;
     batch.push_back(m);
     return true;
   });

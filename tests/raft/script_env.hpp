@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,9 +60,10 @@ class env {
   /// apply, advance. Prints it; returns false if the node had nothing ready.
   bool process_ready(std::uint64_t id, std::ostream& os);
   void apply_committed(node_slot& s, const raft::entry& e, std::ostream& os);
-  /// Steps every queued message addressed to `id` into it, in queue order. Messages on a cut
-  /// link are dropped instead. Returns the number of messages taken off the queue.
-  std::size_t deliver(std::uint64_t id, std::ostream& os);
+  /// Steps the first `limit` queued messages addressed to `id` into it, in queue order.
+  /// Messages on a cut link are dropped instead. Returns the number taken off the queue.
+  std::size_t deliver(std::uint64_t id, std::ostream& os,
+                      std::size_t limit = std::numeric_limits<std::size_t>::max());
   std::size_t drop_to(std::uint64_t id, std::ostream& os);
   bool has_msgs_for(std::uint64_t id) const;
   /// Puts `m` on the network unless its link is cut.
