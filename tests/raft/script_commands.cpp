@@ -89,12 +89,12 @@ void env::process_ready_cmd(const command& c, std::ostream& os) {
 
 void env::deliver_msgs_cmd(const command& c, std::ostream& os) {
   c.allow_only({"drop", "limit"});
-  // limit=N delivers only the first N messages to each node: the rest stay in flight, to be
-  // delivered or dropped by a later command.
+  // limit=N delivers (or drops) only the first N messages to each node: the rest stay in
+  // flight, to be handled by a later command.
   auto limit = c.has("limit") ? c.number_value("limit") : std::numeric_limits<std::size_t>::max();
   std::size_t n = 0;
   for (auto id : c.number_list_value("drop"))
-    n += drop_to(id, os);
+    n += drop_to(id, os, limit);
   if (!c.has("drop") || c.positional_count() > 0)
     for (auto id : ids_or_all(c, nodes_))
       n += deliver(id, os, limit);

@@ -230,10 +230,10 @@ std::size_t env::deliver(std::uint64_t id, std::ostream& os, std::size_t limit) 
   return batch.size();
 }
 
-std::size_t env::drop_to(std::uint64_t id, std::ostream& os) {
+std::size_t env::drop_to(std::uint64_t id, std::ostream& os, std::size_t limit) {
   std::size_t n = 0;
   std::erase_if(network_, [&](const raft::message& m) {
-    if (m.to.value() != id) return false;
+    if (m.to.value() != id || n >= limit) return false;
     os << "dropped: " << to_string(m) << '\n';
     ++n;
     return true;

@@ -18,6 +18,27 @@
 /// A little cluster for the interaction scripts: raft nodes, their in-memory storage and state
 /// machines, and one network queue, all stepped by hand. Nothing happens unless a command says
 /// so, which is what makes every printed line reproducible.
+///
+/// Commands (ID is a node id, (a,b) a list):
+///   add-nodes N [voters=(..)] [learners=(..)] [index=I] [pre-vote=B] [check-quorum=B]
+///       [election=T] [heartbeat=T] [max-inflight=N] [max-inflight-bytes=N]
+///       [max-size-per-msg=N] [max-committed-size=N] [max-uncommitted-size=N]
+///       [disable-forwarding=B]          N new nodes with the next free ids; index=I bootstraps
+///                                       them from a term-1 snapshot at I (defaults: 3/1 ticks)
+///   campaign ID | propose ID DATA | read-index ID CTX
+///   propose-conf-change ID type=add-voter|add-learner|remove node=N
+///   transfer-leader from=ID to=ID
+///   tick ID N | tick-election ID | tick-heartbeat ID
+///   process-ready [ID..]                persist, send, apply (conf changes too), advance
+///   deliver-msgs [ID..] [drop=(ID..)] [limit=N]   step queued messages (or drop them)
+///   stabilize [ID..]                    process-ready and deliver-msgs until nothing moves
+///   partition (ID..) (ID..) .. | drop from=ID to=ID | heal   cut links (both ways / one way)
+///   status ID | raft-state | raft-log ID | applied ID
+///   compact ID I                        snapshot the state machine at I (= applied) and
+///                                       discard the log up to I
+///   restart ID                          rebuild the node from its storage
+///   crash ID                            take a ready, send only its plain messages, restart
+///   report-unreachable ID PEER | report-snapshot ID PEER [ok=B]
 namespace rdb::raft::script {
 
 /// One member as the application around a raw_node sees it.
@@ -64,7 +85,8 @@ class env {
   /// Messages on a cut link are dropped instead. Returns the number taken off the queue.
   std::size_t deliver(std::uint64_t id, std::ostream& os,
                       std::size_t limit = std::numeric_limits<std::size_t>::max());
-  std::size_t drop_to(std::uint64_t id, std::ostream& os);
+  /// Drops the first `limit` queued messages addressed to `id`.
+  std::size_t drop_to(std::uint64_t id, std::ostream& os, std::size_t limit);
   bool has_msgs_for(std::uint64_t id) const;
   /// Puts `m` on the network unless its link is cut.
   void send(const raft::message& m, std::ostream& os);
