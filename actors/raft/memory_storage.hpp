@@ -19,7 +19,8 @@ class memory_storage final : public log_storage {
   /// founding member starts from the same membership. A replica added later starts from an
   /// empty storage instead and must be brought up by a snapshot that includes it (the leader
   /// sends one once its log is compacted past the new replica's needs): replaying the log from
-  /// index 1 would show it the membership changes but not the founding membership.
+  /// index 1 would show it the membership changes but not the founding membership. Founding a
+  /// group from a snapshot at an index above 0 (`apply_snapshot`) guarantees that.
   explicit memory_storage(raft::conf_state initial);
 
   // -- log_storage --

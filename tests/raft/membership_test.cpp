@@ -173,3 +173,32 @@ TEST_CASE("conf change: encode and decode round trip, malformed data is refused"
   bad[0] = 9;
   CHECK(conf_change::decode(bad).error() == errc::malformed);
 }
+
+TEST_CASE(
+    "membership: with a group founded at a non-zero index, a new replica starts by snapshot") {
+  network net({1, 2, 3});
+  net.bootstrap_at(5, 5);
+  net.elect(1);
+  REQUIRE(net.node(1).role() == role::leader);
+  REQUIRE(net.node(1).term() == tid(6));
+  REQUIRE(net.propose(1, "a"));
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::add_learner, 4)));
+  net.settle();
+  // The leader's application keeps a snapshot that reflects the membership it applied.
+  auto& leader = net.at(1);
+  REQUIRE(leader.storage.create_snapshot(leader.node->applied_index(),
+                                         leader.storage.persisted_conf_state(), "img"));
+  int snaps = 0;
+  net.on_deliver = [&](const message& m) {
+    if (m.type == message_type::snapshot && m.to == nid(4)) ++snaps;
+  };
+  net.add_peer(4);
+  net.tick_all(3);
+  CHECK(snaps == 1);
+  CHECK(net.node(4).status().conf.voters == std::vector<node_id>{nid(1), nid(2), nid(3)});
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::add_voter, 4)));
+  net.settle();
+  CHECK(net.node(4).status().conf.voters == std::vector<node_id>{nid(1), nid(2), nid(3), nid(4)});
+  REQUIRE(net.propose(1, "b"));
+  CHECK(net.at(4).applied.back() == "b");
+}

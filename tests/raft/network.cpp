@@ -185,6 +185,19 @@ void network::preload(std::uint64_t id, const std::vector<std::uint64_t>& terms,
   make_node(p);
 }
 
+void network::bootstrap_at(std::uint64_t index, std::uint64_t term) {
+  for (auto& [id, p] : peers_) {
+    p->node.reset();
+    p->storage = memory_storage{};
+    snapshot snap;
+    snap.meta = snapshot_metadata{.index = idx(index), .term = tid(term), .conf = conf_};
+    if (!p->storage.apply_snapshot(snap)) throw std::runtime_error("bootstrap snapshot");
+    p->storage.set_hard_state(hard_state{.term = tid(term), .commit = idx(index)});
+    p->cfg.applied = idx(index);
+    make_node(*p);
+  }
+}
+
 void network::restart(std::uint64_t id) {
   auto& p = at(id);
   p.node.reset();

@@ -116,6 +116,11 @@ class network {
   void preload(std::uint64_t id, const std::vector<std::uint64_t>& terms, std::uint64_t term,
                std::uint64_t commit = 0);
 
+  /// Re-founds every member as if bootstrapped from a snapshot at (`index`, `term`) holding the
+  /// initial membership (what TiKV does with its initial log index): the log of every founding
+  /// member then starts compacted, so a replica added later is always caught up by snapshot.
+  void bootstrap_at(std::uint64_t index, std::uint64_t term);
+
   /// Number of messages delivered so far.
   std::size_t delivered = 0;
 
