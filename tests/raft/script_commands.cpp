@@ -131,7 +131,12 @@ void env::partition(const command& c, std::ostream& os) {
 void env::compact(const command& c, std::ostream& os) {
   c.allow_only({});
   auto& s = slot_arg(c);
-  auto index = log_index{c.number(1)};
+  // Without an index: compact at whatever is applied, if that is past the last snapshot.
+  auto index = c.positional_count() > 1 ? log_index{c.number(1)} : s.applied;
+  if (c.positional_count() == 1 && index + 1 <= *s.storage->first_index()) {
+    os << "nothing to compact\n";
+    return;
+  }
   // The snapshot holds the state machine and membership as of `applied`, so only that index
   // describes them exactly.
   if (index != s.applied)

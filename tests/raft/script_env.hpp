@@ -34,8 +34,8 @@
 ///   stabilize [ID..]                    process-ready and deliver-msgs until nothing moves
 ///   partition (ID..) (ID..) .. | drop from=ID to=ID | heal   cut links (both ways / one way)
 ///   status ID | raft-state | raft-log ID | applied ID
-///   compact ID I                        snapshot the state machine at I (= applied) and
-///                                       discard the log up to I
+///   compact ID [I]                      snapshot the state machine at I (= applied, the
+///                                       default) and discard the log up to I
 ///   restart ID                          rebuild the node from its storage
 ///   crash ID                            take a ready, send only its plain messages, restart
 ///   report-unreachable ID PEER | report-snapshot ID PEER [ok=B]
