@@ -1,0 +1,116 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "actors/pd_types.hpp"
+#include "pd/failure.hpp"
+#include "pd/id_allocator.hpp"
+#include "pd/meta_store.hpp"
+#include "pd/region_table.hpp"
+#include "pd/store_table.hpp"
+
+namespace rdb::pd {
+
+struct cluster_config {
+  /// Ids the allocator persists ahead of what it hands out.
+  std::uint64_t id_batch = id_allocator::default_batch;
+  /// Ticks without a heartbeat after which a store is down.
+  std::uint64_t store_down_ticks = 10;
+};
+
+/// Everything the placement driver knows, and the rules for changing it. No CAF, no clock, no
+/// threads: time enters through `tick()` / `advance_to()`, durability through a `meta_store`.
+///
+/// Every mutating operation first decides, then commits its whole effect to the meta store in
+/// one `change_set`, and only then applies it to memory: a failed commit (`storage_failure`)
+/// leaves both untouched, so memory never runs ahead of disk. Operations that only touch soft
+/// state (heartbeat figures, liveness) write nothing.
+///
+/// Epoch rule for region reports: a region's epoch only grows. A report whose version or
+/// conf_ver is smaller than PD's for that region is stale; so is one whose range overlaps a
+/// different region with a greater version (the report predates the split that made it).
+/// A newer report replaces PD's entry and removes the older regions it overlaps.
+class cluster_state {
+ public:
+  /// Reads the persisted state of `store`, which must outlive the cluster state.
+  static result<cluster_state> open(meta_store& store, cluster_config cfg = {});
+
+  // -- bootstrap ---------------------------------------------------------------
+
+  /// Registers the layout's stores and creates the initial regions (epoch {1, 1}), answering
+  /// their metas in key order. An identical retry answers the current regions.
+  result<std::vector<storage::region_meta>> bootstrap(const bootstrap_request& req);
+
+  bootstrap_status status() const;
+
+  // -- ids ---------------------------------------------------------------------
+
+  result<id_range> alloc_ids(std::uint64_t count);
+
+  // -- stores ------------------------------------------------------------------
+
+  /// Registers a store (see put_store_atom in actors/pd_interface.hpp for the rules).
+  result<store_id> put_store(const store_info& info);
+
+  result<store_info> on_store_heartbeat(const store_stats& stats);
+
+  result<store_info> remove_store(store_id id);
+
+  result<store_info> store(store_id id) const;
+
+  /// Ordered by id, tombstones included.
+  std::vector<store_info> stores() const;
+
+  // -- regions -----------------------------------------------------------------
+
+  result<region_heartbeat_response> on_region_heartbeat(const region_heartbeat& hb);
+
+  result<split_ids> ask_split(const storage::region_meta& region);
+
+  result<region_info> region_by_key(std::string_view key) const;
+
+  result<region_info> region_by_id(region_id id) const;
+
+  /// In key order.
+  result<std::vector<region_info>> regions() const;
+
+  /// The regions with a peer on `store`, in key order.
+  result<std::vector<region_info>> store_regions(store_id store) const;
+
+  // -- time --------------------------------------------------------------------
+
+  /// Advances PD time by one tick and re-evaluates store liveness.
+  void tick();
+
+  /// Moves PD time forward to `now` (never backwards) and re-evaluates store liveness.
+  void advance_to(tick_no now);
+
+  tick_no now() const { return now_; }
+
+ private:
+  cluster_state(meta_store& store, cluster_config cfg);
+
+  result<void> restore(const persisted_state& st);
+  result<void> require_bootstrapped() const;
+  result<void> commit(const change_set& changes);
+
+  /// Plans `count` ids into `changes`; the plan is committed by the caller after persisting.
+  id_allocator::plan reserve_ids(std::uint64_t count, change_set& changes) const;
+
+  /// Fails with stale_epoch if PD knows a newer epoch of `meta`'s region, or a region with a
+  /// greater version overlapping `meta`'s range; answers the overlapped other regions.
+  result<std::vector<region_id>> check_epoch(const storage::region_meta& meta) const;
+
+  meta_store* store_;
+  cluster_config cfg_;
+  std::optional<bootstrap_request> layout_;
+  id_allocator ids_;
+  store_table stores_;
+  region_table regions_;
+  tick_no now_;
+};
+
+}  // namespace rdb::pd

@@ -1,0 +1,84 @@
+#include "pd/pd_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/result.hpp>
+
+#include <utility>
+
+#include "pd/lmdb_meta_store.hpp"
+
+namespace rdb::pd {
+
+namespace {
+
+caf::error to_error(const failure& f) {
+  if (f.code == errc::stale_epoch && f.current)
+    return make_stale_epoch_error(f.message, *f.current);
+  return make_error(f.code, f.message);
+}
+
+template <class T>
+caf::result<T> respond(result<T> r) {
+  if (r) return std::move(*r);
+  return to_error(r.error());
+}
+
+}  // namespace
+
+pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
+                                      std::shared_ptr<pd_core> core, caf::timespan tick_interval) {
+  self->state.core = std::move(core);
+  self->state.tick_interval = tick_interval;
+  if (tick_interval.count() > 0) self->delayed_send(self, tick_interval, tick_atom::value);
+  auto cluster = [self]() -> cluster_state& { return self->state.core->cluster; };
+  return {
+      [=](bootstrap_atom, const bootstrap_request& req) {
+        return respond(cluster().bootstrap(req));
+      },
+      [=](is_bootstrapped_atom) { return cluster().status(); },
+      [=](alloc_id_atom, std::uint32_t count) { return respond(cluster().alloc_ids(count)); },
+      [=](put_store_atom, const store_info& info) { return respond(cluster().put_store(info)); },
+      [=](store_heartbeat_atom, const store_stats& stats) {
+        return respond(cluster().on_store_heartbeat(stats));
+      },
+      [=](remove_store_atom, store_id id) { return respond(cluster().remove_store(id)); },
+      [=](region_heartbeat_atom, const region_heartbeat& hb) {
+        return respond(cluster().on_region_heartbeat(hb));
+      },
+      [=](ask_split_atom, const storage::region_meta& region) {
+        return respond(cluster().ask_split(region));
+      },
+      [=](get_region_atom, const std::string& key) {
+        return respond(cluster().region_by_key(key));
+      },
+      [=](get_region_by_id_atom, region_id id) { return respond(cluster().region_by_id(id)); },
+      [=](get_regions_atom) { return respond(cluster().regions()); },
+      [=](get_store_regions_atom, store_id id) { return respond(cluster().store_regions(id)); },
+      [=](get_store_atom, store_id id) { return respond(cluster().store(id)); },
+      [=](get_stores_atom) { return cluster().stores(); },
+      [=](tick_atom) {
+        cluster().tick();
+        // Only the timer's own ticks re-arm it: ticks sent from outside must not start a second
+        // timer chain.
+        auto interval = self->state.tick_interval;
+        if (interval.count() > 0 && self->current_sender() == self->ctrl())
+          self->delayed_send(self, interval, tick_atom::value);
+      },
+  };
+}
+
+result<pd_actor> spawn_pd(caf::actor_system& sys, std::unique_ptr<meta_store> store,
+                          pd_config cfg) {
+  auto cs = cluster_state::open(*store, cfg.cluster);
+  if (!cs) return std::unexpected(cs.error());
+  auto core = std::make_shared<pd_core>(pd_core{std::move(store), std::move(*cs)});
+  return sys.spawn(pd_actor_impl, std::move(core), cfg.tick_interval);
+}
+
+result<pd_actor> spawn_pd(caf::actor_system& sys, const std::string& dir, pd_config cfg) {
+  auto store = lmdb_meta_store::open(dir);
+  if (!store) return std::unexpected(store.error());
+  return spawn_pd(sys, std::move(*store), cfg);
+}
+
+}  // namespace rdb::pd

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/pd_interface.hpp"
+#include "pd/cluster_state.hpp"
+#include "pd/meta_store.hpp"
+
+namespace rdb::pd {
+
+struct pd_config {
+  cluster_config cluster;
+  /// Period of PD's own tick timer. Zero: PD time advances only by `tick_atom` messages from
+  /// outside (tests drive it that way).
+  caf::timespan tick_interval{0};
+};
+
+/// What the PD actor owns: the meta store and the cluster state that writes through it.
+struct pd_core {
+  std::unique_ptr<meta_store> store;
+  cluster_state cluster;
+};
+
+struct pd_state {
+  static inline const char* name = "pd";
+  std::shared_ptr<pd_core> core;
+  caf::timespan tick_interval{0};
+};
+
+/// The PD actor's behavior over an opened core. It only dispatches: each handler is one call
+/// into the cluster state, whose failures become `caf::error`s of category "pd".
+pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
+                                      std::shared_ptr<pd_core> core, caf::timespan tick_interval);
+
+/// Opens the cluster state persisted in `store` and spawns the PD actor over it. Fails (with
+/// `storage_corrupt` or `storage_failure`) without spawning if the state cannot be read.
+result<pd_actor> spawn_pd(caf::actor_system& sys, std::unique_ptr<meta_store> store,
+                          pd_config cfg = {});
+
+/// Opens (or creates) the LMDB directory `dir` and spawns the PD actor over it.
+result<pd_actor> spawn_pd(caf::actor_system& sys, const std::string& dir, pd_config cfg = {});
+
+}  // namespace rdb::pd

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/pd_types.hpp"
+
+namespace rdb::pd {
+
+/// Whether `key` lies before `end_key`, where an empty end key means +infinity.
+inline bool before_end(std::string_view key, std::string_view end_key) {
+  return end_key.empty() || key < end_key;
+}
+
+/// Whether [a_start, a_end) and [b_start, b_end) share a key (empty end = +infinity).
+inline bool ranges_overlap(std::string_view a_start, std::string_view a_end,
+                           std::string_view b_start, std::string_view b_end) {
+  return before_end(a_start, b_end) && before_end(b_start, a_end);
+}
+
+/// PD's regions, indexed by id and by range.
+///
+/// Invariant: the ranges of the entries are pairwise disjoint, so each key lies in at most one
+/// region. The table may have gaps while a split is reported piece by piece (a child's report
+/// removes its parent's wider, older entry before the parent reports its narrower range).
+/// Enforcing the epoch rules is the caller's job; the table only keeps the index consistent.
+class region_table {
+ public:
+  /// The region containing `key`, or null.
+  const region_info* find_by_key(std::string_view key) const;
+
+  const region_info* find_by_id(region_id id) const;
+
+  /// The regions sharing a key with [start, end), in key order.
+  std::vector<const region_info*> overlapping(std::string_view start, std::string_view end) const;
+
+  /// All regions in key order.
+  std::vector<region_info> list() const;
+
+  /// The regions with a peer on `store`, in key order.
+  std::vector<region_info> of_store(store_id store) const;
+
+  /// Inserts or replaces the entry of `r.meta.id`. Precondition: `r`'s range overlaps no other
+  /// region's (remove those first).
+  void put(region_info r);
+
+  /// Mutable access to an entry's soft fields; the range must not be changed through it.
+  region_info* find_mutable(region_id id);
+
+  void remove(region_id id);
+
+  std::size_t size() const { return by_id_.size(); }
+
+ private:
+  /// start key -> region id.
+  std::map<std::string, region_id, std::less<>> by_start_;
+  std::unordered_map<region_id, region_info> by_id_;
+};
+
+}  // namespace rdb::pd
