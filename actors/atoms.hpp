@@ -1,0 +1,55 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+/// Message tags of the store-side actors (region peer, store writer, router, transport, store
+/// supervisor, heartbeat agent, ticker). Each interface header documents which messages carry
+/// which tag and what they answer. CAF 0.17 atoms hold at most 10 characters.
+namespace rdb {
+
+// -- client requests (router, region peer) --------------------------------------------------
+
+using kv_get_atom = caf::atom_constant<caf::atom("kv_get")>;
+using kv_put_atom = caf::atom_constant<caf::atom("kv_put")>;
+using kv_delete_atom = caf::atom_constant<caf::atom("kv_delete")>;
+using kv_scan_atom = caf::atom_constant<caf::atom("kv_scan")>;
+
+// -- raft traffic (region peer, transport) ---------------------------------------------------
+
+using raft_msg_atom = caf::atom_constant<caf::atom("raft_msg")>;
+using send_raft_atom = caf::atom_constant<caf::atom("send_raft")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using unreachable_atom = caf::atom_constant<caf::atom("unreach")>;
+
+// -- persistence (region peer, store writer) -------------------------------------------------
+
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
+
+// -- time (ticker, region peer) --------------------------------------------------------------
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;
+
+// -- administration -------------------------------------------------------------------------
+
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using campaign_atom = caf::atom_constant<caf::atom("campaign")>;
+using change_peer_atom = caf::atom_constant<caf::atom("chg_peer")>;
+using directive_atom = caf::atom_constant<caf::atom("directive")>;
+using route_update_atom = caf::atom_constant<caf::atom("route_upd")>;
+using route_remove_atom = caf::atom_constant<caf::atom("route_rm")>;
+using leader_atom = caf::atom_constant<caf::atom("leader")>;
+using routes_atom = caf::atom_constant<caf::atom("routes")>;
+using create_region_atom = caf::atom_constant<caf::atom("create_reg")>;
+using regions_atom = caf::atom_constant<caf::atom("regions")>;
+using report_atom = caf::atom_constant<caf::atom("report")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+}  // namespace rdb

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/inspect.hpp"
+#include "actors/kv_types.hpp"
+
+/// CAF `inspect()` overloads for the KV request and response types.
+namespace rdb {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_header& x) {
+  return f(caf::meta::type_name("request_header"), x.region, x.epoch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_request& x) {
+  return f(caf::meta::type_name("get_request"), x.header, x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_response& x) {
+  return f(caf::meta::type_name("get_response"), x.found, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, put_request& x) {
+  return f(caf::meta::type_name("put_request"), x.header, x.key, x.value, x.client, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_request& x) {
+  return f(caf::meta::type_name("delete_request"), x.header, x.key, x.client, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_response& x) {
+  return f(caf::meta::type_name("write_response"), x.index);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scan_request& x) {
+  return f(caf::meta::type_name("scan_request"), x.header, x.start_key, x.end_key, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scan_response& x) {
+  return f(caf::meta::type_name("scan_response"), x.pairs, x.scanned_end);
+}
+
+}  // namespace rdb

@@ -1,0 +1,144 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/inspect.hpp"
+#include "actors/kv_inspect.hpp"
+#include "actors/kv_types.hpp"
+#include "actors/pd_inspect.hpp"
+#include "actors/pd_types.hpp"
+#include "actors/raft/types.hpp"
+#include "actors/raft_inspect.hpp"
+#include "actors/store_writer_interface.hpp"
+#include "actors/transport_interface.hpp"
+#include "storage/ids.hpp"
+#include "storage/types.hpp"
+
+/// The region peer: one replica of one region on this store, wrapping a raft node. Its
+/// behavior only dispatches; the logic lives in the plain class `peer` (actors/peer.hpp).
+///
+/// Write path: a put/delete is checked (region, epoch, key range, leadership), encoded and
+/// proposed; each raft ready's `messages` go to the transport at once, its persistence work
+/// (entries, hard state, and the data changes and apply state of its committed entries) goes
+/// to the store writer; on `persisted` the peer sends the ready's `persisted_messages`,
+/// answers the writes now applied and advances raft. One ready is outstanding at a time, and
+/// the peer keeps stepping raft messages meanwhile: it never blocks.
+///
+/// Read path: ReadIndex on the leader; answered once the applied index reaches the read
+/// index, from a short-lived LMDB read view.
+///
+/// Every client request is answered: with a value, or with an error of category "rdb"
+/// (actors/errors.hpp): `region_not_found` (wrong region id), `epoch_not_match` (stale
+/// version; carries the current meta), `key_not_in_region`, `not_leader` (carries the leader
+/// hint; also for proposals raft drops and for requests pending when leadership is lost),
+/// `invalid_argument`, `server_busy`, `storage_corrupt`.
+namespace rdb {
+
+/// Kinds of single-step membership change. Pinned numbers.
+enum class peer_change_kind : std::uint8_t { add_voter = 0, add_learner = 1, remove = 2 };
+
+/// The enumerator's name; a `std::string` so CAF prints it inside messages.
+inline std::string to_string(peer_change_kind k) {
+  switch (k) {
+    case peer_change_kind::add_voter:
+      return "add_voter";
+    case peer_change_kind::add_learner:
+      return "add_learner";
+    case peer_change_kind::remove:
+      return "remove";
+  }
+  return "unknown";
+}
+
+/// Asks the leader to change the region's membership by one peer. The header's epoch must
+/// match in both `conf_ver` and `version`. Applied on every replica as a raft conf change; the
+/// region meta gets conf_ver + 1 in the same write as the apply state.
+struct change_peer_request {
+  request_header header;
+  peer_change_kind kind = peer_change_kind::add_voter;
+  /// The peer to add, promote (add_voter of an existing learner) or remove.
+  storage::region_peer peer;
+
+  bool operator==(const change_peer_request&) const = default;
+};
+
+/// What a region peer reports about itself, for the supervisor, heartbeats and tests.
+struct region_status {
+  /// The replica's current meta (range, epoch, peers).
+  storage::region_meta region;
+  /// This replica.
+  storage::region_peer self;
+  /// The leader it knows of; `leader.id` is none if it knows none.
+  storage::region_peer leader;
+  raft::term_id term;
+  raft::log_index commit;
+  /// Applied and durable: reads at or below it are served.
+  raft::log_index applied;
+  /// Writes and reads waiting for an answer.
+  std::uint64_t pending_proposals = 0;
+  std::uint64_t pending_reads = 0;
+  /// True while the peer asks the ticker for no ticks.
+  bool hibernating = false;
+
+  bool is_leader() const { return !self.id.is_none() && leader.id == self.id; }
+  bool operator==(const region_status&) const = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_peer_request& x) {
+  return f(caf::meta::type_name("change_peer_request"), x.header, x.kind, x.peer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, region_status& x) {
+  return f(caf::meta::type_name("region_status"), x.region, x.self, x.leader, x.term, x.commit,
+           x.applied, x.pending_proposals, x.pending_reads, x.hibernating);
+}
+
+/// Messages of a region peer.
+///
+/// Clients (through the router or directly):
+/// - `(kv_get_atom, get_request)` -> get_response — linearizable read (ReadIndex).
+/// - `(kv_put_atom, put_request)` -> write_response — answered once applied.
+/// - `(kv_delete_atom, delete_request)` -> write_response — answered once applied.
+/// - `(kv_scan_atom, scan_request)` -> scan_response — linearizable range read.
+///
+/// Raft and persistence:
+/// - `(raft_msg_atom, raft_envelope)` — from the transport: a raft message of this region.
+///   Dropped unless `region` and `to.id` are this replica's. Wakes a hibernating peer.
+/// - `(persisted_atom, persisted)` — from the store writer: ready `ready_number` is durable.
+/// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached.
+///
+/// Time and administration:
+/// - `(tick_atom)` — from the ticker: one raft tick. A peer with nothing to do (a follower
+///   whose leader is alive and nothing pending, or a leader with every follower caught up and
+///   nothing pending) sends the ticker `hibernate_atom` and stops getting ticks; any message
+///   that needs time to pass wakes it (`wake_atom` to the ticker).
+/// - `(campaign_atom)` — start an election now (tests, bootstrap of a fresh cluster, a
+///   leader transfer target).
+/// - `(change_peer_atom, change_peer_request)` -> write_response — a membership change,
+///   answered once applied.
+/// - `(directive_atom, pd::directive)` — from the heartbeat agent: carry out PD's directive if
+///   this replica leads and its epoch still equals the directive's (add learner, promote,
+///   remove peer, transfer leader; split is not supported yet and is ignored).
+/// - `(status_atom)` -> region_status.
+using region_peer_actor =
+    caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
+                     caf::replies_to<kv_put_atom, put_request>::with<write_response>,
+                     caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
+                     caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
+                     caf::reacts_to<raft_msg_atom, raft_envelope>,
+                     caf::reacts_to<persisted_atom, persisted>,
+                     caf::reacts_to<unreachable_atom, peer_id>, caf::reacts_to<tick_atom>,
+                     caf::reacts_to<campaign_atom>,
+                     caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
+                     caf::reacts_to<directive_atom, pd::directive>,
+                     caf::replies_to<status_atom>::with<region_status>>;
+
+}  // namespace rdb

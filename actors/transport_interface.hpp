@@ -1,0 +1,84 @@
+#pragma once
+
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/inspect.hpp"
+#include "actors/raft/message.hpp"
+#include "actors/raft_inspect.hpp"
+#include "storage/ids.hpp"
+#include "storage/types.hpp"
+
+/// The transport: carries raft messages between the region peers of different stores.
+///
+/// Region peers hand it every raft message they emit, addressed by (region, peer, store). It
+/// groups them per destination store and sends one batch per store per flush (measured: a
+/// middleman carries ~250k small messages/s but ~38k batches of 64 each; batching per store is
+/// what makes many regions affordable). The receiving store's transport unpacks a batch and
+/// delivers each envelope to the local peer of its region, found in the router's published
+/// route table without a message hop.
+///
+/// This interface is the one a network transport implements later; the in-process transport
+/// connects the transports of stores living in one actor system.
+namespace rdb {
+
+/// One raft message of one region, addressed well enough to find the target replica on the
+/// target store. Traffic of one region never reaches another: a region peer drops envelopes
+/// whose region or target peer id is not its own.
+struct raft_envelope {
+  region_id region;
+  /// Sender and receiver replicas (peer id + store id).
+  storage::region_peer from;
+  storage::region_peer to;
+  /// The sender's epoch of the region, so a receiver can tell a stale sender from a newer one.
+  storage::region_epoch epoch;
+  raft::message msg;
+
+  bool operator==(const raft_envelope&) const = default;
+};
+
+/// All envelopes one store sends another in one flush.
+struct raft_batch {
+  store_id from_store;
+  store_id to_store;
+  std::vector<raft_envelope> envelopes;
+
+  bool operator==(const raft_batch&) const = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
+  return f(caf::meta::type_name("raft_envelope"), x.region, x.from, x.to, x.epoch, x.msg);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_batch& x) {
+  return f(caf::meta::type_name("raft_batch"), x.from_store, x.to_store, x.envelopes);
+}
+
+/// The part of a transport that other stores' transports talk to.
+using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft_batch>>;
+
+/// Messages of the transport of one store.
+///
+/// - `(send_raft_atom, std::vector<raft_envelope>)` — from a local region peer: send these
+///   envelopes (any mix of destination stores). Fire and forget; raft tolerates loss. An
+///   envelope for a store the transport cannot reach is dropped, and the sending region peer is
+///   told `(unreachable_atom, peer_id)` so its leader falls back to probing that follower.
+///   Envelopes addressed to the local store are delivered locally, never dropped.
+/// - `(deliver_atom, raft_batch)` — from the transport of `from_store`: hand each envelope to
+///   the local peer of its region as `(raft_msg_atom, raft_envelope)`. Envelopes of regions
+///   without a local peer are dropped (the supervisor learns about new replicas from PD).
+/// - `(connect_atom, store_id, transport_actor)` — teaches this transport how to reach the
+///   transport of another store (the in-process wiring; a network transport resolves
+///   addresses instead). Replaces any earlier handle of that store.
+using transport_actor =
+    caf::typed_actor<caf::reacts_to<send_raft_atom, std::vector<raft_envelope>>,
+                     caf::reacts_to<deliver_atom, raft_batch>,
+                     caf::reacts_to<connect_atom, store_id, transport_inbox_actor>>;
+
+}  // namespace rdb
