@@ -1,0 +1,65 @@
+#include "test_support.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace rdb::pd::test {
+
+temp_dir::temp_dir() {
+  std::string pattern = "/tmp/rdb-pd-test-XXXXXX";
+  if (!::mkdtemp(pattern.data())) FAIL("mkdtemp failed");
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bootstrap_request make_layout(std::vector<std::string> split_keys, std::uint32_t replicas,
+                              std::size_t stores) {
+  bootstrap_request req;
+  req.cluster = cluster_id{7};
+  req.split_keys = std::move(split_keys);
+  req.replicas = replicas;
+  for (std::size_t i = 1; i <= stores; ++i)
+    req.stores.push_back("s" + std::to_string(i));
+  return req;
+}
+
+region_heartbeat heartbeat_of(const storage::region_meta& meta, std::uint64_t size) {
+  region_heartbeat hb;
+  hb.region = meta;
+  hb.leader = meta.peers.front().id;
+  hb.approximate_size = size;
+  return hb;
+}
+
+void check_coverage(const std::vector<region_info>& regions) {
+  REQUIRE_FALSE(regions.empty());
+  CHECK(regions.front().meta.start_key.empty());
+  CHECK(regions.back().meta.end_key.empty());
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto& m = regions[i].meta;
+    CHECK((m.end_key.empty() || m.start_key < m.end_key));
+    if (i > 0) CHECK(regions[i - 1].meta.end_key == m.start_key);
+    if (i + 1 < regions.size()) CHECK_FALSE(m.end_key.empty());
+  }
+}
+
+std::vector<std::uint64_t> all_ids(const cluster_state& cs) {
+  std::vector<std::uint64_t> out;
+  for (const auto& s : cs.stores())
+    out.push_back(s.id.value());
+  if (auto regions = cs.regions()) {
+    for (const auto& r : *regions) {
+      out.push_back(r.meta.id.value());
+      for (const auto& p : r.meta.peers)
+        out.push_back(p.id.value());
+    }
+  }
+  return out;
+}
+
+}  // namespace rdb::pd::test
