@@ -48,4 +48,15 @@ typename Inspector::result_type inspect(Inspector& f, scan_response& x) {
   return f(caf::meta::type_name("scan_response"), x.pairs, x.scanned_end);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_peer_request& x) {
+  return f(caf::meta::type_name("change_peer_request"), x.header, x.kind, x.peer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, region_status& x) {
+  return f(caf::meta::type_name("region_status"), x.region, x.self, x.leader, x.term, x.commit,
+           x.applied, x.pending_proposals, x.pending_reads, x.hibernating);
+}
+
 }  // namespace rdb

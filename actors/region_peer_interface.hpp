@@ -40,67 +40,6 @@
 /// `invalid_argument`, `server_busy`, `storage_corrupt`.
 namespace rdb {
 
-/// Kinds of single-step membership change. Pinned numbers.
-enum class peer_change_kind : std::uint8_t { add_voter = 0, add_learner = 1, remove = 2 };
-
-/// The enumerator's name; a `std::string` so CAF prints it inside messages.
-inline std::string to_string(peer_change_kind k) {
-  switch (k) {
-    case peer_change_kind::add_voter:
-      return "add_voter";
-    case peer_change_kind::add_learner:
-      return "add_learner";
-    case peer_change_kind::remove:
-      return "remove";
-  }
-  return "unknown";
-}
-
-/// Asks the leader to change the region's membership by one peer. The header's epoch must
-/// match in both `conf_ver` and `version`. Applied on every replica as a raft conf change; the
-/// region meta gets conf_ver + 1 in the same write as the apply state.
-struct change_peer_request {
-  request_header header;
-  peer_change_kind kind = peer_change_kind::add_voter;
-  /// The peer to add, promote (add_voter of an existing learner) or remove.
-  storage::region_peer peer;
-
-  bool operator==(const change_peer_request&) const = default;
-};
-
-/// What a region peer reports about itself, for the supervisor, heartbeats and tests.
-struct region_status {
-  /// The replica's current meta (range, epoch, peers).
-  storage::region_meta region;
-  /// This replica.
-  storage::region_peer self;
-  /// The leader it knows of; `leader.id` is none if it knows none.
-  storage::region_peer leader;
-  raft::term_id term;
-  raft::log_index commit;
-  /// Applied and durable: reads at or below it are served.
-  raft::log_index applied;
-  /// Writes and reads waiting for an answer.
-  std::uint64_t pending_proposals = 0;
-  std::uint64_t pending_reads = 0;
-  /// True while the peer asks the ticker for no ticks.
-  bool hibernating = false;
-
-  bool is_leader() const { return !self.id.is_none() && leader.id == self.id; }
-  bool operator==(const region_status&) const = default;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, change_peer_request& x) {
-  return f(caf::meta::type_name("change_peer_request"), x.header, x.kind, x.peer);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, region_status& x) {
-  return f(caf::meta::type_name("region_status"), x.region, x.self, x.leader, x.term, x.commit,
-           x.applied, x.pending_proposals, x.pending_reads, x.hibernating);
-}
-
 /// Messages of a region peer.
 ///
 /// Clients (through the router or directly):

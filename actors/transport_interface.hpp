@@ -8,8 +8,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/inspect.hpp"
-#include "actors/raft/message.hpp"
 #include "actors/raft_inspect.hpp"
+#include "actors/transport_types.hpp"
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
 
@@ -25,30 +25,6 @@
 /// This interface is the one a network transport implements later; the in-process transport
 /// connects the transports of stores living in one actor system.
 namespace rdb {
-
-/// One raft message of one region, addressed well enough to find the target replica on the
-/// target store. Traffic of one region never reaches another: a region peer drops envelopes
-/// whose region or target peer id is not its own.
-struct raft_envelope {
-  region_id region;
-  /// Sender and receiver replicas (peer id + store id).
-  storage::region_peer from;
-  storage::region_peer to;
-  /// The sender's epoch of the region, so a receiver can tell a stale sender from a newer one.
-  storage::region_epoch epoch;
-  raft::message msg;
-
-  bool operator==(const raft_envelope&) const = default;
-};
-
-/// All envelopes one store sends another in one flush.
-struct raft_batch {
-  store_id from_store;
-  store_id to_store;
-  std::vector<raft_envelope> envelopes;
-
-  bool operator==(const raft_batch&) const = default;
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
