@@ -19,9 +19,10 @@
 /// All requests are idempotent or safe to retry (CAF 0.17 loses responses owed by dead actors,
 /// so callers use finite timeouts and retry). Failures arrive as `caf::error` in category
 /// `pd::error_category` with a `pd::errc` code (actors/pd_error.hpp). Requests other than
-/// bootstrap, is_bootstrapped, alloc_id, put_store, store_heartbeat, get_store(s) and tick fail
-/// with `not_bootstrapped` before the cluster has its initial layout. Any request that changes
-/// persisted state fails with `storage_failure` (and changes nothing) when PD cannot persist it.
+/// bootstrap, is_bootstrapped, alloc_id, put_store, store_heartbeat, remove_store, get_store,
+/// get_stores and tick fail with `not_bootstrapped` before the cluster has its initial layout.
+/// Any request that changes persisted state fails with `storage_failure` (and changes nothing)
+/// when PD cannot persist it.
 namespace rdb::pd {
 
 // -- message tags --------------------------------------------------------------

@@ -39,8 +39,6 @@ class lmdb_meta_store final : public meta_store {
   result<persisted_state> load() override;
   result<void> commit(const change_set& changes) override;
 
-  const std::string& dir() const { return dir_; }
-
  private:
   lmdb_meta_store(MDB_env* env, std::string dir, std::size_t max_map_size);
   result<void> open_databases();

@@ -17,11 +17,6 @@ const region_info* region_table::find_by_id(region_id id) const {
   return it == by_id_.end() ? nullptr : &it->second;
 }
 
-region_info* region_table::find_mutable(region_id id) {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second;
-}
-
 std::vector<const region_info*> region_table::overlapping(std::string_view start,
                                                           std::string_view end) const {
   std::vector<const region_info*> out;

@@ -48,12 +48,7 @@ class region_table {
   /// region's (remove those first).
   void put(region_info r);
 
-  /// Mutable access to an entry's soft fields; the range must not be changed through it.
-  region_info* find_mutable(region_id id);
-
   void remove(region_id id);
-
-  std::size_t size() const { return by_id_.size(); }
 
  private:
   /// start key -> region id.

@@ -39,11 +39,4 @@ std::vector<store_info> store_table::list() const {
   return out;
 }
 
-std::vector<store_id> store_table::up_stores() const {
-  std::vector<store_id> out;
-  for (const auto& [id, s] : stores_)
-    if (s.state == store_state::up) out.push_back(id);
-  return out;
-}
-
 }  // namespace rdb::pd

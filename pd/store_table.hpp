@@ -32,11 +32,6 @@ class store_table {
   /// All stores ordered by id, tombstones included.
   std::vector<store_info> list() const;
 
-  /// The stores that may carry new replicas (up), ordered by id.
-  std::vector<store_id> up_stores() const;
-
-  std::uint64_t down_after() const { return down_after_; }
-
  private:
   std::uint64_t down_after_;
   std::map<store_id, store_info> stores_;

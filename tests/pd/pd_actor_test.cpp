@@ -215,4 +215,21 @@ TEST_CASE_FIXTURE(pd_fixture, "pd message types survive serialization and are re
   }
 }
 
+TEST_CASE("pd error numbers are pinned") {
+  static_assert(static_cast<int>(errc::not_bootstrapped) == 1);
+  static_assert(static_cast<int>(errc::already_bootstrapped) == 2);
+  static_assert(static_cast<int>(errc::stale_epoch) == 3);
+  static_assert(static_cast<int>(errc::unknown_store) == 4);
+  static_assert(static_cast<int>(errc::unknown_region) == 5);
+  static_assert(static_cast<int>(errc::storage_failure) == 6);
+  static_assert(static_cast<int>(errc::invalid_argument) == 7);
+  static_assert(static_cast<int>(errc::storage_corrupt) == 8);
+  static_assert(static_cast<int>(errc::store_tombstone) == 9);
+  caf::error e = errc::unknown_region;
+  CHECK(e == errc::unknown_region);
+  CHECK(e.category() == error_category);
+  CHECK(pd_code(e) == errc::unknown_region);
+  CHECK_FALSE(stale_epoch_region(e).has_value());
+}
+
 }  // namespace rdb::pd::test
