@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include "actors/errc.hpp"
+#include "actors/kv_types.hpp"
+#include "storage/ids.hpp"
+#include "storage/types.hpp"
+
+namespace rdb {
+
+/// What a region command does when applied.
+enum class command_kind : std::uint8_t {
+  put = 1,
+  del = 2,
+  /// Carried in the context of a raft conf change entry: who asked, and the full peer
+  /// (store, role) that raft's node id alone does not name.
+  change_peer = 3,
+};
+
+/// One command of a region's replicated state machine, as proposed and as applied.
+struct command {
+  command_kind kind = command_kind::put;
+  /// The replica that proposed it, and its local tag for the waiting client: only that
+  /// replica answers the client, and only if the applied entry is the one it proposed.
+  peer_id proposer;
+  std::uint64_t tag = 0;
+  /// Client session and sequence, for deduplication of retried writes.
+  client_id client;
+  std::uint64_t seq = 0;
+  /// put, del: the key; put: the value.
+  std::string key;
+  std::string value;
+  /// change_peer: the change and the peer it is about.
+  peer_change_kind change = peer_change_kind::add_voter;
+  storage::region_peer peer;
+
+  bool operator==(const command&) const = default;
+};
+
+/// Encodes commands into raft entry data and back. The layout is persisted in every log, so it
+/// is versioned by its first byte and never changes in place:
+///   u8 version (1) | u8 kind | u64 proposer | u64 tag | u64 client | u64 seq |
+///   put/del:     u32 key size | key | (put) u32 value size | value
+///   change_peer: u8 change | u64 peer id | u64 store id | u8 role
+/// Integers are little-endian. Decoding checks every length against the bytes present and
+/// refuses trailing bytes, so a torn or foreign record is reported, never misread.
+class command_codec {
+ public:
+  static std::string encode(const command& cmd);
+
+  /// The command in `data`; `storage_corrupt` (with what was wrong) for malformed data.
+  static std::expected<command, request_error> decode(std::string_view data);
+};
+
+}  // namespace rdb

@@ -1,0 +1,109 @@
+#include "actors/raft_storage.hpp"
+
+#include <string>
+#include <utility>
+
+namespace rdb {
+
+storage::result<std::unique_ptr<raft_storage>> raft_storage::open(
+    std::shared_ptr<storage::store> st, region_id region) {
+  auto view = st->read();
+  if (!view) return std::unexpected{view.error()};
+  auto local = view->load_region_state(region);
+  if (!local) return std::unexpected{local.error()};
+  auto apply = view->load_apply_state(region);
+  if (!apply) return std::unexpected{apply.error()};
+  auto hard = view->load_hard_state(region);
+  if (!hard) return std::unexpected{hard.error()};
+  if (!*local || !*apply || !*hard)
+    return storage::fail(storage::errc::not_found,
+                         "region " + std::to_string(region.value()) + " was never founded here");
+  auto last = view->last_index(region);
+  if (!last) return std::unexpected{last.error()};
+  auto last_term = view->term(region, *last);
+  if (!last_term) return std::unexpected{last_term.error()};
+  std::unique_ptr<raft_storage> out{new raft_storage(std::move(st), region)};
+  out->local_ = std::move(**local);
+  out->apply_ = **apply;
+  out->hard_ = **hard;
+  out->last_ = *last;
+  out->last_term_ = *last_term;
+  return out;
+}
+
+raft::conf_state raft_storage::conf_state_of(const storage::region_meta& meta) {
+  raft::conf_state cs;
+  for (const auto& p : meta.peers) {
+    if (p.role == storage::peer_role::voter)
+      cs.voters.push_back(p.id);
+    else
+      cs.learners.push_back(p.id);
+  }
+  return cs;
+}
+
+raft::error raft_storage::to_raft_error(const storage::error& e) {
+  switch (e.code) {
+    case storage::errc::compacted:
+      return raft::error{raft::errc::compacted, e.message};
+    case storage::errc::unavailable:
+      return raft::error{raft::errc::unavailable, e.message};
+    default:
+      return raft::error{raft::errc::storage_failure, e.message};
+  }
+}
+
+std::expected<raft::storage_state, raft::error> raft_storage::initial_state() {
+  return raft::storage_state{hard_, conf_state_of(local_.region)};
+}
+
+std::expected<std::vector<raft::entry>, raft::error> raft_storage::entries(
+    raft::log_index lo, raft::log_index hi, std::uint64_t max_bytes) {
+  if (lo <= apply_.truncated_index) return std::unexpected{raft::errc::compacted};
+  if (hi > last_ + 1) return std::unexpected{raft::errc::unavailable};
+  if (lo >= hi) return std::vector<raft::entry>{};
+  ++view_reads_;
+  auto view = store_->read();
+  if (!view) return std::unexpected{to_raft_error(view.error())};
+  auto ents = view->entries(region_, lo, hi, max_bytes);
+  if (!ents) return std::unexpected{to_raft_error(ents.error())};
+  return std::move(*ents);
+}
+
+std::expected<raft::term_id, raft::error> raft_storage::term(raft::log_index i) {
+  if (i == last_) return last_term_;
+  if (i == apply_.truncated_index) return apply_.truncated_term;
+  if (i < apply_.truncated_index) return std::unexpected{raft::errc::compacted};
+  if (i > last_) return std::unexpected{raft::errc::unavailable};
+  ++view_reads_;
+  auto view = store_->read();
+  if (!view) return std::unexpected{to_raft_error(view.error())};
+  auto t = view->term(region_, i);
+  if (!t) return std::unexpected{to_raft_error(t.error())};
+  return *t;
+}
+
+std::expected<raft::log_index, raft::error> raft_storage::first_index() {
+  return apply_.truncated_index + 1;
+}
+
+std::expected<raft::log_index, raft::error> raft_storage::last_index() {
+  return last_;
+}
+
+std::expected<raft::snapshot, raft::error> raft_storage::snapshot() {
+  return std::unexpected{raft::errc::snapshot_temporarily_unavailable};
+}
+
+void raft_storage::on_persisted(const write_task& task) {
+  if (!task.entries.empty()) {
+    // The writer replaced any conflicting suffix, so the log now ends where the task ends.
+    last_ = task.entries.back().index;
+    last_term_ = task.entries.back().term;
+  }
+  if (task.has_hard_state) hard_ = task.hard_state;
+  if (task.has_apply_state) apply_ = task.apply_state;
+  if (task.has_region_state) local_ = task.region_state;
+}
+
+}  // namespace rdb
