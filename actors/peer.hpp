@@ -1,0 +1,193 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/command_codec.hpp"
+#include "actors/errc.hpp"
+#include "actors/kv_types.hpp"
+#include "actors/pd_types.hpp"
+#include "actors/proposal_queue.hpp"
+#include "actors/raft/conf_change.hpp"
+#include "actors/raft/raw_node.hpp"
+#include "actors/raft_storage.hpp"
+#include "actors/transport_types.hpp"
+#include "actors/writer_types.hpp"
+#include "storage/store.hpp"
+
+namespace rdb {
+
+/// Tuning of one region replica. Time is counted in ticks of the store's ticker.
+struct peer_config {
+  store_id store;
+  region_id region;
+  int election_tick = 10;
+  int heartbeat_tick = 2;
+  /// Seeds the election timeout randomisation (mixed with the peer id).
+  std::uint64_t seed = 0;
+  /// Stop asking for ticks after `hibernate_after_ticks` quiet ticks (0: twice the election
+  /// timeout) once nothing is pending and, on a leader, every follower has caught up.
+  bool hibernate = true;
+  int hibernate_after_ticks = 0;
+};
+
+/// The answer for the client the actor registered under `token`.
+struct peer_reply {
+  enum class kind : std::uint8_t { get, write, scan, error };
+
+  std::uint64_t token = 0;
+  kind what = kind::error;
+  /// Only the member named by `what` is set.
+  get_response get;
+  write_response write;
+  scan_response scan;
+  request_error error;
+};
+
+/// What the peer asks its actor to do after an input. The actor drains it after every message.
+struct peer_output {
+  /// Raft messages for the transport.
+  std::vector<raft_envelope> messages;
+  /// At most one: the persistence work of the ready just taken, for the store writer.
+  std::vector<write_task> tasks;
+  std::vector<peer_reply> replies;
+  /// The known leader changed (tell the router and, when leading, PD).
+  bool leader_changed = false;
+  /// The region meta changed (tell the router and PD).
+  bool meta_changed = false;
+  /// The replica cannot go on (a failed write, an unsupported snapshot); the actor stops and
+  /// its supervisor restarts it from disk.
+  std::optional<std::string> fatal;
+};
+
+/// The logic of one region replica: a raft node over the region's LMDB log, the proposal queue,
+/// ReadIndex reads and the apply step. No CAF and no threads: the region peer actor feeds it
+/// inputs and carries out its `peer_output`.
+///
+/// The ready cycle: after every input the peer takes a ready if raft has one and none is
+/// outstanding. Its `messages` go out at once; its entries, hard state and the effects of its
+/// committed entries (data changes, apply state, region meta) become one `write_task`. When the
+/// writer acknowledges the task (`on_persisted`), the peer sends the ready's
+/// `persisted_messages`, applies conf changes to raft, answers the writes now applied, serves
+/// reads whose read index is now applied, and advances raft. Everything the clients see as
+/// applied is durable first.
+class peer {
+ public:
+  /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state.
+  static storage::result<std::unique_ptr<peer>> open(const peer_config& cfg,
+                                                     std::shared_ptr<storage::store> st);
+
+  // -- client requests (answered through the output's replies, now or later) ----------------
+
+  void get(std::uint64_t token, const get_request& req);
+  void scan(std::uint64_t token, const scan_request& req);
+  void put(std::uint64_t token, const put_request& req);
+  void del(std::uint64_t token, const delete_request& req);
+  void change_peer(std::uint64_t token, const change_peer_request& req);
+
+  // -- raft inputs ------------------------------------------------------------------------------
+
+  /// A raft message from the transport; dropped unless addressed to this replica.
+  void step(const raft_envelope& env);
+  void tick();
+  void campaign();
+  void report_unreachable(peer_id id);
+  void on_persisted(const persisted& ack);
+  /// Carries out a PD directive if this replica leads and the epoch still matches.
+  void on_directive(const pd::directive& d);
+
+  // -- outputs and observers --------------------------------------------------------------------
+
+  peer_output take_output();
+  /// False once the replica is quiet enough to hibernate (see `peer_config::hibernate`).
+  bool wants_ticks() const;
+  region_status status() const;
+  const storage::region_meta& meta() const { return storage_->region_state().region; }
+  const storage::region_peer& self() const { return self_; }
+  /// The leader this replica knows of (id none if none).
+  storage::region_peer leader() const;
+  bool is_leader() const;
+  /// Committed entries that could not be decoded and were applied as no-ops.
+  std::uint64_t corrupt_entries() const { return corrupt_entries_; }
+
+ private:
+  peer(const peer_config& cfg, std::shared_ptr<storage::store> st, std::unique_ptr<raft_storage> rs,
+       storage::region_peer self);
+
+  /// A read waiting for its read index, then for that index to be applied.
+  struct pending_read {
+    std::uint64_t token = 0;
+    bool is_scan = false;
+    get_request get;
+    scan_request scan;
+    raft::log_index index;
+  };
+
+  /// An applied entry this replica proposed, answered once the batch is durable.
+  struct applied_entry {
+    raft::log_index index;
+    raft::term_id term;
+    std::uint64_t tag = 0;
+  };
+
+  /// The ready handed to the writer and not yet acknowledged.
+  struct outstanding {
+    std::uint64_t number = 0;
+    /// The task without its data: what `raft_storage::on_persisted` needs.
+    write_task summary;
+    std::vector<raft::message> persisted_messages;
+    std::vector<raft::conf_change> conf_changes;
+    std::vector<applied_entry> applied;
+  };
+
+  // -- checks ---------------------------------------------------------------------------------
+
+  std::optional<request_error> check_header(const request_header& h, bool admin) const;
+  std::optional<request_error> check_key(std::string_view key) const;
+  std::optional<request_error> check_leader() const;
+  void fail(std::uint64_t token, request_error e);
+  void reply(std::uint64_t token, get_response r);
+  void reply(std::uint64_t token, write_response r);
+  void reply(std::uint64_t token, scan_response r);
+
+  // -- proposals and reads --------------------------------------------------------------------
+
+  void propose(std::uint64_t token, command cmd);
+  void read(std::uint64_t token, pending_read r);
+  void serve_reads();
+  void serve(const pending_read& r);
+  void fail_pending(const request_error& e);
+
+  // -- the ready cycle --------------------------------------------------------------------------
+
+  void maybe_handle_ready();
+  void handle_soft_state(const raft::soft_state& ss);
+  void send(std::vector<raft::message> msgs);
+  /// Turns the committed entries into data changes, apply state and region meta of `task`.
+  void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
+  void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
+  void answer_applied(const outstanding& out);
+  void note_activity() { quiet_ticks_ = 0; }
+
+  peer_config cfg_;
+  std::shared_ptr<storage::store> store_;
+  std::unique_ptr<raft_storage> storage_;
+  raft::raw_node raw_;
+  storage::region_peer self_;
+  proposal_queue proposals_;
+  std::map<std::uint64_t, pending_read> reads_;
+  std::optional<outstanding> outstanding_;
+  peer_output output_;
+  /// Durable applied index: reads at or below it are served.
+  raft::log_index applied_;
+  raft::node_id leader_id_;
+  std::uint64_t next_tag_ = 1;
+  int quiet_ticks_ = 0;
+  std::uint64_t corrupt_entries_ = 0;
+};
+
+}  // namespace rdb

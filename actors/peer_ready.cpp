@@ -1,0 +1,259 @@
+#include <algorithm>
+#include <utility>
+
+#include "actors/peer.hpp"
+
+/// The ready cycle and the apply step of `peer` (see peer.hpp).
+namespace rdb {
+
+namespace {
+
+std::uint64_t decode_tag(const std::string& ctx) {
+  std::uint64_t tag = 0;
+  if (ctx.size() != 8) return 0;
+  for (int i = 0; i < 8; ++i)
+    tag |= std::uint64_t{static_cast<std::uint8_t>(ctx[i])} << (8 * i);
+  return tag;
+}
+
+}  // namespace
+
+void peer::maybe_handle_ready() {
+  if (outstanding_ || !raw_.has_ready()) return;
+  auto rd = raw_.ready();
+  if (rd.soft_state) handle_soft_state(*rd.soft_state);
+  send(std::move(rd.messages));
+  if (!rd.snapshot.is_empty()) {
+    // This store never produces snapshots yet (raft_storage), so none should arrive; applying
+    // one without its data would lose acknowledged writes.
+    output_.fatal = "received a snapshot at index " +
+                    std::to_string(rd.snapshot.meta.index.value()) +
+                    ", which this replica cannot install";
+    return;
+  }
+  for (const auto& rs : rd.read_states) {
+    auto i = reads_.find(decode_tag(rs.context));
+    if (i != reads_.end()) i->second.index = rs.index;
+  }
+  outstanding out;
+  out.number = rd.number;
+  out.persisted_messages = std::move(rd.persisted_messages);
+  write_task task;
+  task.region = meta().id;
+  task.ready_number = rd.number;
+  // Proposals made since the last ready appear among its entries: bind them to their index.
+  for (const auto& e : rd.entries) {
+    if (e.data.empty()) continue;
+    if (e.type == raft::entry_type::normal) {
+      auto cmd = command_codec::decode(e.data);
+      if (cmd && cmd->proposer == self_.id) proposals_.bind(cmd->tag, e.index, e.term);
+    } else if (auto cc = raft::conf_change::decode(e.data)) {
+      auto cmd = command_codec::decode(cc->context);
+      if (cmd && cmd->proposer == self_.id) proposals_.bind(cmd->tag, e.index, e.term);
+    }
+  }
+  for (auto& p : proposals_.take_unbound())
+    fail(p.token, make_not_leader(meta().id, leader()));
+  if (rd.hard_state) {
+    task.has_hard_state = true;
+    task.hard_state = *rd.hard_state;
+  }
+  task.entries = std::move(rd.entries);
+  apply_committed(rd.committed_entries, task, out);
+  out.summary = task;
+  out.summary.ops.clear();
+  if (out.summary.entries.size() > 1)
+    out.summary.entries.erase(out.summary.entries.begin(), out.summary.entries.end() - 1);
+  outstanding_ = std::move(out);
+  output_.tasks.push_back(std::move(task));
+  // Reads whose index was already applied need not wait for this ready.
+  serve_reads();
+}
+
+void peer::handle_soft_state(const raft::soft_state& ss) {
+  if (ss.leader != leader_id_) {
+    leader_id_ = ss.leader;
+    output_.leader_changed = true;
+    note_activity();
+  }
+  if (ss.role != raft::role::leader && (!proposals_.empty() || !reads_.empty())) {
+    // Whatever was pending may still commit under the new leader, but this replica will not
+    // learn the outcome for sure: the client retries (with its sequence number for dedup).
+    fail_pending(make_not_leader(meta().id, leader()));
+  }
+}
+
+void peer::send(std::vector<raft::message> msgs) {
+  const auto& m = meta();
+  for (auto& msg : msgs) {
+    auto to = std::find_if(m.peers.begin(), m.peers.end(),
+                           [&](const storage::region_peer& p) { return p.id == msg.to; });
+    // A peer removed from the meta has no address any more.
+    if (to == m.peers.end()) continue;
+    output_.messages.push_back(raft_envelope{m.id, self_, *to, m.epoch, std::move(msg)});
+  }
+}
+
+void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out) {
+  if (ents.empty()) return;
+  auto meta_now = meta();
+  bool meta_changed = false;
+  for (auto& e : ents) {
+    if (e.type == raft::entry_type::conf_change) {
+      apply_conf_change_entry(e, meta_now, out);
+      meta_changed = true;
+      continue;
+    }
+    // A new leader's empty entry.
+    if (e.data.empty()) continue;
+    auto cmd = command_codec::decode(e.data);
+    if (!cmd) {
+      // Every replica decodes the same bytes, so all skip it alike; its proposer (if any) is
+      // answered by the index check in answer_applied.
+      ++corrupt_entries_;
+      continue;
+    }
+    switch (cmd->kind) {
+      case command_kind::put:
+        task.ops.push_back(data_op{data_op_kind::put, std::move(cmd->key), std::move(cmd->value)});
+        break;
+      case command_kind::del:
+        task.ops.push_back(data_op{data_op_kind::del, std::move(cmd->key), {}});
+        break;
+      case command_kind::change_peer:
+        ++corrupt_entries_;
+        break;
+    }
+    if (cmd->proposer == self_.id) out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+  }
+  auto as = storage_->apply_state();
+  as.applied_index = ents.back().index;
+  task.has_apply_state = true;
+  task.apply_state = as;
+  if (meta_changed) {
+    task.has_region_state = true;
+    task.region_state =
+        storage::region_local_state{std::move(meta_now), storage::peer_state::normal};
+  }
+}
+
+void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta,
+                                   outstanding& out) {
+  auto cc = raft::conf_change::decode(e.data);
+  if (!cc) {
+    ++corrupt_entries_;
+    return;
+  }
+  auto cmd = command_codec::decode(cc->context);
+  storage::region_peer target{cc->node_id, store_id{}, storage::peer_role::voter};
+  if (cmd && cmd->kind == command_kind::change_peer) target.store = cmd->peer.store;
+  auto i = std::find_if(meta.peers.begin(), meta.peers.end(),
+                        [&](const storage::region_peer& p) { return p.id == cc->node_id; });
+  switch (cc->type) {
+    case raft::conf_change_type::add_voter:
+    case raft::conf_change_type::add_learner: {
+      auto role = cc->type == raft::conf_change_type::add_voter ? storage::peer_role::voter
+                                                                : storage::peer_role::learner;
+      if (i != meta.peers.end()) {
+        i->role = role;
+      } else {
+        target.role = role;
+        meta.peers.push_back(target);
+      }
+      break;
+    }
+    case raft::conf_change_type::remove_node:
+      if (i != meta.peers.end()) meta.peers.erase(i);
+      break;
+  }
+  ++meta.epoch.conf_ver;
+  out.conf_changes.push_back(*cc);
+  if (cmd && cmd->proposer == self_.id)
+    out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+}
+
+void peer::on_persisted(const persisted& ack) {
+  if (!outstanding_ || ack.ready_number != outstanding_->number) return;
+  if (ack.failed) {
+    output_.fatal =
+        "persisting ready " + std::to_string(ack.ready_number) + " failed: " + ack.detail;
+    return;
+  }
+  auto out = std::move(*outstanding_);
+  outstanding_.reset();
+  storage_->on_persisted(out.summary);
+  for (const auto& cc : out.conf_changes)
+    raw_.apply_conf_change(cc);
+  if (out.summary.has_region_state) output_.meta_changed = true;
+  if (out.summary.has_apply_state) applied_ = out.summary.apply_state.applied_index;
+  send(std::move(out.persisted_messages));
+  answer_applied(out);
+  raft::ready done;
+  done.number = out.number;
+  raw_.advance(done);
+  serve_reads();
+  maybe_handle_ready();
+}
+
+void peer::answer_applied(const outstanding& out) {
+  for (const auto& a : out.applied) {
+    proposal_queue::proposal p;
+    if (!proposals_.take_at(a.index, p)) continue;
+    if (p.term == a.term && p.tag == a.tag)
+      reply(p.token, write_response{a.index});
+    else
+      fail(p.token, make_not_leader(meta().id, leader()));
+  }
+  // Anything still bound at or below the applied index had its entry replaced.
+  for (auto& p : proposals_.take_up_to(applied_))
+    fail(p.token, make_not_leader(meta().id, leader()));
+}
+
+void peer::serve_reads() {
+  for (auto i = reads_.begin(); i != reads_.end();) {
+    if (i->second.index.is_none() || i->second.index > applied_) {
+      ++i;
+      continue;
+    }
+    serve(i->second);
+    i = reads_.erase(i);
+  }
+}
+
+void peer::serve(const pending_read& r) {
+  auto view = store_->read();
+  if (!view)
+    return fail(r.token,
+                make_request_error(errc::storage_corrupt, meta().id, view.error().message));
+  if (!r.is_scan) {
+    auto v = view->get(r.get.key);
+    if (!v)
+      return fail(r.token, make_request_error(errc::storage_corrupt, meta().id, v.error().message));
+    get_response resp;
+    if (*v) {
+      resp.found = true;
+      resp.value = std::move(**v);
+    }
+    reply(r.token, std::move(resp));
+    return;
+  }
+  // Clip the range at the region's end: keys beyond it belong to another region.
+  const auto& m = meta();
+  auto end = r.scan.end_key;
+  if (!m.end_key.empty() && (end.empty() || m.end_key < end)) end = m.end_key;
+  auto pairs = view->scan(r.scan.start_key, end, r.scan.limit);
+  if (!pairs)
+    return fail(r.token,
+                make_request_error(errc::storage_corrupt, meta().id, pairs.error().message));
+  reply(r.token, scan_response{std::move(*pairs), end});
+}
+
+void peer::fail_pending(const request_error& e) {
+  for (auto& p : proposals_.take_all())
+    fail(p.token, e);
+  for (auto& [tag, r] : reads_)
+    fail(r.token, e);
+  reads_.clear();
+}
+
+}  // namespace rdb
