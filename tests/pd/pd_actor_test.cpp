@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "actors/pd_interface.hpp"
+#include "pd/lmdb_meta_store.hpp"
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
 #include "test_support.hpp"
@@ -213,6 +214,49 @@ TEST_CASE_FIXTURE(pd_fixture, "pd message types survive serialization and are re
     CAPTURE(name);
     CHECK(sys.types().make_value(name) != nullptr);
   }
+}
+
+TEST_CASE("pd actor: a PD restarted on its LMDB directory answers as before") {
+  temp_dir dir;
+  pd_fixture f;
+  auto first = spawn_pd(f.sys, dir.path());
+  REQUIRE(first.has_value());
+  f.pd = *first;
+  auto metas = f.bootstrap({"g", "p"});
+  store_info s;
+  s.address = "extra:1";
+  auto extra = f.ask<store_id>(put_store_atom::value, s);
+  REQUIRE(extra.has_value());
+  auto regions = f.ask<std::vector<region_info>>(get_regions_atom::value);
+  auto stores = f.ask<std::vector<store_info>>(get_stores_atom::value);
+  REQUIRE(regions.has_value());
+  REQUIRE(stores.has_value());
+  // Terminating the actor destroys its state, which closes the environment.
+  f.self->send_exit(f.pd, caf::exit_reason::user_shutdown);
+  f.consume_messages();
+  f.pd = nullptr;
+  auto second = spawn_pd(f.sys, dir.path());
+  REQUIRE(second.has_value());
+  f.pd = *second;
+  CHECK(f.ask<bootstrap_status>(is_bootstrapped_atom::value) ==
+        bootstrap_status{true, cluster_id{7}});
+  CHECK(f.ask<std::vector<region_info>>(get_regions_atom::value) == *regions);
+  CHECK(f.ask<std::vector<store_info>>(get_stores_atom::value) == *stores);
+  CHECK(f.ask<store_id>(put_store_atom::value, s) == *extra);
+}
+
+TEST_CASE("pd actor: spawning on a corrupt directory fails with a typed error") {
+  temp_dir dir;
+  {
+    auto store = take(lmdb_meta_store::open(dir.path()));
+    auto cs = take(cluster_state::open(*store));
+    take(cs.bootstrap(make_layout({"m"})));
+  }
+  raw_put(dir.path(), "pd_regions", id_key(1), "garbage");
+  pd_fixture f;
+  auto spawned = spawn_pd(f.sys, dir.path());
+  REQUIRE_FALSE(spawned.has_value());
+  CHECK(spawned.error().code == errc::storage_corrupt);
 }
 
 TEST_CASE("pd error numbers are pinned") {

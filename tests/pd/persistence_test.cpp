@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <lmdb.h>
 
 #include <memory>
 #include <string>
@@ -7,36 +6,11 @@
 #include "pd/cluster_state.hpp"
 #include "pd/lmdb_meta_store.hpp"
 #include "pd/record_codec.hpp"
-#include "storage/key_codec.hpp"
 #include "test_support.hpp"
 
 namespace rdb::pd::test {
 
 namespace {
-
-/// Writes `value` under `key` in database `db` of the PD environment in `dir`, behind PD's
-/// back. The PD store of `dir` must be closed.
-void raw_put(const std::string& dir, const char* db, std::string_view key, std::string_view value) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  REQUIRE(mdb_env_set_maxdbs(env, 3) == 0);
-  REQUIRE(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0644) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi dbi = 0;
-  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
-  MDB_val k{key.size(), const_cast<char*>(key.data())};
-  MDB_val v{value.size(), const_cast<char*>(value.data())};
-  REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
-}
-
-std::string id_key(std::uint64_t id) {
-  std::string k(8, '\0');
-  storage::keys::put_u64(k.data(), id);
-  return k;
-}
 
 /// A cluster with some history: bootstrap, a split, a leader, an extra and a removed store.
 void make_history(cluster_state& cs) {

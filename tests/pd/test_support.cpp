@@ -1,8 +1,11 @@
 #include "test_support.hpp"
 
+#include <lmdb.h>
 #include <stdlib.h>
 
 #include <filesystem>
+
+#include "storage/key_codec.hpp"
 
 namespace rdb::pd::test {
 
@@ -46,6 +49,28 @@ void check_coverage(const std::vector<region_info>& regions) {
     if (i > 0) CHECK(regions[i - 1].meta.end_key == m.start_key);
     if (i + 1 < regions.size()) CHECK_FALSE(m.end_key.empty());
   }
+}
+
+void raw_put(const std::string& dir, const char* db, std::string_view key, std::string_view value) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, 3) == 0);
+  REQUIRE(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi = 0;
+  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  MDB_val v{value.size(), const_cast<char*>(value.data())};
+  REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+std::string id_key(std::uint64_t id) {
+  std::string k(8, '\0');
+  storage::keys::put_u64(k.data(), id);
+  return k;
 }
 
 std::vector<std::uint64_t> all_ids(const cluster_state& cs) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/pd_types.hpp"
@@ -54,6 +55,13 @@ region_heartbeat heartbeat_of(const storage::region_meta& meta, std::uint64_t si
 
 /// Fails the test unless `regions` (in key order) cover the key space exactly once.
 void check_coverage(const std::vector<region_info>& regions);
+
+/// Writes `value` under `key` in database `db` of the PD environment in `dir`, behind PD's
+/// back. The PD store of `dir` must be closed.
+void raw_put(const std::string& dir, const char* db, std::string_view key, std::string_view value);
+
+/// A store or region id as PD keys its records (u64 big-endian).
+std::string id_key(std::uint64_t id);
 
 /// Every id (regions, peers, stores) that `cs` holds.
 std::vector<std::uint64_t> all_ids(const cluster_state& cs);
