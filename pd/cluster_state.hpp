@@ -105,7 +105,6 @@ class cluster_state {
   result<std::vector<region_id>> check_epoch(const storage::region_meta& meta) const;
 
   meta_store* store_;
-  cluster_config cfg_;
   std::optional<bootstrap_request> layout_;
   id_allocator ids_;
   store_table stores_;
