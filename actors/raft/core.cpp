@@ -1,5 +1,6 @@
 #include "actors/raft/core.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "actors/raft/invariant.hpp"
@@ -171,7 +172,9 @@ bool core::promotable() const {
 // -- membership ---------------------------------------------------------------
 
 raft::conf_state core::apply_conf_change(const conf_change& cc) {
-  auto next = log_.last_index() + 1;
+  // A new member is probed from the last entry rather than past it, so the probe leaves at
+  // once instead of waiting for the next heartbeat.
+  auto next = std::max(log_.last_index(), log_index{1});
   switch (cc.type) {
     case conf_change_type::add_voter:
       trk_.add_voter(cc.node_id, next);

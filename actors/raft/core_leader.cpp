@@ -139,6 +139,7 @@ bool core::maybe_send_append(node_id to, bool send_if_empty) {
                .entries = std::move(*ents),
                .commit = log_.committed()});
   pr->update_on_entries_send(n, bytes, prev + 1);
+  pr->sent_commit = std::max(pr->sent_commit, log_.committed());
   return true;
 }
 
@@ -222,6 +223,10 @@ void core::handle_append_response(const message& m, progress& pr) {
   if (maybe_commit()) {
     release_pending_read_index_messages();
     bcast_append();
+  } else if (m.from != id_ && pr.can_bump_commit(log_.committed())) {
+    // The commit index moved while this follower was paused; tell it now rather than at the
+    // next heartbeat.
+    send_append(m.from);
   }
   if (m.from != id_) {
     // The window may have opened for several messages at once.

@@ -6,6 +6,18 @@
 
 namespace rdb::raft {
 
+std::string_view to_string(progress_state s) {
+  switch (s) {
+    case progress_state::probe:
+      return "probe";
+    case progress_state::replicate:
+      return "replicate";
+    case progress_state::snapshot:
+      return "snapshot";
+  }
+  return "unknown";
+}
+
 progress::progress(log_index m, log_index n, std::size_t max_inflight,
                    std::uint64_t max_inflight_bytes, bool learner)
     : match(m), next(n), inflights(max_inflight, max_inflight_bytes), is_learner(learner) {}

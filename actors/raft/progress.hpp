@@ -37,11 +37,19 @@ class progress {
   /// True if no further append should be sent now.
   bool is_paused() const;
 
+  /// True if sending `commit` could move the follower's commit index: it is news to the
+  /// follower and the follower's commit is not yet known to reach next - 1.
+  bool can_bump_commit(log_index commit) const {
+    return commit > sent_commit && sent_commit + 1 < next;
+  }
+
   // -- fields --
 
   log_index match;
   log_index next;
   progress_state state = progress_state::probe;
+  /// The highest commit index sent to the follower in an append.
+  log_index sent_commit;
   /// In snapshot state: the index of the snapshot being sent.
   log_index pending_snapshot;
   /// Heard from within the last election timeout (check quorum).

@@ -7,24 +7,6 @@
 
 namespace rdb::raft::script {
 
-namespace {
-
-// status.hpp declares to_string(progress_state) but the core does not define it; a local
-// rendering keeps the scripts independent of that.
-std::string_view state_name(progress_state s) {
-  switch (s) {
-    case progress_state::probe:
-      return "probe";
-    case progress_state::replicate:
-      return "replicate";
-    case progress_state::snapshot:
-      return "snapshot";
-  }
-  return "unknown";
-}
-
-}  // namespace
-
 std::string format_ids(const std::vector<node_id>& ids) {
   std::string out = "(";
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -86,7 +68,7 @@ void print_status(std::ostream& os, const raft::status& st) {
   if (!st.lead_transferee.is_none()) os << " transferee=" << st.lead_transferee;
   os << '\n' << "   " << format_conf(st.conf) << '\n';
   for (const auto& p : st.progress) {
-    os << "   " << p.id << ": " << state_name(p.state) << " match=" << p.match
+    os << "   " << p.id << ": " << to_string(p.state) << " match=" << p.match
        << " next=" << p.next;
     if (p.state == progress_state::snapshot) os << " pending_snap=" << p.pending_snapshot;
     if (p.inflight > 0) os << " inflight=" << p.inflight;
