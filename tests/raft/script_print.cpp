@@ -68,8 +68,7 @@ void print_status(std::ostream& os, const raft::status& st) {
   if (!st.lead_transferee.is_none()) os << " transferee=" << st.lead_transferee;
   os << '\n' << "   " << format_conf(st.conf) << '\n';
   for (const auto& p : st.progress) {
-    os << "   " << p.id << ": " << to_string(p.state) << " match=" << p.match
-       << " next=" << p.next;
+    os << "   " << p.id << ": " << to_string(p.state) << " match=" << p.match << " next=" << p.next;
     if (p.state == progress_state::snapshot) os << " pending_snap=" << p.pending_snapshot;
     if (p.inflight > 0) os << " inflight=" << p.inflight;
     if (p.paused) os << " paused";
