@@ -21,6 +21,7 @@ using send_raft_atom = caf::atom_constant<caf::atom("send_raft")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using unreachable_atom = caf::atom_constant<caf::atom("unreach")>;
+using batch_ack_atom = caf::atom_constant<caf::atom("batch_ack")>;
 
 // -- persistence (region peer, store writer) -------------------------------------------------
 

@@ -1,0 +1,254 @@
+#include "actors/supervisor.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/unit.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/region_registry.hpp"
+
+namespace rdb {
+
+namespace {
+
+/// Where an orderly shutdown stands: peers first, then the ticker, then the writer.
+enum class stop_phase : std::uint8_t { running, peers, ticker, writer, done };
+
+struct supervisor_state {
+  static inline const char* name = "rdb.supervisor";
+
+  supervisor_state() : registry(store_id{}) {}
+
+  supervisor_config cfg;
+  region_registry registry;
+  std::unordered_map<region_id, region_peer_actor> peers;
+  std::unordered_map<caf::actor_addr, region_id> by_addr;
+  stop_phase phase = stop_phase::running;
+  /// Untyped: CAF 0.17's typed promise of void cannot deliver.
+  std::vector<caf::response_promise> stop_promises;
+};
+
+using supervisor_pointer = store_supervisor_actor::stateful_pointer<supervisor_state>;
+
+/// Spawns and monitors the peer of a booked region from what its store holds.
+bool spawn_peer(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  auto ctx = st.cfg.peer;
+  ctx.config.region = region;
+  auto p = spawn_region_peer(self->system(), std::move(ctx));
+  if (!p) {
+    std::cerr << "rdb.supervisor: store " << st.cfg.peer.config.store << " cannot open region "
+              << region << ": " << p.error().message << '\n';
+    return false;
+  }
+  self->monitor(*p);
+  st.by_addr[p->address()] = region;
+  st.peers[region] = *p;
+  return true;
+}
+
+void give_up(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  st.registry.remove(region);
+  st.peers.erase(region);
+  if (st.cfg.peer.router) self->send(st.cfg.peer.router, route_remove_atom::value, region);
+}
+
+/// Moves the shutdown to its next phase once the current one has nothing left to wait for.
+void advance_stop(supervisor_pointer self) {
+  auto& st = self->state;
+  auto stop = [&](const auto& handle, stop_phase next) {
+    st.phase = next;
+    if (!handle) return false;
+    self->monitor(handle);
+    self->send_exit(handle, caf::exit_reason::user_shutdown);
+    return true;
+  };
+  if (st.phase == stop_phase::peers && st.peers.empty()) {
+    if (stop(st.cfg.peer.ticker, stop_phase::ticker)) return;
+  }
+  if (st.phase == stop_phase::ticker) {
+    if (stop(st.cfg.peer.writer, stop_phase::writer)) return;
+  }
+  if (st.phase == stop_phase::writer) {
+    st.phase = stop_phase::done;
+    // Drop the handles: a strong reference to the detached writer would hang the system.
+    st.cfg.peer = region_peer_context{};
+    for (auto& rp : st.stop_promises)
+      rp.deliver(caf::unit);
+    st.stop_promises.clear();
+  }
+}
+
+/// Restarts a crashed peer from disk. The writer is asked twice first: the dead peer's last
+/// write task may still wait in the writer's mailbox, and the writer commits it on a flush it
+/// sends itself after the task, so the second answer comes only after that commit. Opening
+/// before it would let the new peer miss a vote or entries the old one made durable.
+void restart(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  if (!st.registry.note_restart(region, st.cfg.max_restarts)) {
+    std::cerr << "rdb.supervisor: region " << region << " failed too often; given up\n";
+    give_up(self, region);
+    return;
+  }
+  auto writer = st.cfg.peer.writer;
+  auto timeout = st.cfg.writer_timeout;
+  auto retry = [=](const caf::error&) {
+    if (self->state.phase == stop_phase::running && self->state.registry.contains(region))
+      give_up(self, region);
+  };
+  self->request(writer, timeout, stats_atom::value)
+      .then(
+          [=](const writer_stats&) {
+            self->request(writer, timeout, stats_atom::value)
+                .then(
+                    [=](const writer_stats&) {
+                      auto& s = self->state;
+                      if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
+                      if (!spawn_peer(self, region)) give_up(self, region);
+                    },
+                    retry);
+          },
+          retry);
+}
+
+void on_down(supervisor_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.by_addr.find(dm.source);
+  if (i == st.by_addr.end()) {
+    // The ticker or the writer during shutdown.
+    advance_stop(self);
+    return;
+  }
+  auto region = i->second;
+  st.by_addr.erase(i);
+  auto p = st.peers.find(region);
+  if (p == st.peers.end() || p->second.address() != dm.source) return;
+  st.peers.erase(p);
+  if (st.phase != stop_phase::running) {
+    advance_stop(self);
+    return;
+  }
+  std::cerr << "rdb.supervisor: region " << region << " peer down ("
+            << self->system().render(dm.reason) << "); restarting from disk\n";
+  restart(self, region);
+}
+
+std::uint64_t start_from_disk(supervisor_pointer self) {
+  auto& st = self->state;
+  auto view = st.cfg.peer.store->read();
+  if (!view) return 0;
+  auto locals = view->regions();
+  if (!locals) return 0;
+  std::uint64_t started = 0;
+  for (const auto& local : *locals) {
+    const auto& meta = local.region;
+    if (local.state == storage::peer_state::tombstone || st.registry.contains(meta.id)) continue;
+    if (auto refusal = st.registry.check(meta)) {
+      std::cerr << "rdb.supervisor: not starting region " << meta.id << ": " << refusal->detail
+                << '\n';
+      continue;
+    }
+    st.registry.add(meta);
+    if (spawn_peer(self, meta.id))
+      ++started;
+    else
+      st.registry.remove(meta.id);
+  }
+  return started;
+}
+
+caf::result<bool> create_region(supervisor_pointer self, const storage::region_meta& meta) {
+  auto& st = self->state;
+  if (st.phase != stop_phase::running)
+    return to_error(make_request_error(errc::server_busy, meta.id, "the store is stopping"));
+  if (st.registry.contains(meta.id)) return false;
+  if (auto refusal = st.registry.check(meta)) return to_error(*refusal);
+  // Booked before founding, so a second create of the same region answers false meanwhile.
+  st.registry.add(meta);
+  auto rp = self->make_response_promise<bool>();
+  self->request(st.cfg.peer.writer, st.cfg.writer_timeout, bootstrap_atom::value, meta)
+      .then(
+          [=](bool) mutable {
+            auto& s = self->state;
+            if (s.phase != stop_phase::running) {
+              rp.deliver(false);
+              return;
+            }
+            if (spawn_peer(self, meta.id)) {
+              rp.deliver(true);
+              return;
+            }
+            s.registry.remove(meta.id);
+            rp.deliver(to_error(make_request_error(errc::storage_corrupt, meta.id,
+                                                   "founded region cannot be opened")));
+          },
+          [=](caf::error& e) mutable {
+            self->state.registry.remove(meta.id);
+            rp.deliver(std::move(e));
+          });
+  return rp;
+}
+
+store_supervisor_actor::behavior_type supervisor_fn(supervisor_pointer self,
+                                                    supervisor_config cfg) {
+  self->state.registry = region_registry{cfg.peer.config.store};
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  return {
+      [=](start_atom) -> std::uint64_t {
+        if (self->state.phase != stop_phase::running) return 0;
+        return start_from_disk(self);
+      },
+      [=](create_region_atom, const storage::region_meta& meta) {
+        return create_region(self, meta);
+      },
+      [=](regions_atom) -> caf::result<std::vector<storage::region_meta>> {
+        auto& st = self->state;
+        // The router holds the metas as the peers last reported them.
+        if (st.cfg.peer.router) return self->delegate(st.cfg.peer.router, routes_atom::value);
+        std::vector<storage::region_meta> out;
+        for (auto id : st.registry.ids())
+          if (st.peers.count(id) > 0) out.push_back(*st.registry.find(id));
+        std::sort(out.begin(), out.end(),
+                  [](const auto& a, const auto& b) { return a.start_key < b.start_key; });
+        return out;
+      },
+      [=](stop_atom) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<void>();
+        if (st.phase == stop_phase::done) {
+          static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+          return rp;
+        }
+        st.stop_promises.push_back(static_cast<caf::response_promise&>(rp));
+        if (st.phase == stop_phase::running) {
+          st.phase = stop_phase::peers;
+          for (auto& [region, peer] : st.peers)
+            self->send_exit(peer, caf::exit_reason::user_shutdown);
+          advance_stop(self);
+        }
+        return rp;
+      },
+      [=](connect_atom, const heartbeat_agent_actor& agent) {
+        self->state.cfg.peer.heartbeat = agent;
+      },
+  };
+}
+
+}  // namespace
+
+store_supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
+  return sys.spawn(supervisor_fn, std::move(cfg));
+}
+
+}  // namespace rdb

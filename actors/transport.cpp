@@ -1,0 +1,148 @@
+#include "actors/transport.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/route_table.hpp"
+
+namespace rdb {
+
+namespace {
+
+struct transport_state {
+  static inline const char* name = "rdb.transport";
+
+  transport_state() : outbox(store_id{}, outbox_config{}) {}
+
+  store_id self;
+  std::shared_ptr<route_holder> routes;
+  transport_outbox outbox;
+  std::unordered_map<store_id, transport_inbox_actor> peers;
+  /// True between sending ourselves `flush` and receiving it.
+  bool flush_scheduled = false;
+};
+
+using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
+
+/// Whether `meta` lists peer `id` on `store`: traffic for another replica (an old peer id of a
+/// removed replica, another region's peer) is never handed to this region's peer.
+bool has_peer(const storage::region_meta& meta, peer_id id, store_id store) {
+  return std::any_of(meta.peers.begin(), meta.peers.end(),
+                     [&](const storage::region_peer& p) { return p.id == id && p.store == store; });
+}
+
+/// Hands `env` to the local peer of its region; false if there is none for it.
+bool deliver_local(transport_pointer self, const route_table& table, raft_envelope&& env) {
+  auto& st = self->state;
+  if (env.to.store != st.self) return false;
+  const auto* r = table.find(env.region);
+  if (r == nullptr || !has_peer(r->meta, env.to.id, st.self)) return false;
+  self->send(r->peer, raft_msg_atom::value, std::move(env));
+  return true;
+}
+
+void send_batch(transport_pointer self, raft_batch&& batch) {
+  auto i = self->state.peers.find(batch.to_store);
+  if (i != self->state.peers.end()) self->send(i->second, deliver_atom::value, std::move(batch));
+}
+
+void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
+  auto& st = self->state;
+  route_snapshot table;
+  std::vector<peer_id> unreachable;
+  for (auto& env : envs) {
+    if (env.to.store == st.self) {
+      if (!table) table = st.routes->load();
+      auto& stats = st.outbox.stats();
+      if (table && deliver_local(self, *table, std::move(env)))
+        ++stats.local_delivered;
+      else
+        ++stats.dropped_no_peer;
+      continue;
+    }
+    auto dest = env.to.store;
+    auto to = env.to.id;
+    switch (st.outbox.add(std::move(env))) {
+      case transport_outbox::add_result::send_now:
+        if (auto b = st.outbox.take(dest)) send_batch(self, std::move(*b));
+        break;
+      case transport_outbox::add_result::unreachable:
+        if (std::find(unreachable.begin(), unreachable.end(), to) == unreachable.end())
+          unreachable.push_back(to);
+        break;
+      case transport_outbox::add_result::queued:
+      case transport_outbox::add_result::dropped:
+        break;
+    }
+  }
+  if (!unreachable.empty()) {
+    auto sender = caf::actor_cast<region_peer_actor>(self->current_sender());
+    if (sender)
+      for (auto id : unreachable)
+        self->send(sender, unreachable_atom::value, id);
+  }
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+void on_deliver(transport_pointer self, raft_batch& batch) {
+  auto& st = self->state;
+  auto& stats = st.outbox.stats();
+  ++stats.batches_received;
+  auto table = st.routes->load();
+  for (auto& env : batch.envelopes) {
+    if (table && deliver_local(self, *table, std::move(env)))
+      ++stats.envelopes_delivered;
+    else
+      ++stats.dropped_no_peer;
+  }
+  auto sender = caf::actor_cast<local_transport_actor>(self->current_sender());
+  if (sender) self->send(sender, batch_ack_atom::value, st.self, std::uint64_t{1});
+}
+
+local_transport_actor::behavior_type transport_fn(transport_pointer self, store_id me,
+                                                  std::shared_ptr<route_holder> routes,
+                                                  outbox_config cfg) {
+  self->state.self = me;
+  self->state.routes = std::move(routes);
+  self->state.outbox = transport_outbox{me, cfg};
+  return {
+      [=](send_raft_atom, std::vector<raft_envelope>& envs) { on_send(self, envs); },
+      [=](deliver_atom, raft_batch& batch) { on_deliver(self, batch); },
+      [=](connect_atom, store_id store, const transport_inbox_actor& inbox) {
+        self->state.peers[store] = inbox;
+        self->state.outbox.connect(store);
+      },
+      [=](flush_atom) {
+        auto& st = self->state;
+        st.flush_scheduled = false;
+        for (auto& b : st.outbox.take_all())
+          send_batch(self, std::move(b));
+      },
+      [=](batch_ack_atom, store_id from, std::uint64_t count) {
+        auto& st = self->state;
+        st.outbox.on_ack(from, count);
+        // A freed slot sends what waited for it; the rest waits for the next ack or flush.
+        if (auto b = st.outbox.take(from)) send_batch(self, std::move(*b));
+      },
+      [=](stats_atom) { return self->state.outbox.stats(); },
+  };
+}
+
+}  // namespace
+
+local_transport_actor spawn_transport(caf::actor_system& sys, store_id self,
+                                      std::shared_ptr<route_holder> routes, outbox_config cfg) {
+  return sys.spawn(transport_fn, self, std::move(routes), cfg);
+}
+
+}  // namespace rdb

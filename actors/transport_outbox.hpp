@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "actors/transport_types.hpp"
+
+namespace rdb {
+
+/// Tuning of the batching and flow control of one store's transport.
+struct outbox_config {
+  /// A destination's queue is sent at once, without waiting for the flush, when it holds this
+  /// many envelopes or bytes (measured here: 64-256 entries / 16-64 KiB per batch).
+  std::size_t batch_envelopes = 256;
+  std::size_t batch_bytes = 64 * 1024;
+  /// Batches sent to one store and not yet acknowledged by its transport. CAF has no flow
+  /// control: without a window a slow store only grows its mailbox.
+  std::size_t window = 16;
+  /// Envelopes held for one store while its window is full; beyond, new ones are dropped.
+  /// Raft tolerates loss: a dropped append is resent after the follower's reject or a probe.
+  std::size_t max_queued = 16 * 1024;
+};
+
+/// Counters of one transport, for tests and benchmarks.
+struct transport_stats {
+  std::uint64_t batches_sent = 0;
+  std::uint64_t envelopes_sent = 0;
+  std::uint64_t batches_received = 0;
+  std::uint64_t envelopes_delivered = 0;
+  /// Envelopes addressed to this store's own peers, delivered without a batch.
+  std::uint64_t local_delivered = 0;
+  /// Dropped while the destination's window was full and its queue at `max_queued`.
+  std::uint64_t dropped_full = 0;
+  /// Dropped for a store this transport cannot reach.
+  std::uint64_t dropped_unreachable = 0;
+  /// Received envelopes dropped because no local peer of their region and peer id exists.
+  std::uint64_t dropped_no_peer = 0;
+
+  bool operator==(const transport_stats&) const = default;
+};
+
+/// The per-destination send side of a transport: queues envelopes per store, cuts them into
+/// batches and keeps at most `window` batches per store unacknowledged. Plain class: the
+/// transport actor feeds it and sends what it returns.
+class transport_outbox {
+ public:
+  transport_outbox(store_id self, outbox_config cfg) : self_(self), cfg_(cfg) {}
+
+  /// Makes `dest` reachable; a reconnect resets its window (batches in flight to the old
+  /// handle may never be acknowledged).
+  void connect(store_id dest);
+  bool reachable(store_id dest) const { return dests_.count(dest) > 0; }
+
+  enum class add_result : std::uint8_t {
+    /// Queued; wait for the flush.
+    queued,
+    /// Queued, and the destination's queue is full enough to send now.
+    send_now,
+    /// Dropped: the destination's window and queue are full.
+    dropped,
+    /// Dropped: the destination is unknown.
+    unreachable,
+  };
+
+  /// Queues `env` for `env.to.store`.
+  add_result add(raft_envelope env);
+
+  /// The next batch for `dest` if it has queued envelopes and a free window slot.
+  std::optional<raft_batch> take(store_id dest);
+
+  /// Every batch the windows allow now, for all destinations.
+  std::vector<raft_batch> take_all();
+
+  /// `dest` acknowledged `count` batches: frees window slots.
+  void on_ack(store_id dest, std::uint64_t count);
+
+  /// Envelopes queued for `dest`, and batches in flight to it.
+  std::size_t queued(store_id dest) const;
+  std::size_t in_flight(store_id dest) const;
+
+  transport_stats& stats() { return stats_; }
+  const transport_stats& stats() const { return stats_; }
+
+  /// A rough wire size of an envelope: its payload bytes plus a fixed header.
+  static std::size_t approximate_size(const raft_envelope& env);
+
+ private:
+  struct destination {
+    std::deque<raft_envelope> queue;
+    std::size_t queued_bytes = 0;
+    std::size_t in_flight = 0;
+  };
+
+  store_id self_;
+  outbox_config cfg_;
+  std::map<store_id, destination> dests_;
+  transport_stats stats_;
+};
+
+}  // namespace rdb
