@@ -1,0 +1,169 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/errors.hpp"
+#include "actors/route_table.hpp"
+#include "actors/router.hpp"
+#include "actors/store_writer.hpp"
+#include "actors/supervisor.hpp"
+#include "actors/transport.hpp"
+#include "tests/support/store_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace rdb::test {
+
+/// Several stores in one deterministic actor system, each with its LMDB directory, a scheduled
+/// store writer, router, transport and supervisor, the transports connected all to all. No
+/// ticker and no PD: tests send ticks and campaigns themselves, so every step is deterministic.
+struct runtime_fixture : store_fixture {
+  struct node {
+    store_id id;
+    std::shared_ptr<storage::store> store;
+    std::shared_ptr<route_holder> routes;
+    store_writer_actor writer;
+    router_actor router;
+    local_transport_actor transport;
+    store_supervisor_actor supervisor;
+  };
+
+  temp_dir dir;
+  std::vector<node> nodes;
+
+  explicit runtime_fixture(std::size_t stores = 3) {
+    for (std::size_t i = 0; i < stores; ++i)
+      nodes.push_back(node{store_id{1 + i}, {}, {}, {}, {}, {}, {}});
+    for (std::size_t i = 0; i < stores; ++i)
+      boot(i);
+  }
+
+  ~runtime_fixture() {
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      halt(i);
+  }
+
+  /// Opens store `i` from its directory and spawns its actors (regions not started).
+  void boot(std::size_t i) {
+    auto& n = nodes[i];
+    n.store = open_test_store(dir.sub("store" + std::to_string(i)), n.id);
+    n.routes = std::make_shared<route_holder>();
+    n.writer = spawn_store_writer(sys, n.store, false);
+    n.router = spawn_router(sys, n.routes);
+    n.transport = spawn_transport(sys, n.id, n.routes);
+    supervisor_config sc;
+    sc.peer.config.store = n.id;
+    sc.peer.config.seed = 1;
+    sc.peer.config.hibernate = false;
+    sc.peer.store = n.store;
+    sc.peer.writer = n.writer;
+    sc.peer.transport = n.transport;
+    sc.peer.router = n.router;
+    n.supervisor = spawn_supervisor(sys, std::move(sc));
+    for (auto& other : nodes) {
+      if (!other.transport) continue;
+      caf::anon_send(n.transport, connect_atom::value, other.id,
+                     transport_inbox_actor{other.transport});
+      caf::anon_send(other.transport, connect_atom::value, n.id,
+                     transport_inbox_actor{n.transport});
+    }
+    sched.run();
+  }
+
+  /// Stops store `i` in order (peers, writer, then the rest) and drops its handles.
+  void halt(std::size_t i) {
+    auto& n = nodes[i];
+    if (!n.supervisor) return;
+    auto stopped = std::make_shared<bool>(false);
+    auto sup = n.supervisor;
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(sup, caf::infinite, stop_atom::value).then([=] { *stopped = true; });
+    });
+    sched.run();
+    CHECK(*stopped);
+    for (auto h : {caf::actor_cast<caf::actor>(n.supervisor), caf::actor_cast<caf::actor>(n.router),
+                   caf::actor_cast<caf::actor>(n.transport)})
+      caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+    sched.run();
+    auto id = n.id;
+    n = node{id, {}, {}, {}, {}, {}, {}};
+  }
+
+  /// A region over [start, end) with one voter per store, peer ids `region * 100 + store`.
+  storage::region_meta region(std::uint64_t id, std::string start, std::string end) const {
+    storage::region_meta m;
+    m.id = region_id{id};
+    m.start_key = std::move(start);
+    m.end_key = std::move(end);
+    m.epoch = {1, 1};
+    for (const auto& n : nodes)
+      m.peers.push_back({peer_id{id * 100 + n.id.value()}, n.id, storage::peer_role::voter});
+    return m;
+  }
+
+  /// Creates `meta`'s replica on every store it lists.
+  void create(const storage::region_meta& meta) {
+    for (auto& n : nodes) {
+      auto here = false;
+      for (const auto& p : meta.peers)
+        here = here || p.store == n.id;
+      if (!here) continue;
+      auto r = ask<bool>(sys, sched, n.supervisor, create_region_atom::value, meta);
+      REQUIRE(r.engaged());
+    }
+  }
+
+  /// The local peer of `region` on store `i`, from its published routes.
+  region_peer_actor peer_of(std::size_t i, region_id region) {
+    auto table = nodes[i].routes->load();
+    REQUIRE(table);
+    const auto* r = table->find(region);
+    REQUIRE(r != nullptr);
+    return r->peer;
+  }
+
+  region_status status(std::size_t i, region_id region) {
+    return ask<region_status>(sys, sched, peer_of(i, region), status_atom::value).value();
+  }
+
+  /// Makes store `i`'s replica of `region` campaign, and lets the cluster settle.
+  void elect(std::size_t i, region_id region) {
+    caf::anon_send(peer_of(i, region), campaign_atom::value);
+    sched.run();
+    tick_all(2);
+    REQUIRE(status(i, region).is_leader());
+  }
+
+  /// `rounds` ticks to every routed peer of every store.
+  void tick_all(int rounds) {
+    for (int k = 0; k < rounds; ++k) {
+      for (auto& n : nodes) {
+        if (!n.routes) continue;
+        auto table = n.routes->load();
+        if (!table) continue;
+        for (const auto& m : table->metas())
+          caf::anon_send(table->find(m.id)->peer, tick_atom::value);
+      }
+      sched.run();
+    }
+  }
+
+  transport_stats transport_stats_of(std::size_t i) {
+    return ask<transport_stats>(sys, sched, nodes[i].transport, stats_atom::value).value();
+  }
+
+  /// A put through store `i`'s router, routed by key.
+  caf::expected<write_response> put(std::size_t i, std::string key, std::string value) {
+    return ask<write_response>(sys, sched, nodes[i].router, kv_put_atom::value,
+                               put_request{{}, std::move(key), std::move(value), client_id{1}, 0});
+  }
+
+  caf::expected<get_response> get(std::size_t i, std::string key) {
+    return ask<get_response>(sys, sched, nodes[i].router, kv_get_atom::value,
+                             get_request{{}, std::move(key)});
+  }
+};
+
+}  // namespace rdb::test
