@@ -1,0 +1,160 @@
+#include <memory>
+#include <string>
+
+#include "tests/support/runtime_fixture.hpp"
+
+using namespace rdb;
+
+namespace {
+
+raft_envelope envelope_to(std::uint64_t store, std::uint64_t region = 1, std::size_t bytes = 0) {
+  raft_envelope env;
+  env.region = region_id{region};
+  env.from = {peer_id{region * 100 + 1}, store_id{1}, storage::peer_role::voter};
+  env.to = {peer_id{region * 100 + store}, store_id{store}, storage::peer_role::voter};
+  env.msg.type = raft::message_type::append;
+  if (bytes > 0) env.msg.entries.push_back(raft::entry{{}, {}, {}, std::string(bytes, 'x')});
+  return env;
+}
+
+}  // namespace
+
+TEST_CASE("transport outbox: one batch per destination and flush") {
+  outbox_config cfg;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  out.connect(store_id{3});
+  for (int k = 0; k < 10; ++k) {
+    CHECK(out.add(envelope_to(2)) == transport_outbox::add_result::queued);
+    CHECK(out.add(envelope_to(3)) == transport_outbox::add_result::queued);
+  }
+  CHECK(out.add(envelope_to(4)) == transport_outbox::add_result::unreachable);
+  auto batches = out.take_all();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0].to_store == store_id{2});
+  CHECK(batches[0].from_store == store_id{1});
+  CHECK(batches[0].envelopes.size() == 10);
+  CHECK(batches[1].envelopes.size() == 10);
+  CHECK(out.take_all().empty());
+  CHECK(out.stats().dropped_unreachable == 1);
+}
+
+TEST_CASE("transport outbox: a full batch leaves at once, by count or by bytes") {
+  outbox_config cfg;
+  cfg.batch_envelopes = 4;
+  cfg.batch_bytes = 8 * 1024;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  for (int k = 0; k < 3; ++k)
+    CHECK(out.add(envelope_to(2)) == transport_outbox::add_result::queued);
+  CHECK(out.add(envelope_to(2)) == transport_outbox::add_result::send_now);
+  CHECK(out.take(store_id{2})->envelopes.size() == 4);
+  CHECK(out.add(envelope_to(2, 1, 10 * 1024)) == transport_outbox::add_result::send_now);
+  CHECK(out.take(store_id{2})->envelopes.size() == 1);
+}
+
+TEST_CASE("transport outbox: the window bounds batches in flight, then envelopes drop") {
+  outbox_config cfg;
+  cfg.batch_envelopes = 2;
+  cfg.window = 2;
+  cfg.max_queued = 6;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  for (int k = 0; k < 4; ++k)
+    out.add(envelope_to(2));
+  CHECK(out.take_all().size() == 2);
+  CHECK(out.in_flight(store_id{2}) == 2);
+  // The window is closed: envelopes wait, up to max_queued, and the rest are dropped.
+  for (int k = 0; k < 8; ++k)
+    out.add(envelope_to(2));
+  CHECK(out.queued(store_id{2}) == 6);
+  CHECK(out.stats().dropped_full == 2);
+  CHECK_FALSE(out.take(store_id{2}));
+  out.on_ack(store_id{2}, 1);
+  CHECK(out.take(store_id{2})->envelopes.size() == 2);
+  CHECK_FALSE(out.take(store_id{2}));
+  out.on_ack(store_id{2}, 2);
+  CHECK(out.take_all().size() == 2);
+  CHECK(out.queued(store_id{2}) == 0);
+}
+
+namespace {
+
+/// Two regions replicated on three stores over the batching transport.
+struct two_regions : test::runtime_fixture {
+  storage::region_meta r1 = region(1, "", "m");
+  storage::region_meta r2 = region(2, "m", "");
+
+  two_regions() {
+    create(r1);
+    create(r2);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(two_regions, "transport: regions elect and write independently in batches") {
+  elect(0, r1.id);
+  elect(0, r2.id);
+  // Writes to both regions in flight at once: their raft messages to each follower store share
+  // batches.
+  auto acked = std::make_shared<int>(0);
+  for (int k = 0; k < 5; ++k) {
+    for (std::string key : {"a" + std::to_string(k), "x" + std::to_string(k)}) {
+      auto router = nodes[0].router;
+      sys.spawn([=](caf::event_based_actor* self) {
+        self->request(router, caf::infinite, kv_put_atom::value,
+                      put_request{{}, key, key, client_id{1}, 0})
+            .then([=](write_response&) { ++*acked; });
+      });
+    }
+  }
+  sched.run();
+  CHECK(*acked == 10);
+  tick_all(2);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto view = nodes[i].store->read().value();
+    CHECK(view.get("a4").value() == std::optional<std::string>{"a4"});
+    CHECK(view.get("x4").value() == std::optional<std::string>{"x4"});
+  }
+  std::uint64_t batches = 0;
+  std::uint64_t envelopes = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto s = transport_stats_of(i);
+    batches += s.batches_sent;
+    envelopes += s.envelopes_sent;
+    CHECK(s.dropped_no_peer == 0);
+    CHECK(s.dropped_full == 0);
+    CHECK(s.batches_received > 0);
+  }
+  CHECK(envelopes > batches);
+  MESSAGE("envelopes " << envelopes << " in " << batches << " batches");
+}
+
+TEST_CASE_FIXTURE(two_regions, "transport: traffic of one region never reaches another") {
+  elect(0, r1.id);
+  auto term1 = status(1, r1.id).term;
+  auto term2 = status(1, r2.id).term;
+  // A vote request of region 1 addressed to region 2's peer on store 2, and one naming
+  // region 2 but addressed to region 1's peer: both must be dropped, not stepped.
+  auto forged = [&](region_id region, peer_id to) {
+    raft_envelope env;
+    env.region = region;
+    env.from = {peer_id{103}, store_id{3}, storage::peer_role::voter};
+    env.to = {to, store_id{2}, storage::peer_role::voter};
+    env.msg.type = raft::message_type::vote;
+    env.msg.from = peer_id{103};
+    env.msg.to = to;
+    env.msg.term = raft::term_id{99};
+    env.msg.index = raft::log_index{1000};
+    env.msg.log_term = raft::term_id{99};
+    return env;
+  };
+  raft_batch batch{
+      store_id{3}, store_id{2}, {forged(r1.id, peer_id{202}), forged(r2.id, peer_id{102})}};
+  caf::anon_send(nodes[1].transport, deliver_atom::value, batch);
+  sched.run();
+  CHECK(transport_stats_of(1).dropped_no_peer == 2);
+  CHECK(status(1, r1.id).term == term1);
+  CHECK(status(1, r2.id).term == term2);
+}
