@@ -93,6 +93,14 @@ using get_store_atom = caf::atom_constant<caf::atom("pd_getstor")>;
 /// (get_stores_atom) -> std::vector<store_info>, ordered by id, tombstones included.
 using get_stores_atom = caf::atom_constant<caf::atom("pd_stores")>;
 
+/// (push_directive_atom, directive) -> void
+/// Queues a directive for its region (replacing any pending one); it rides the responses to
+/// that region's heartbeats until the region reports another epoch, or a transfer's target
+/// leads. Fails with `stale_epoch` (carrying PD's meta) unless `directive.epoch` is PD's current
+/// epoch of the region, `unknown_region`, or `invalid_argument` when the step does not fit the
+/// membership. For PD's schedulers, operators and tests; not persisted.
+using push_directive_atom = caf::atom_constant<caf::atom("pd_pushdir")>;
+
 /// (tick_atom) -> void
 /// Advances PD's clock by one tick; stores silent for `store_down_ticks` ticks become down.
 /// Sent by PD's own timer when one is configured, or by whoever drives PD's time (tests).
@@ -114,7 +122,8 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<get_regions_atom>::with<std::vector<region_info>>,
     caf::replies_to<get_store_regions_atom, store_id>::with<std::vector<region_info>>,
     caf::replies_to<get_store_atom, store_id>::with<store_info>,
-    caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<tick_atom>>;
+    caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<tick_atom>,
+    caf::reacts_to<push_directive_atom, directive>>;
 
 // -- registration ----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,8 @@ class cluster_state {
 
   // -- regions -----------------------------------------------------------------
 
+  /// Reconciles a leader's report with the region table; the response carries the region's
+  /// pending directive, if any.
   result<region_heartbeat_response> on_region_heartbeat(const region_heartbeat& hb);
 
   result<split_ids> ask_split(const storage::region_meta& region);
@@ -79,6 +82,20 @@ class cluster_state {
 
   /// The regions with a peer on `store`, in key order.
   result<std::vector<region_info>> store_regions(store_id store) const;
+
+  // -- directives --------------------------------------------------------------
+
+  /// Queues `d` for its region, replacing any directive pending there. The directive rides
+  /// every response to a heartbeat that reports `d.epoch`, so a lost response costs one
+  /// heartbeat period; it is dropped once the region reports another epoch (the step took
+  /// effect or was overtaken), once a transfer's target leads, or when the region leaves the
+  /// table. Refused unless `d.epoch` is PD's current epoch of the region (`stale_epoch`) and the
+  /// step fits the membership (`invalid_argument`). Pending directives are soft state: a
+  /// restarted PD has none, and its scheduler decides again.
+  result<void> push_directive(const directive& d);
+
+  /// The directive pending for `id`, if any.
+  std::optional<directive> pending_directive(region_id id) const;
 
   // -- time --------------------------------------------------------------------
 
@@ -104,11 +121,16 @@ class cluster_state {
   /// greater version overlapping `meta`'s range; answers the overlapped other regions.
   result<std::vector<region_id>> check_epoch(const storage::region_meta& meta) const;
 
+  /// The directive to hand out with a heartbeat just accepted for `info`; drops directives
+  /// that are done or obsolete.
+  directive next_directive(const region_info& info);
+
   meta_store* store_;
   std::optional<bootstrap_request> layout_;
   id_allocator ids_;
   store_table stores_;
   region_table regions_;
+  std::map<region_id, directive> directives_;
   tick_no now_;
 };
 

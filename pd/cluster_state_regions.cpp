@@ -104,10 +104,13 @@ result<region_heartbeat_response> cluster_state::on_region_heartbeat(const regio
     changes.removed_regions = *overlapped;
     if (auto ok = commit(changes); !ok) return std::unexpected(ok.error());
   }
-  for (auto id : *overlapped)
+  for (auto id : *overlapped) {
     regions_.remove(id);
+    directives_.erase(id);
+  }
+  auto response = region_heartbeat_response{next_directive(next)};
   regions_.put(std::move(next));
-  return region_heartbeat_response{};
+  return response;
 }
 
 result<split_ids> cluster_state::ask_split(const storage::region_meta& region) {

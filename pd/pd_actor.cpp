@@ -56,6 +56,10 @@ pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
       [=](get_store_regions_atom, store_id id) { return respond(cluster().store_regions(id)); },
       [=](get_store_atom, store_id id) { return respond(cluster().store(id)); },
       [=](get_stores_atom) { return cluster().stores(); },
+      [=](push_directive_atom, const directive& d) -> caf::result<void> {
+        if (auto ok = cluster().push_directive(d); !ok) return to_error(ok.error());
+        return caf::unit;
+      },
       [=](tick_atom) {
         cluster().tick();
         // Only the timer's own ticks re-arm it: ticks sent from outside must not start a second

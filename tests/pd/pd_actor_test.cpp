@@ -143,6 +143,29 @@ TEST_CASE_FIXTURE(pd_fixture, "pd actor: region heartbeats, stale epochs carry P
   CHECK(info->approximate_size == 77);
 }
 
+TEST_CASE_FIXTURE(pd_fixture, "pd actor: a pushed directive rides the region's heartbeat") {
+  auto metas = bootstrap({"g", "p"});
+  directive d;
+  d.kind = directive_kind::transfer_leader;
+  d.region = metas[1].id;
+  d.epoch = metas[1].epoch;
+  d.peer = metas[1].peers[1];
+  self->send(pd, push_directive_atom::value, d);
+  expect((push_directive_atom, directive), from(self).to(pd).with(_, d));
+  self->send(pd, region_heartbeat_atom::value, heartbeat_of(metas[1]));
+  expect((region_heartbeat_atom, region_heartbeat), from(self).to(pd).with(_, _));
+  expect((region_heartbeat_response), from(pd).to(self).with(region_heartbeat_response{d}));
+  auto stale = d;
+  stale.epoch.version = 0;
+  caf::error err;
+  auto h = self->request(pd, caf::infinite, push_directive_atom::value, stale);
+  consume_messages();
+  h.receive([] { FAIL("a stale directive was accepted"); },
+            [&](caf::error& e) { err = std::move(e); });
+  CHECK(pd_code(err) == errc::stale_epoch);
+  CHECK(stale_epoch_region(err) == metas[1]);
+}
+
 TEST_CASE_FIXTURE(pd_fixture, "pd actor: region lookups and ask_split") {
   auto metas = bootstrap({"g", "p"});
   CHECK(ask<region_info>(get_region_atom::value, std::string{"g"})->meta == metas[1]);
