@@ -1,0 +1,192 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/route_table.hpp"
+#include "actors/store_node.hpp"
+#include "pd/memory_meta_store.hpp"
+#include "pd/pd_actor.hpp"
+#include "tests/support/live_system.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace rdb;
+
+namespace {
+
+constexpr std::size_t store_count = 3;
+constexpr std::size_t region_count = 64;
+
+/// Writes `total` values into one region, one at a time, through the router of the store it
+/// believes leads the region; follows `not_leader` hints and tries the next store otherwise.
+struct client {
+  std::vector<router_actor> routers;
+  std::map<store_id, std::size_t> index_of;
+  std::string prefix;
+  std::uint64_t id = 0;
+  std::uint64_t total = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t failures = 0;
+  std::size_t target = 0;
+  std::shared_ptr<std::atomic<std::uint64_t>> done;
+};
+
+void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
+  if (c->acked == c->total || c->failures > 10'000) {
+    ++*c->done;
+    return;
+  }
+  auto key = c->prefix + "-" + std::to_string(c->acked);
+  self->request(c->routers[c->target], std::chrono::seconds{10}, kv_put_atom::value,
+                put_request{{}, key, std::string(256, 'v'), client_id{c->id}, 0})
+      .then(
+          [=](write_response&) {
+            ++c->acked;
+            write_next(self, c);
+          },
+          [=](caf::error& e) {
+            ++c->failures;
+            auto hint = not_leader_hint(e);
+            if (hint && c->index_of.count(hint->store) > 0)
+              c->target = c->index_of[hint->store];
+            else
+              c->target = (c->target + 1) % c->routers.size();
+            write_next(self, c);
+          });
+}
+
+struct pd_cluster {
+  test::live_config cfg;
+  caf::actor_system sys{cfg};
+  test::temp_dir dir;
+  pd::pd_actor pd;
+  std::vector<std::unique_ptr<store_node>> nodes;
+  std::vector<std::string> split_keys;
+
+  pd_cluster() {
+    auto spawned = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
+    REQUIRE(spawned.has_value());
+    pd = *spawned;
+    for (std::size_t i = 1; i < region_count; ++i) {
+      char buf[16];
+      std::snprintf(buf, sizeof(buf), "r%03zu", i);
+      split_keys.emplace_back(buf);
+    }
+  }
+
+  ~pd_cluster() {
+    for (auto& n : nodes)
+      n->stop();
+    caf::anon_send_exit(pd, caf::exit_reason::user_shutdown);
+  }
+
+  /// The layout comes from PD; each store learns its replicas from its heartbeat agent.
+  void bootstrap() {
+    pd::bootstrap_request req;
+    req.cluster = cluster_id{7};
+    req.split_keys = split_keys;
+    req.replicas = 3;
+    for (std::size_t i = 0; i < store_count; ++i)
+      req.stores.push_back("store" + std::to_string(i));
+    auto regions =
+        test::call<std::vector<storage::region_meta>>(sys, pd, pd::bootstrap_atom::value, req);
+    REQUIRE(regions);
+    REQUIRE(regions->size() == region_count);
+    auto stores = test::call<std::vector<pd::store_info>>(sys, pd, pd::get_stores_atom::value);
+    REQUIRE(stores);
+    REQUIRE(stores->size() == store_count);
+    for (const auto& info : *stores) {
+      store_node_config c;
+      c.dir = dir.sub(info.address);
+      c.store.cluster = cluster_id{7};
+      c.store.store = info.id;
+      c.store.create_if_missing = true;
+      c.tick_interval = std::chrono::milliseconds{20};
+      c.pd = pd;
+      c.heartbeat_interval = std::chrono::milliseconds{200};
+      auto n = store_node::open(sys, c);
+      REQUIRE(n.has_value());
+      nodes.push_back(std::move(*n));
+    }
+    for (auto& a : nodes)
+      for (auto& b : nodes)
+        if (a != b) a->connect(*b);
+  }
+
+  /// Regions whose leader's own store has it routed with itself as leader.
+  std::size_t led_regions() const {
+    std::size_t led = 0;
+    for (const auto& n : nodes) {
+      auto table = n->routes()->load();
+      if (!table) continue;
+      for (const auto& m : table->metas())
+        if (table->find(m.id)->leader.store == n->id()) ++led;
+    }
+    return led;
+  }
+
+  std::uint64_t syncs() {
+    std::uint64_t total = 0;
+    for (auto& n : nodes)
+      total += test::call<writer_stats>(sys, n->writer(), stats_atom::value).value().syncs;
+    return total;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(pd_cluster, "cluster: three stores by 64 regions elect and group-commit") {
+  bootstrap();
+  REQUIRE(
+      test::wait_until([&] { return led_regions() == region_count; }, std::chrono::seconds{60}));
+  for (const auto& n : nodes) {
+    CHECK(n->routes()->load()->size() == region_count);
+    std::size_t led = 0;
+    auto table = n->routes()->load();
+    for (const auto& m : table->metas())
+      led += table->find(m.id)->leader.store == n->id() ? 1 : 0;
+    MESSAGE("store " << n->id() << " leads " << led << " regions");
+  }
+  // One closed-loop client per region, all at once.
+  constexpr std::uint64_t per_client = 20;
+  auto syncs_before = syncs();
+  auto done = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::vector<std::shared_ptr<client>> clients;
+  for (std::size_t r = 0; r < region_count; ++r) {
+    auto c = std::make_shared<client>();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      c->routers.push_back(nodes[i]->router());
+      c->index_of[nodes[i]->id()] = i;
+    }
+    c->prefix = r == 0 ? std::string{"a"} : split_keys[r - 1];
+    c->id = r + 1;
+    c->total = per_client;
+    c->target = r % nodes.size();
+    c->done = done;
+    clients.push_back(c);
+    sys.spawn([c](caf::event_based_actor* self) { write_next(self, c); });
+  }
+  REQUIRE(test::wait_until([&] { return *done == region_count; }, std::chrono::seconds{90}));
+  std::uint64_t writes = 0;
+  for (const auto& c : clients)
+    writes += c->acked;
+  auto syncs_during = syncs() - syncs_before;
+  MESSAGE("writes " << writes << ", syncs on all stores " << syncs_during << ", writes per sync "
+                    << static_cast<double>(writes) / static_cast<double>(syncs_during));
+  CHECK(writes == region_count * per_client);
+  // Each write costs a sync on the leader and on two followers when nothing is shared: group
+  // commit must do far better.
+  CHECK(syncs_during * 2 < writes * store_count);
+  // PD heard from the leaders.
+  auto regions = test::call<std::vector<pd::region_info>>(sys, pd, pd::get_regions_atom::value);
+  REQUIRE(regions);
+  CHECK(regions->size() == region_count);
+}

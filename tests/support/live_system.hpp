@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/store_types.hpp"
+
+namespace rdb::test {
+
+/// An actor system on CAF's threaded scheduler for tests that run the detached store writer:
+/// one worker per core, a bounded throughput per actor so a busy actor cannot starve ticks,
+/// and no polling delay on wake-up (TOOLCHAIN.md).
+struct live_config : caf::actor_system_config {
+  live_config() {
+    add_store_types(*this);
+    auto cores = std::max<std::size_t>(2, std::thread::hardware_concurrency());
+    set("scheduler.max-threads", cores);
+    set("scheduler.max-throughput", std::size_t{300});
+    set("work-stealing.moderate-poll-attempts", std::size_t{0});
+  }
+};
+
+/// Re-checks `pred` until it holds or `bound` has passed; answers whether it held. The pause
+/// between checks is a bounded wait on a condition nobody signals, so a slow machine only
+/// costs time up to the bound, never a wrong answer.
+inline bool wait_until(const std::function<bool()>& pred,
+                       std::chrono::milliseconds bound = std::chrono::seconds{30}) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::unique_lock<std::mutex> lock{mtx};
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    cv.wait_for(lock, std::chrono::milliseconds{10});
+  }
+  return true;
+}
+
+/// A blocking request with a timeout: the answer, or nothing on error or timeout.
+template <class Response, class Handle, class... Ts>
+std::optional<Response> call(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  std::optional<Response> out;
+  self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
+      .receive([&](Response& r) { out = std::move(r); }, [](caf::error&) {});
+  return out;
+}
+
+}  // namespace rdb::test
