@@ -21,7 +21,8 @@ raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_inde
   // A follower answers not_leader with a hint instead: the client then talks to the leader
   // directly, and a proposal is only ever waited for on the replica that made it.
   rc.disable_proposal_forwarding = true;
-  rc.seed = cfg.seed ^ (id.value() * 0x9e3779b97f4a7c15ULL);
+  // The core mixes in the node id itself.
+  rc.seed = cfg.seed;
   return rc;
 }
 

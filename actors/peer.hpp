@@ -27,7 +27,7 @@ struct peer_config {
   region_id region;
   int election_tick = 10;
   int heartbeat_tick = 2;
-  /// Seeds the election timeout randomisation (mixed with the peer id).
+  /// Seeds the election timeout randomisation (the raft core mixes in the peer id).
   std::uint64_t seed = 0;
   /// Stop asking for ticks after `hibernate_after_ticks` quiet ticks (0: twice the election
   /// timeout) once nothing is pending and, on a leader, every follower has caught up.

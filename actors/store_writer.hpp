@@ -6,7 +6,6 @@
 
 #include "actors/store_writer_interface.hpp"
 #include "storage/store.hpp"
-#include "storage/write_batch.hpp"
 
 namespace rdb {
 
@@ -16,9 +15,5 @@ namespace rdb {
 /// must be the only one that writes `st`.
 store_writer_actor spawn_store_writer(caf::actor_system& sys, std::shared_ptr<storage::store> st,
                                       bool detached = true);
-
-/// Adds one task's changes to `batch` in the documented order: entries, hard state, data
-/// changes, apply state, region state.
-void add_write_task(storage::write_batch& batch, const write_task& task);
 
 }  // namespace rdb

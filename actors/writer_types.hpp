@@ -7,6 +7,7 @@
 #include "actors/raft/types.hpp"
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
+#include "storage/write_batch.hpp"
 
 /// Value types of the store writer's messages (actors/store_writer_interface.hpp). Plain C++ so
 /// the region peer's logic builds tasks without CAF.
@@ -91,5 +92,9 @@ struct writer_stats {
 
   bool operator==(const writer_stats&) const = default;
 };
+
+/// Adds one task's changes to `batch` in the documented order: entries, hard state, data
+/// changes, apply state, region state.
+void add_write_task(storage::write_batch& batch, const write_task& task);
 
 }  // namespace rdb

@@ -1,0 +1,300 @@
+#include <array>
+#include <memory>
+#include <string>
+
+#include "actors/errors.hpp"
+#include "actors/region_bootstrap.hpp"
+#include "actors/region_peer.hpp"
+#include "actors/store_writer.hpp"
+#include "tests/support/direct_transport.hpp"
+#include "tests/support/store_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace rdb;
+
+namespace {
+
+/// One region with three replicas on three in-process stores, each store with its own LMDB
+/// directory, writer and transport, all on the deterministic coordinator.
+struct cluster : test::store_fixture {
+  struct node {
+    std::shared_ptr<storage::store> store;
+    store_writer_actor writer;
+    transport_actor transport;
+    region_peer_actor peer;
+  };
+
+  test::temp_dir dir;
+  std::shared_ptr<test::direct_network> net = std::make_shared<test::direct_network>();
+  std::array<node, 3> nodes;
+  storage::region_meta meta;
+
+  cluster() {
+    meta.id = region_id{1};
+    meta.start_key = "";
+    meta.end_key = "m";
+    meta.epoch = {1, 1};
+    for (std::uint64_t i = 0; i < 3; ++i)
+      meta.peers.push_back({peer_id{11 + i}, store_id{1 + i}, storage::peer_role::voter});
+  }
+
+  ~cluster() { stop_all(); }
+
+  static store_id store_of(std::size_t i) { return store_id{1 + i}; }
+
+  void start(std::size_t i, bool found) {
+    auto& n = nodes[i];
+    n.store = test::open_test_store(dir.sub("store" + std::to_string(i)), store_of(i));
+    n.writer = spawn_store_writer(sys, n.store, false);
+    if (found) REQUIRE(test::ask<bool>(sys, sched, n.writer, bootstrap_atom::value, meta).value());
+    n.transport = test::spawn_direct_transport(sys, store_of(i), net);
+    region_peer_context ctx;
+    ctx.config.store = store_of(i);
+    ctx.config.region = meta.id;
+    ctx.config.seed = 1;
+    ctx.config.hibernate = false;
+    ctx.store = n.store;
+    ctx.writer = n.writer;
+    ctx.transport = n.transport;
+    auto p = spawn_region_peer(sys, ctx);
+    REQUIRE(p.has_value());
+    n.peer = *p;
+    net->add(store_of(i), meta.id, n.peer);
+    sched.run();
+  }
+
+  void start_all(bool found) {
+    for (std::size_t i = 0; i < 3; ++i)
+      start(i, found);
+  }
+
+  void stop_all() {
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto& n = nodes[i];
+      if (!n.peer) continue;
+      net->remove_store(store_of(i));
+      caf::anon_send_exit(n.peer, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.writer, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.transport, caf::exit_reason::user_shutdown);
+    }
+    sched.run();
+    for (auto& n : nodes)
+      n = node{};
+  }
+
+  region_status status(std::size_t i) {
+    return test::ask<region_status>(sys, sched, nodes[i].peer, status_atom::value).value();
+  }
+
+  void tick_all(int rounds) {
+    for (int k = 0; k < rounds; ++k) {
+      for (auto& n : nodes)
+        caf::anon_send(n.peer, tick_atom::value);
+      sched.run();
+    }
+  }
+
+  request_header header() const { return request_header{meta.id, meta.epoch}; }
+
+  caf::expected<write_response> put(std::size_t i, std::string key, std::string value,
+                                    std::uint64_t seq = 0) {
+    return test::ask<write_response>(
+        sys, sched, nodes[i].peer, kv_put_atom::value,
+        put_request{header(), std::move(key), std::move(value), client_id{1}, seq});
+  }
+
+  caf::expected<get_response> get(std::size_t i, std::string key) {
+    return test::ask<get_response>(sys, sched, nodes[i].peer, kv_get_atom::value,
+                                   get_request{header(), std::move(key)});
+  }
+};
+
+std::optional<errc> code_of(const caf::error& e) {
+  return rdb_code(e);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(cluster, "region: a campaign elects a leader that all replicas know") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  auto s0 = status(0);
+  CHECK(s0.is_leader());
+  CHECK(s0.term > founding_term);
+  // The followers learn the leader from its first append, and commit the leader's entry.
+  tick_all(2);
+  for (std::size_t i = 1; i < 3; ++i) {
+    auto s = status(i);
+    CHECK_FALSE(s.is_leader());
+    CHECK(s.leader.id == peer_id{11});
+    CHECK(s.leader.store == store_id{1});
+    CHECK(s.commit == s0.commit);
+  }
+}
+
+TEST_CASE_FIXTURE(cluster, "region: ticks alone elect a leader") {
+  start_all(true);
+  tick_all(40);
+  int leaders = 0;
+  for (std::size_t i = 0; i < 3; ++i)
+    leaders += status(i).is_leader() ? 1 : 0;
+  CHECK(leaders == 1);
+}
+
+TEST_CASE_FIXTURE(cluster, "region: the leader accepts writes and answers reads") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  auto w1 = put(0, "a", "1", 1);
+  REQUIRE(w1.engaged());
+  CHECK(w1->index > founding_index);
+  auto w2 = put(0, "b", "2", 2);
+  REQUIRE(w2.engaged());
+  CHECK(w2->index == w1->index + 1);
+  auto g = get(0, "a");
+  REQUIRE(g.engaged());
+  CHECK(g->found);
+  CHECK(g->value == "1");
+  auto missing = get(0, "c");
+  REQUIRE(missing.engaged());
+  CHECK_FALSE(missing->found);
+  auto del = test::ask<write_response>(sys, sched, nodes[0].peer, kv_delete_atom::value,
+                                       delete_request{header(), "a", client_id{1}, 3});
+  REQUIRE(del.engaged());
+  CHECK_FALSE(get(0, "a")->found);
+  auto scan = test::ask<scan_response>(sys, sched, nodes[0].peer, kv_scan_atom::value,
+                                       scan_request{header(), "", "", 10});
+  REQUIRE(scan.engaged());
+  REQUIRE(scan->pairs.size() == 1);
+  CHECK(scan->pairs[0] == storage::kv_pair{"b", "2"});
+  CHECK(scan->scanned_end == "m");
+  // Every replica applied the same data once the commit index reached it.
+  tick_all(2);
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto view = nodes[i].store->read().value();
+    CHECK(view.get("b").value() == std::optional<std::string>{"2"});
+    CHECK(view.get("a").value() == std::nullopt);
+  }
+}
+
+TEST_CASE_FIXTURE(cluster, "region: requests that do not belong here get structured errors") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  tick_all(2);
+  SUBCASE("a follower answers not_leader with the leader's peer and store") {
+    auto r = put(1, "a", "1");
+    REQUIRE_FALSE(r.engaged());
+    CHECK(code_of(r.error()) == errc::not_leader);
+    auto hint = not_leader_hint(r.error());
+    REQUIRE(hint.has_value());
+    CHECK(hint->id == peer_id{11});
+    CHECK(hint->store == store_id{1});
+    auto g = get(2, "a");
+    REQUIRE_FALSE(g.engaged());
+    CHECK(code_of(g.error()) == errc::not_leader);
+  }
+  SUBCASE("a stale epoch gets epoch_not_match with the current region") {
+    auto stale = header();
+    stale.epoch.version = 0;
+    auto r = test::ask<write_response>(sys, sched, nodes[0].peer, kv_put_atom::value,
+                                       put_request{stale, "a", "1", client_id{1}, 1});
+    REQUIRE_FALSE(r.engaged());
+    CHECK(code_of(r.error()) == errc::epoch_not_match);
+    auto regions = epoch_not_match_regions(r.error());
+    REQUIRE(regions.has_value());
+    REQUIRE(regions->size() == 1);
+    CHECK(regions->front() == meta);
+  }
+  SUBCASE("a key outside the range gets key_not_in_region") {
+    auto r = put(0, "z", "1");
+    REQUIRE_FALSE(r.engaged());
+    CHECK(code_of(r.error()) == errc::key_not_in_region);
+  }
+  SUBCASE("another region's id gets region_not_found") {
+    auto h = header();
+    h.region = region_id{2};
+    auto r =
+        test::ask<get_response>(sys, sched, nodes[0].peer, kv_get_atom::value, get_request{h, "a"});
+    REQUIRE_FALSE(r.engaged());
+    CHECK(code_of(r.error()) == errc::region_not_found);
+  }
+  SUBCASE("an oversized key gets invalid_argument") {
+    auto r = put(0, std::string(storage::max_key_size + 1, 'a'), "1");
+    REQUIRE_FALSE(r.engaged());
+    CHECK(code_of(r.error()) == errc::invalid_argument);
+  }
+}
+
+TEST_CASE_FIXTURE(cluster, "region: traffic for another peer id is dropped") {
+  start_all(true);
+  raft_envelope env;
+  env.region = meta.id;
+  env.from = meta.peers[1];
+  env.to = storage::region_peer{peer_id{99}, store_id{1}, storage::peer_role::voter};
+  env.msg.type = raft::message_type::vote;
+  env.msg.from = peer_id{12};
+  env.msg.to = peer_id{99};
+  env.msg.term = raft::term_id{50};
+  caf::anon_send(nodes[0].peer, raft_msg_atom::value, env);
+  sched.run();
+  CHECK(status(0).term == founding_term);
+}
+
+TEST_CASE_FIXTURE(cluster, "region: a leader that loses leadership fails what it still owes") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  tick_all(2);
+  // Cut the leader off: its proposal cannot commit. A new leader is elected elsewhere.
+  net->isolate(store_of(0), true);
+  auto out = std::make_shared<std::optional<caf::expected<write_response>>>();
+  auto leader = nodes[0].peer;
+  auto hdr = header();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(leader, caf::infinite, kv_put_atom::value,
+                  put_request{hdr, "c", "1", client_id{1}, 1})
+        .then([=](write_response& r) { *out = r; },
+              [=](caf::error& e) { *out = caf::expected<write_response>{e}; });
+  });
+  sched.run();
+  CHECK_FALSE(out->has_value());
+  // Check quorum makes the isolated leader step down within an election timeout or two.
+  tick_all(40);
+  REQUIRE(out->has_value());
+  REQUIRE_FALSE(out->value().engaged());
+  CHECK(code_of(out->value().error()) == errc::not_leader);
+  net->isolate(store_of(0), false);
+  tick_all(5);
+  CHECK_FALSE(status(0).is_leader());
+}
+
+TEST_CASE_FIXTURE(cluster, "region: a restart from disk keeps every acknowledged write") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  constexpr int writes = 20;
+  raft::log_index last;
+  for (int k = 0; k < writes; ++k) {
+    auto w = put(0, "k" + std::to_string(k), "v" + std::to_string(k), k + 1);
+    REQUIRE(w.engaged());
+    last = w->index;
+  }
+  stop_all();
+  start_all(false);
+  // Another replica leads this time: it must hold every write the old leader acknowledged.
+  caf::anon_send(nodes[1].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(status(1).is_leader());
+  for (int k = 0; k < writes; ++k) {
+    auto g = get(1, "k" + std::to_string(k));
+    REQUIRE(g.engaged());
+    CHECK(g->found);
+    CHECK(g->value == "v" + std::to_string(k));
+  }
+  CHECK(status(1).applied > last);
+  auto w = put(1, "after", "restart");
+  REQUIRE(w.engaged());
+  CHECK(get(1, "after")->value == "restart");
+}

@@ -1,0 +1,192 @@
+#include <chrono>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/region_bootstrap.hpp"
+#include "actors/store_writer.hpp"
+#include "tests/support/store_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace rdb;
+
+namespace {
+
+using ack_receiver = caf::typed_actor<caf::reacts_to<persisted_atom, persisted>>;
+
+storage::region_meta meta_of(region_id id) {
+  storage::region_meta m;
+  m.id = id;
+  m.epoch = {1, 1};
+  m.peers = {{peer_id{id.value() * 10 + 1}, store_id{1}, storage::peer_role::voter}};
+  return m;
+}
+
+/// Ready `n` of `region`: one entry at index 5 + n, its hard state, one put and the apply state.
+write_task task_of(region_id region, std::uint64_t n) {
+  write_task t;
+  t.region = region;
+  t.ready_number = n;
+  auto index = founding_index + n;
+  t.entries.push_back(raft::entry{raft::term_id{6}, index, raft::entry_type::normal, "cmd"});
+  t.has_hard_state = true;
+  t.hard_state = raft::hard_state{raft::term_id{6}, raft::node_id{}, index};
+  t.ops.push_back(data_op{data_op_kind::put,
+                          "r" + std::to_string(region.value()) + "-" + std::to_string(n), "v"});
+  t.has_apply_state = true;
+  t.apply_state = storage::apply_state{index, founding_index, founding_term};
+  return t;
+}
+
+using ack_log = std::map<region_id, std::vector<persisted>>;
+
+/// A stand-in for a region peer that records the acknowledgements it gets.
+ack_receiver spawn_recorder(caf::actor_system& sys, std::shared_ptr<ack_log> log) {
+  return sys.spawn([log]() -> ack_receiver::behavior_type {
+    return {[log](persisted_atom, const persisted& p) { (*log)[p.region].push_back(p); }};
+  });
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(test::store_fixture, "writer: tasks of many regions share one commit") {
+  test::temp_dir dir;
+  auto st = test::open_test_store(dir.path(), store_id{1});
+  auto writer = spawn_store_writer(sys, st, false);
+  for (std::uint64_t r = 1; r <= 3; ++r)
+    CHECK(
+        test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{r})).value());
+  // A second bootstrap finds the state and changes nothing.
+  CHECK_FALSE(
+      test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
+  auto before = test::ask<writer_stats>(sys, sched, writer, stats_atom::value).value();
+  auto log = std::make_shared<ack_log>();
+  std::vector<ack_receiver> regions;
+  for (int r = 0; r < 3; ++r)
+    regions.push_back(spawn_recorder(sys, log));
+  // Everything is in the writer's mailbox before it runs: one flush takes it all.
+  for (std::uint64_t n = 1; n <= 10; ++n)
+    for (std::uint64_t r = 1; r <= 3; ++r)
+      caf::send_as(regions[r - 1], writer, persist_atom::value, task_of(region_id{r}, n));
+  sched.run();
+  auto after = test::ask<writer_stats>(sys, sched, writer, stats_atom::value).value();
+  CHECK(after.tasks - before.tasks == 30);
+  CHECK(after.batches - before.batches == 1);
+  CHECK(after.syncs - before.syncs == 1);
+  CHECK(after.entries - before.entries == 30);
+  CHECK(after.data_ops - before.data_ops == 30);
+  CHECK(after.max_batch_tasks == 30);
+  CHECK(after.failed_batches == 0);
+  for (std::uint64_t r = 1; r <= 3; ++r) {
+    const auto& acks = (*log)[region_id{r}];
+    REQUIRE(acks.size() == 10);
+    for (std::uint64_t n = 1; n <= 10; ++n) {
+      CHECK(acks[n - 1].ready_number == n);
+      CHECK_FALSE(acks[n - 1].failed);
+    }
+  }
+  auto view = st->read().value();
+  CHECK(view.get("r2-10").value() == std::optional<std::string>{"v"});
+  CHECK(view.last_index(region_id{3}).value() == raft::log_index{15});
+  CHECK(view.load_apply_state(region_id{1}).value()->applied_index == raft::log_index{15});
+}
+
+TEST_CASE_FIXTURE(test::store_fixture, "writer: an idle writer commits a lone task at once") {
+  test::temp_dir dir;
+  auto st = test::open_test_store(dir.path(), store_id{1});
+  auto writer = spawn_store_writer(sys, st, false);
+  REQUIRE(
+      test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
+  auto log = std::make_shared<ack_log>();
+  auto region = spawn_recorder(sys, log);
+  for (std::uint64_t n = 1; n <= 3; ++n) {
+    caf::send_as(region, writer, persist_atom::value, task_of(region_id{1}, n));
+    sched.run();
+    CHECK((*log)[region_id{1}].size() == n);
+  }
+  auto stats = test::ask<writer_stats>(sys, sched, writer, stats_atom::value).value();
+  CHECK(stats.batches == 3);
+  CHECK(stats.tasks == 3);
+}
+
+TEST_CASE_FIXTURE(test::store_fixture, "writer: a failed batch is acknowledged as failed") {
+  test::temp_dir dir;
+  auto st = test::open_test_store(dir.path(), store_id{1});
+  auto writer = spawn_store_writer(sys, st, false);
+  REQUIRE(
+      test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
+  auto log = std::make_shared<ack_log>();
+  auto region = spawn_recorder(sys, log);
+  // Index 9 leaves a gap after the founding index 5: the batch is refused as a whole.
+  auto bad = task_of(region_id{1}, 4);
+  caf::send_as(region, writer, persist_atom::value, task_of(region_id{1}, 1));
+  caf::send_as(region, writer, persist_atom::value, bad);
+  sched.run();
+  const auto& acks = (*log)[region_id{1}];
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[0].failed);
+  CHECK(acks[1].failed);
+  CHECK_FALSE(acks[1].detail.empty());
+  auto view = st->read().value();
+  CHECK(view.get("r1-1").value() == std::nullopt);
+  auto stats = test::ask<writer_stats>(sys, sched, writer, stats_atom::value).value();
+  CHECK(stats.failed_batches == 1);
+}
+
+TEST_CASE("writer: detached, under load, syncs far fewer times than it gets tasks") {
+  test::temp_dir dir;
+  auto st = test::open_test_store(dir.path(), store_id{1});
+  caf::actor_system_config cfg;
+  add_store_types(cfg);
+  caf::actor_system sys{cfg};
+  constexpr std::uint64_t regions = 8;
+  constexpr std::uint64_t readys = 100;
+  {
+    auto writer = spawn_store_writer(sys, st, true);
+    caf::scoped_actor self{sys};
+    for (std::uint64_t r = 1; r <= regions; ++r) {
+      bool founded = false;
+      self->request(writer, std::chrono::seconds(10), bootstrap_atom::value, meta_of(region_id{r}))
+          .receive([&](bool ok) { founded = ok; }, [&](caf::error& e) { FAIL(sys.render(e)); });
+      REQUIRE(founded);
+    }
+    auto start = std::chrono::steady_clock::now();
+    for (std::uint64_t n = 1; n <= readys; ++n)
+      for (std::uint64_t r = 1; r <= regions; ++r)
+        self->send(writer, persist_atom::value, task_of(region_id{r}, n));
+    std::map<region_id, std::uint64_t> last;
+    std::uint64_t received = 0;
+    bool timed_out = false;
+    while (received < regions * readys && !timed_out) {
+      self->receive(
+          [&](persisted_atom, const persisted& p) {
+            CHECK_FALSE(p.failed);
+            CHECK(p.ready_number == last[p.region] + 1);
+            last[p.region] = p.ready_number;
+            ++received;
+          },
+          caf::after(std::chrono::seconds(30)) >> [&] { timed_out = true; });
+    }
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(timed_out);
+    writer_stats stats;
+    self->request(writer, std::chrono::seconds(10), stats_atom::value)
+        .receive([&](const writer_stats& s) { stats = s; },
+                 [&](caf::error& e) { FAIL(sys.render(e)); });
+    MESSAGE(
+        "group commit: " << stats.tasks << " tasks in " << stats.batches << " batches ("
+                         << stats.syncs << " syncs incl. " << regions
+                         << " bootstraps), largest batch " << stats.max_batch_tasks << " tasks, "
+                         << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                         << " ms");
+    CHECK(stats.tasks == regions * readys);
+    CHECK(stats.batches < stats.tasks / 4);
+    self->send_exit(writer, caf::exit_reason::user_shutdown);
+  }
+  auto view = st->read().value();
+  for (std::uint64_t r = 1; r <= regions; ++r)
+    CHECK(view.last_index(region_id{r}).value() == founding_index + readys);
+}

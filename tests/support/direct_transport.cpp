@@ -1,0 +1,76 @@
+#include "tests/support/direct_transport.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace rdb::test {
+
+void direct_network::add(store_id store, region_id region, region_peer_actor peer) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  peers_[{store, region}] = std::move(peer);
+}
+
+void direct_network::remove_store(store_id store) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto i = peers_.begin(); i != peers_.end();) {
+    if (i->first.first == store)
+      i = peers_.erase(i);
+    else
+      ++i;
+  }
+}
+
+void direct_network::isolate(store_id store, bool cut) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (cut)
+    isolated_.insert(store);
+  else
+    isolated_.erase(store);
+}
+
+std::optional<region_peer_actor> direct_network::route(const raft_envelope& env) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = peers_.find({env.to.store, env.region});
+  if (i == peers_.end() || isolated_.count(env.to.store) || isolated_.count(env.from.store)) {
+    ++dropped_;
+    return std::nullopt;
+  }
+  ++delivered_;
+  return i->second;
+}
+
+std::uint64_t direct_network::delivered() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return delivered_;
+}
+
+std::uint64_t direct_network::dropped() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return dropped_;
+}
+
+namespace {
+
+transport_actor::behavior_type direct_transport(transport_actor::pointer self,
+                                                std::shared_ptr<direct_network> net) {
+  auto deliver = [=](std::vector<raft_envelope>& envs) {
+    for (auto& env : envs)
+      if (auto dest = net->route(env)) self->send(*dest, raft_msg_atom::value, std::move(env));
+  };
+  return {
+      [=](send_raft_atom, std::vector<raft_envelope>& envs) { deliver(envs); },
+      [=](deliver_atom, raft_batch& batch) { deliver(batch.envelopes); },
+      [=](connect_atom, store_id, const transport_inbox_actor&) {
+        // Every store is reachable through the shared network already.
+      },
+  };
+}
+
+}  // namespace
+
+transport_actor spawn_direct_transport(caf::actor_system& sys, store_id,
+                                       std::shared_ptr<direct_network> net) {
+  return sys.spawn(direct_transport, std::move(net));
+}
+
+}  // namespace rdb::test
