@@ -1,0 +1,168 @@
+#include <memory>
+#include <string>
+
+#include "actors/heartbeat_agent.hpp"
+#include "pd/memory_meta_store.hpp"
+#include "pd/pd_actor.hpp"
+#include "tests/support/runtime_fixture.hpp"
+
+using namespace rdb;
+
+namespace {
+
+/// A PD that never answers: every request it takes waits forever.
+pd::pd_actor spawn_silent_pd(caf::actor_system& sys) {
+  auto h = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {
+        [=](pd::store_heartbeat_atom, const pd::store_stats&) {
+          return self->make_response_promise();
+        },
+        [=](pd::get_store_regions_atom, store_id) { return self->make_response_promise(); },
+        [=](pd::region_heartbeat_atom, const pd::region_heartbeat&) {
+          return self->make_response_promise();
+        },
+    };
+  });
+  return caf::actor_cast<pd::pd_actor>(h);
+}
+
+/// One store whose regions come from PD's layout through its heartbeat agent. No agent timer:
+/// the test sends its rounds.
+struct agent_fixture : test::store_fixture {
+  test::temp_dir dir;
+  pd::pd_actor pd;
+  store_id self_id;
+  std::shared_ptr<storage::store> store;
+  std::shared_ptr<route_holder> routes = std::make_shared<route_holder>();
+  store_writer_actor writer;
+  router_actor router;
+  local_transport_actor transport;
+  store_supervisor_actor supervisor;
+  store_agent_actor agent;
+
+  agent_fixture() {
+    auto spawned = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
+    REQUIRE(spawned.has_value());
+    pd = *spawned;
+    pd::bootstrap_request req;
+    req.cluster = cluster_id{7};
+    req.split_keys = {"m"};
+    req.replicas = 1;
+    req.stores = {"store1"};
+    REQUIRE(
+        test::ask<std::vector<storage::region_meta>>(sys, sched, pd, pd::bootstrap_atom::value, req)
+            ->size() == 2);
+    auto stores =
+        test::ask<std::vector<pd::store_info>>(sys, sched, pd, pd::get_stores_atom::value);
+    REQUIRE(stores->size() == 1);
+    self_id = stores->front().id;
+  }
+
+  ~agent_fixture() {
+    auto stopped = std::make_shared<bool>(false);
+    if (supervisor) {
+      auto sup = supervisor;
+      sys.spawn([=](caf::event_based_actor* self) {
+        self->request(sup, caf::infinite, stop_atom::value).then([=] { *stopped = true; });
+      });
+      sched.run();
+      CHECK(*stopped);
+    }
+    for (auto h : {caf::actor_cast<caf::actor>(agent), caf::actor_cast<caf::actor>(supervisor),
+                   caf::actor_cast<caf::actor>(router), caf::actor_cast<caf::actor>(transport),
+                   caf::actor_cast<caf::actor>(pd)})
+      if (h) caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  void boot(pd::pd_actor to) {
+    store = test::open_test_store(dir.sub("store"), self_id);
+    writer = spawn_store_writer(sys, store, false);
+    router = spawn_router(sys, routes);
+    transport = spawn_transport(sys, self_id, routes);
+    supervisor_config sc;
+    sc.peer.config.store = self_id;
+    sc.peer.config.hibernate = false;
+    sc.peer.store = store;
+    sc.peer.writer = writer;
+    sc.peer.transport = transport;
+    sc.peer.router = router;
+    supervisor = spawn_supervisor(sys, std::move(sc));
+    agent_config ac;
+    ac.store = self_id;
+    ac.dir = dir.path();
+    ac.pd = to;
+    ac.supervisor = supervisor;
+    ac.routes = routes;
+    ac.interval = caf::timespan{0};
+    ac.request_timeout = std::chrono::milliseconds{700};
+    ac.sync_every = 1;
+    agent = spawn_heartbeat_agent(sys, std::move(ac));
+    caf::anon_send(supervisor, connect_atom::value, heartbeat_agent_actor{agent});
+    sched.run();
+  }
+
+  void round() {
+    caf::anon_send(agent, tick_atom::value);
+    sched.run();
+  }
+
+  agent_stats stats() {
+    return test::ask<agent_stats>(sys, sched, agent, stats_atom::value).value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(agent_fixture, "agent: PD's layout becomes local regions, leaders reach PD") {
+  boot(pd);
+  round();
+  CHECK(stats().regions_created == 2);
+  auto table = routes->load();
+  REQUIRE(table->size() == 2);
+  // A region that gains a leader is reported at once, not at the next round.
+  for (const auto& m : table->metas())
+    caf::anon_send(table->find(m.id)->peer, campaign_atom::value);
+  sched.run();
+  CHECK(stats().immediate_reports == 2);
+  for (const auto& m : table->metas()) {
+    auto info = test::ask<pd::region_info>(sys, sched, pd, pd::get_region_by_id_atom::value, m.id);
+    REQUIRE(info.engaged());
+    CHECK(info->leader.id == m.peers.front().id);
+  }
+  // The next round's store heartbeat counts both regions and both leaders; nothing is
+  // created twice.
+  round();
+  auto s = stats();
+  CHECK(s.regions_created == 2);
+  CHECK(s.store_heartbeats == 2);
+  CHECK(s.pd_failures == 0);
+  auto info = test::ask<pd::store_info>(sys, sched, pd, pd::get_store_atom::value, self_id);
+  CHECK(info->stats.region_count == 2);
+  CHECK(info->stats.leader_count == 2);
+}
+
+TEST_CASE_FIXTURE(agent_fixture, "agent: requests to a silent PD time out and are retried") {
+  auto silent = spawn_silent_pd(sys);
+  boot(silent);
+  CHECK(test::ask<bool>(
+            sys, sched, supervisor, create_region_atom::value,
+            test::ask<pd::region_info>(sys, sched, pd, pd::get_region_atom::value, std::string{"a"})
+                ->meta)
+            .value());
+  auto peer = routes->load()->find_by_key("a")->peer;
+  caf::anon_send(peer, campaign_atom::value);
+  sched.run();
+  CHECK(stats().immediate_reports == 1);
+  // The report never gets an answer: it times out and waits for the next round.
+  sched.advance_time(std::chrono::milliseconds{800});
+  sched.run();
+  CHECK(stats().pd_failures == 1);
+  round();
+  CHECK(stats().region_heartbeats == 2);
+  // The retried report, the store heartbeat and the region list all time out in turn.
+  sched.advance_time(std::chrono::milliseconds{800});
+  sched.run();
+  CHECK(stats().pd_failures == 4);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
