@@ -1,0 +1,295 @@
+// rdb-bench-actors: durable write throughput and latency of the whole store runtime in one
+// process: PD bootstraps 64 regions with 3 replicas over 3 stores, each store runs its
+// writer, ticker, router, transport, supervisor and heartbeat agent, and the stores talk over
+// the in-process transport. 64 closed-loop clients (one per region) put 256-byte values through
+// the router of the store that leads their region.
+//
+// Usage: rdb-bench-actors [seconds] [directory]. Prints writes/s, latency percentiles, syncs/s
+// per store and writes per sync.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/route_table.hpp"
+#include "actors/store_node.hpp"
+#include "actors/store_types.hpp"
+#include "pd/memory_meta_store.hpp"
+#include "pd/pd_actor.hpp"
+
+using namespace rdb;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t store_count = 3;
+constexpr std::size_t region_count = 64;
+constexpr std::size_t value_size = 256;
+
+struct bench_config : caf::actor_system_config {
+  bench_config() {
+    add_store_types(*this);
+    auto cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    set("scheduler.max-threads", cores);
+    set("scheduler.max-throughput", std::size_t{300});
+    set("work-stealing.moderate-poll-attempts", std::size_t{0});
+  }
+};
+
+/// One closed-loop client: one write in flight at a time, into its own region.
+struct client {
+  std::vector<router_actor> routers;
+  std::map<store_id, std::size_t> index_of;
+  std::string prefix;
+  std::uint64_t id = 0;
+  std::size_t target = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t errors = 0;
+  std::vector<std::uint32_t> latencies_us;
+  std::shared_ptr<std::atomic<bool>> measuring;
+  std::shared_ptr<std::atomic<bool>> stopping;
+  std::shared_ptr<std::atomic<std::size_t>> stopped;
+};
+
+void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
+  if (*c->stopping) {
+    ++*c->stopped;
+    return;
+  }
+  auto key = c->prefix + "-" + std::to_string(c->seq % 100'000);
+  auto start = clock_type::now();
+  self->request(c->routers[c->target], std::chrono::seconds{10}, kv_put_atom::value,
+                put_request{{}, key, std::string(value_size, 'v'), client_id{c->id}, 0})
+      .then(
+          [=](write_response&) {
+            ++c->seq;
+            if (*c->measuring) {
+              auto us =
+                  std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
+              c->latencies_us.push_back(static_cast<std::uint32_t>(us.count()));
+            }
+            write_next(self, c);
+          },
+          [=](caf::error& e) {
+            ++c->errors;
+            auto hint = not_leader_hint(e);
+            if (hint && c->index_of.count(hint->store) > 0)
+              c->target = c->index_of[hint->store];
+            else
+              c->target = (c->target + 1) % c->routers.size();
+            write_next(self, c);
+          });
+}
+
+template <class Response, class Handle, class... Ts>
+std::optional<Response> call(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  std::optional<Response> out;
+  self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
+      .receive([&](Response& r) { out = std::move(r); }, [](caf::error&) {});
+  return out;
+}
+
+/// The region's leader as the stores' routes say, as an index into `nodes`, or none.
+std::optional<std::size_t> leader_of(const std::vector<std::unique_ptr<store_node>>& nodes,
+                                     region_id region) {
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto table = nodes[i]->routes()->load();
+    const auto* r = table ? table->find(region) : nullptr;
+    if (r != nullptr && r->leader.store == nodes[i]->id()) return i;
+  }
+  return std::nullopt;
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::seconds bound) {
+  auto deadline = clock_type::now() + bound;
+  while (!pred()) {
+    if (clock_type::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return true;
+}
+
+std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
+  return sorted[i];
+}
+
+int run(int seconds, const std::string& root) {
+  bench_config cfg;
+  caf::actor_system sys{cfg};
+  auto pd = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
+  if (!pd) {
+    std::fprintf(stderr, "cannot spawn PD\n");
+    return 1;
+  }
+  pd::bootstrap_request req;
+  req.cluster = cluster_id{7};
+  req.replicas = 3;
+  for (std::size_t i = 1; i < region_count; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "r%03zu", i);
+    req.split_keys.emplace_back(buf);
+  }
+  for (std::size_t i = 0; i < store_count; ++i)
+    req.stores.push_back("store" + std::to_string(i));
+  auto regions = call<std::vector<storage::region_meta>>(sys, *pd, pd::bootstrap_atom::value, req);
+  auto stores = call<std::vector<pd::store_info>>(sys, *pd, pd::get_stores_atom::value);
+  if (!regions || !stores) {
+    std::fprintf(stderr, "PD bootstrap failed\n");
+    return 1;
+  }
+  std::vector<std::unique_ptr<store_node>> nodes;
+  for (const auto& info : *stores) {
+    store_node_config c;
+    c.dir = root + "/" + info.address;
+    c.store.cluster = cluster_id{7};
+    c.store.store = info.id;
+    c.store.create_if_missing = true;
+    c.tick_interval = std::chrono::milliseconds{100};
+    c.pd = *pd;
+    auto n = store_node::open(sys, c);
+    if (!n) {
+      std::fprintf(stderr, "cannot open store %s\n", c.dir.c_str());
+      return 1;
+    }
+    nodes.push_back(std::move(*n));
+  }
+  for (auto& a : nodes)
+    for (auto& b : nodes)
+      if (a != b) a->connect(*b);
+  auto all_led = [&] {
+    for (const auto& m : *regions)
+      if (!leader_of(nodes, m.id)) return false;
+    return true;
+  };
+  if (!wait_until(all_led, std::chrono::seconds{60})) {
+    std::fprintf(stderr, "not every region elected a leader\n");
+    return 1;
+  }
+  // Spread leaders: region r campaigns on store r % 3.
+  for (std::size_t r = 0; r < regions->size(); ++r) {
+    auto& n = nodes[r % nodes.size()];
+    auto table = n->routes()->load();
+    if (const auto* route = table->find((*regions)[r].id))
+      caf::anon_send(route->peer, campaign_atom::value);
+  }
+  wait_until(
+      [&] {
+        for (std::size_t r = 0; r < regions->size(); ++r)
+          if (leader_of(nodes, (*regions)[r].id) != r % nodes.size()) return false;
+        return true;
+      },
+      std::chrono::seconds{10});
+  std::vector<std::size_t> leads(nodes.size());
+  for (const auto& m : *regions)
+    if (auto l = leader_of(nodes, m.id)) ++leads[*l];
+  std::printf("leaders per store:");
+  for (auto l : leads)
+    std::printf(" %zu", l);
+  std::printf("\n");
+
+  auto measuring = std::make_shared<std::atomic<bool>>(false);
+  auto stopping = std::make_shared<std::atomic<bool>>(false);
+  auto stopped = std::make_shared<std::atomic<std::size_t>>(0);
+  std::vector<std::shared_ptr<client>> clients;
+  for (std::size_t r = 0; r < region_count; ++r) {
+    auto c = std::make_shared<client>();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      c->routers.push_back(nodes[i]->router());
+      c->index_of[nodes[i]->id()] = i;
+    }
+    c->prefix = r == 0 ? std::string{"a"} : req.split_keys[r - 1];
+    c->id = r + 1;
+    c->target = leader_of(nodes, (*regions)[r].id).value_or(0);
+    c->measuring = measuring;
+    c->stopping = stopping;
+    c->stopped = stopped;
+    c->latencies_us.reserve(200'000);
+    clients.push_back(c);
+    sys.spawn([c](caf::event_based_actor* self) { write_next(self, c); });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  std::vector<writer_stats> before;
+  for (auto& n : nodes)
+    before.push_back(
+        call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
+  auto t0 = clock_type::now();
+  *measuring = true;
+  std::this_thread::sleep_for(std::chrono::seconds{seconds});
+  *measuring = false;
+  auto elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::vector<writer_stats> after;
+  for (auto& n : nodes)
+    after.push_back(
+        call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
+  *stopping = true;
+  wait_until([&] { return *stopped == clients.size(); }, std::chrono::seconds{15});
+
+  std::vector<std::uint32_t> all;
+  std::uint64_t errors = 0;
+  for (auto& c : clients) {
+    all.insert(all.end(), c->latencies_us.begin(), c->latencies_us.end());
+    errors += c->errors;
+  }
+  std::sort(all.begin(), all.end());
+  auto writes = static_cast<double>(all.size());
+  std::printf("clients %zu, value %zu B, %.1f s measured\n", clients.size(), value_size, elapsed);
+  std::printf("writes/s %.0f (errors/retries %llu)\n", writes / elapsed,
+              static_cast<unsigned long long>(errors));
+  std::printf("latency us: p50 %u  p99 %u  p99.9 %u  max %u\n", percentile(all, 0.50),
+              percentile(all, 0.99), percentile(all, 0.999), all.empty() ? 0 : all.back());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto syncs = after[i].syncs - before[i].syncs;
+    auto tasks = after[i].tasks - before[i].tasks;
+    std::printf("store %llu: syncs/s %.0f, tasks per sync %.1f, largest batch %llu tasks\n",
+                static_cast<unsigned long long>(nodes[i]->id().value()),
+                static_cast<double>(syncs) / elapsed,
+                syncs ? static_cast<double>(tasks) / static_cast<double>(syncs) : 0.0,
+                static_cast<unsigned long long>(after[i].max_batch_tasks));
+    std::printf("store %llu: client writes per sync %.1f\n",
+                static_cast<unsigned long long>(nodes[i]->id().value()),
+                syncs ? writes / static_cast<double>(syncs) : 0.0);
+  }
+  for (auto& n : nodes)
+    n->stop();
+  caf::anon_send_exit(*pd, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seconds = argc > 1 ? std::atoi(argv[1]) : 10;
+  std::string root;
+  if (argc > 2) {
+    root = argv[2];
+    std::filesystem::create_directories(root);
+  } else {
+    std::string pattern = "/tmp/rdb-bench-actors-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::perror("mkdtemp");
+      return 1;
+    }
+    root = pattern;
+  }
+  auto rc = run(seconds, root);
+  if (argc <= 2) std::filesystem::remove_all(root);
+  return rc;
+}
