@@ -64,12 +64,13 @@ using remove_store_atom = caf::atom_constant<caf::atom("pd_rmstore")>;
 /// (smaller version or smaller conf_ver), or a range overlapping a region with a greater
 /// version, fails with `stale_epoch` carrying PD's newer meta. A newer epoch replaces PD's
 /// entry and drops the overlapped older entries (a split reported by parent and child). The
-/// answer may carry a directive for the region.
+/// answer carries the region's pending directive (see push_directive_atom), if any.
 using region_heartbeat_atom = caf::atom_constant<caf::atom("pd_reghb")>;
 
 /// (ask_split_atom, storage::region_meta) -> split_ids
 /// A leader about to split asks for the new region id and one new peer id per peer of the
-/// region. Fails with `stale_epoch` if PD knows a newer epoch of the region.
+/// region. Fails with `stale_epoch` if PD knows a newer epoch of the region, `unknown_region`
+/// if PD has not heard of it yet (a new region asks again after its first heartbeat).
 using ask_split_atom = caf::atom_constant<caf::atom("pd_asksplt")>;
 
 /// (get_region_atom, std::string key) -> region_info
