@@ -111,6 +111,7 @@ std::string command_codec::encode(const command& cmd) {
       put_u64(out, cmd.peer.id.value());
       put_u64(out, cmd.peer.store.value());
       put_u8(out, static_cast<std::uint8_t>(cmd.peer.role));
+      put_u64(out, cmd.conf_ver);
       break;
   }
   return out;
@@ -148,6 +149,7 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
       cmd.peer.id = peer_id{r.u64("peer id")};
       cmd.peer.store = store_id{r.u64("store id")};
       auto role = r.u8("role");
+      cmd.conf_ver = r.u64("conf_ver");
       if (r.ok() && change > static_cast<std::uint8_t>(peer_change_kind::remove))
         r.fail("unknown peer change " + std::to_string(change));
       if (r.ok() && role > static_cast<std::uint8_t>(storage::peer_role::learner))

@@ -34,9 +34,12 @@ struct command {
   /// put, del: the key; put: the value.
   std::string key;
   std::string value;
-  /// change_peer: the change and the peer it is about.
+  /// change_peer: the change, the peer it is about, and the region's conf_ver once it is
+  /// applied. Carrying the resulting conf_ver (rather than adding one on apply) keeps the
+  /// apply idempotent for a replica founded from a meta that already includes the change.
   peer_change_kind change = peer_change_kind::add_voter;
   storage::region_peer peer;
+  std::uint64_t conf_ver = 0;
 
   bool operator==(const command&) const = default;
 };
@@ -45,7 +48,7 @@ struct command {
 /// is versioned by its first byte and never changes in place:
 ///   u8 version (1) | u8 kind | u64 proposer | u64 tag | u64 client | u64 seq |
 ///   put/del:     u32 key size | key | (put) u32 value size | value
-///   change_peer: u8 change | u64 peer id | u64 store id | u8 role
+///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
 /// Integers are little-endian. Decoding checks every length against the bytes present and
 /// refuses trailing bytes, so a torn or foreign record is reported, never misread.
 class command_codec {

@@ -207,6 +207,7 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
   cmd.tag = next_tag_++;
   cmd.change = req.kind;
   cmd.peer = req.peer;
+  cmd.conf_ver = meta().epoch.conf_ver + 1;
   raft::conf_change cc;
   switch (req.kind) {
     case peer_change_kind::add_voter:

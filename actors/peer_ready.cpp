@@ -166,7 +166,10 @@ void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
       if (i != meta.peers.end()) meta.peers.erase(i);
       break;
   }
-  ++meta.epoch.conf_ver;
+  if (cmd && cmd->kind == command_kind::change_peer)
+    meta.epoch.conf_ver = std::max(meta.epoch.conf_ver, cmd->conf_ver);
+  else
+    ++meta.epoch.conf_ver;
   out.conf_changes.push_back(*cc);
   if (cmd && cmd->proposer == self_.id)
     out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});

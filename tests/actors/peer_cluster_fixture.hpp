@@ -1,0 +1,124 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/errors.hpp"
+#include "actors/region_peer.hpp"
+#include "actors/store_writer.hpp"
+#include "tests/support/direct_transport.hpp"
+#include "tests/support/store_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace rdb::test {
+
+/// One region with three replicas on three in-process stores (and room for a fourth that joins
+/// later), each store with its own LMDB directory, writer and transport, all on the
+/// deterministic coordinator.
+struct cluster : store_fixture {
+  struct node {
+    std::shared_ptr<storage::store> store;
+    store_writer_actor writer;
+    transport_actor transport;
+    region_peer_actor peer;
+  };
+
+  temp_dir dir;
+  std::shared_ptr<direct_network> net = std::make_shared<direct_network>();
+  std::array<node, 4> nodes;
+  storage::region_meta meta;
+  /// Given to every peer started from now on when set; otherwise ticks come from `tick_all`.
+  ticker_actor ticker;
+  bool hibernate = false;
+
+  cluster() {
+    meta.id = region_id{1};
+    meta.start_key = "";
+    meta.end_key = "m";
+    meta.epoch = {1, 1};
+    for (std::uint64_t i = 0; i < 3; ++i)
+      meta.peers.push_back({peer_id{11 + i}, store_id{1 + i}, storage::peer_role::voter});
+  }
+
+  ~cluster() { stop_all(); }
+
+  static store_id store_of(std::size_t i) { return store_id{1 + i}; }
+
+  void start(std::size_t i, bool found) { start(i, found, meta); }
+
+  /// Starts the replica on store `i`, founding it from `founding` first if `found`.
+  void start(std::size_t i, bool found, const storage::region_meta& founding) {
+    auto& n = nodes[i];
+    n.store = open_test_store(dir.sub("store" + std::to_string(i)), store_of(i));
+    n.writer = spawn_store_writer(sys, n.store, false);
+    if (found) REQUIRE(ask<bool>(sys, sched, n.writer, bootstrap_atom::value, founding).value());
+    n.transport = spawn_direct_transport(sys, store_of(i), net);
+    region_peer_context ctx;
+    ctx.config.store = store_of(i);
+    ctx.config.region = meta.id;
+    ctx.config.seed = 1;
+    ctx.config.hibernate = hibernate;
+    ctx.ticker = ticker;
+    ctx.store = n.store;
+    ctx.writer = n.writer;
+    ctx.transport = n.transport;
+    auto p = spawn_region_peer(sys, ctx);
+    REQUIRE(p.has_value());
+    n.peer = *p;
+    net->add(store_of(i), meta.id, n.peer);
+    sched.run();
+  }
+
+  void start_all(bool found) {
+    for (std::size_t i = 0; i < 3; ++i)
+      start(i, found);
+  }
+
+  void stop_all() {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      auto& n = nodes[i];
+      if (!n.peer) continue;
+      net->remove_store(store_of(i));
+      caf::anon_send_exit(n.peer, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.writer, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.transport, caf::exit_reason::user_shutdown);
+    }
+    sched.run();
+    for (auto& n : nodes)
+      n = node{};
+  }
+
+  region_status status(std::size_t i) {
+    return ask<region_status>(sys, sched, nodes[i].peer, status_atom::value).value();
+  }
+
+  void tick_all(int rounds) {
+    for (int k = 0; k < rounds; ++k) {
+      for (auto& n : nodes)
+        caf::anon_send(n.peer, tick_atom::value);
+      sched.run();
+    }
+  }
+
+  request_header header() const { return request_header{meta.id, meta.epoch}; }
+
+  caf::expected<write_response> put(std::size_t i, std::string key, std::string value,
+                                    std::uint64_t seq = 0) {
+    return ask<write_response>(
+        sys, sched, nodes[i].peer, kv_put_atom::value,
+        put_request{header(), std::move(key), std::move(value), client_id{1}, seq});
+  }
+
+  caf::expected<get_response> get(std::size_t i, std::string key) {
+    return ask<get_response>(sys, sched, nodes[i].peer, kv_get_atom::value,
+                             get_request{header(), std::move(key)});
+  }
+};
+
+inline std::optional<errc> code_of(const caf::error& e) {
+  return rdb_code(e);
+}
+
+}  // namespace rdb::test

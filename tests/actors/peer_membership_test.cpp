@@ -1,0 +1,79 @@
+#include "actors/errors.hpp"
+#include "tests/actors/peer_cluster_fixture.hpp"
+
+using namespace rdb;
+using rdb::test::cluster;
+using rdb::test::code_of;
+
+namespace {
+
+caf::expected<write_response> change(cluster& c, const storage::region_meta& current,
+                                     peer_change_kind kind, storage::region_peer p) {
+  return test::ask<write_response>(
+      c.sys, c.sched, c.nodes[0].peer, change_peer_atom::value,
+      change_peer_request{request_header{current.id, current.epoch}, kind, p});
+}
+
+storage::region_meta stored_meta(cluster& c, std::size_t i) {
+  auto view = c.nodes[i].store->read().value();
+  auto rs = view.load_region_state(c.meta.id).value();
+  REQUIRE(rs.has_value());
+  return rs->region;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a new one catches up") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "before", "1").engaged());
+  storage::region_peer learner{peer_id{14}, store_id{4}, storage::peer_role::learner};
+  auto added = change(*this, meta, peer_change_kind::add_learner, learner);
+  REQUIRE(added.engaged());
+  tick_all(2);
+  auto current = status(0).region;
+  CHECK(current.epoch.conf_ver == 2);
+  CHECK(current.epoch.version == 1);
+  REQUIRE(current.peers.size() == 4);
+  CHECK(current.peers[3] == learner);
+  // The meta was written with the apply state, on every replica.
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(status(i).region == current);
+    CHECK(stored_meta(*this, i) == current);
+  }
+  // A change computed against the old membership is refused.
+  auto stale = change(*this, meta, peer_change_kind::remove, meta.peers[2]);
+  REQUIRE_FALSE(stale.engaged());
+  CHECK(code_of(stale.error()) == errc::epoch_not_match);
+  // The learner is founded from the current meta and catches up from the log at index 6:
+  // replaying its own addition leaves the epoch where the others have it.
+  start(3, true, current);
+  REQUIRE(put(0, "after", "2").engaged());
+  tick_all(6);
+  auto s3 = status(3);
+  CHECK(s3.region == current);
+  CHECK(s3.applied == status(0).applied);
+  {
+    auto view = nodes[3].store->read().value();
+    CHECK(view.get("before").value() == std::optional<std::string>{"1"});
+    CHECK(view.get("after").value() == std::optional<std::string>{"2"});
+  }
+  // Promote it, then remove an original voter: each step bumps conf_ver once.
+  auto promoted = change(*this, current, peer_change_kind::add_voter,
+                         storage::region_peer{peer_id{14}, store_id{4}, storage::peer_role::voter});
+  REQUIRE(promoted.engaged());
+  tick_all(2);
+  current = status(0).region;
+  CHECK(current.epoch.conf_ver == 3);
+  CHECK(current.peers[3].role == storage::peer_role::voter);
+  auto removed = change(*this, current, peer_change_kind::remove, meta.peers[2]);
+  REQUIRE(removed.engaged());
+  tick_all(2);
+  current = status(0).region;
+  CHECK(current.epoch.conf_ver == 4);
+  CHECK(current.peers.size() == 3);
+  CHECK(status(3).region == current);
+  // The group still commits with the new voter set.
+  REQUIRE(put(0, "last", "3").engaged());
+}
