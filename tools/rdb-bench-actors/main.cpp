@@ -7,6 +7,7 @@
 // Usage: rdb-bench-actors [seconds] [directory]. Prints writes/s, latency percentiles, syncs/s
 // per store and writes per sync.
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -125,6 +126,16 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::seconds bound) {
   return true;
 }
 
+/// User plus system CPU time of the whole process so far.
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
 std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
@@ -231,10 +242,21 @@ int run(int seconds, const std::string& root) {
     before.push_back(
         call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
   auto t0 = clock_type::now();
+  auto cpu0 = cpu_seconds();
   *measuring = true;
-  std::this_thread::sleep_for(std::chrono::seconds{seconds});
+  // Meanwhile, probe how long a message waits in the first store's writer mailbox: a writer
+  // that is always busy syncing answers after about half a sync on average.
+  std::vector<double> probe_ms;
+  auto measure_end = t0 + std::chrono::seconds{seconds};
+  while (clock_type::now() < measure_end) {
+    auto p0 = clock_type::now();
+    call<writer_stats>(sys, nodes[0]->writer(), stats_atom::value);
+    probe_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - p0).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
   *measuring = false;
   auto elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
+  auto cpu = cpu_seconds() - cpu0;
   std::vector<writer_stats> after;
   for (auto& n : nodes)
     after.push_back(
@@ -267,6 +289,13 @@ int run(int seconds, const std::string& root) {
                 static_cast<unsigned long long>(nodes[i]->id().value()),
                 syncs ? writes / static_cast<double>(syncs) : 0.0);
   }
+  std::sort(probe_ms.begin(), probe_ms.end());
+  double probe_avg = 0;
+  for (auto v : probe_ms)
+    probe_avg += v / static_cast<double>(probe_ms.size());
+  std::printf("process cpu %.2f cores of %u; writer mailbox wait avg %.2f ms, p50 %.2f ms\n",
+              cpu / elapsed, std::thread::hardware_concurrency(), probe_avg,
+              probe_ms.empty() ? 0.0 : probe_ms[probe_ms.size() / 2]);
   for (auto& n : nodes)
     n->stop();
   caf::anon_send_exit(*pd, caf::exit_reason::user_shutdown);
