@@ -8,6 +8,7 @@
 #include "actors/errors.hpp"
 #include "actors/region_peer.hpp"
 #include "actors/store_writer.hpp"
+#include "actors/ticker.hpp"
 #include "tests/support/direct_transport.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -23,14 +24,17 @@ struct cluster : store_fixture {
     store_writer_actor writer;
     transport_actor transport;
     region_peer_actor peer;
+    /// Only when the cluster runs with `tick_interval`.
+    ticker_actor ticker;
   };
 
   temp_dir dir;
   std::shared_ptr<direct_network> net = std::make_shared<direct_network>();
   std::array<node, 4> nodes;
   storage::region_meta meta;
-  /// Given to every peer started from now on when set; otherwise ticks come from `tick_all`.
-  ticker_actor ticker;
+  /// When set, every store started from now on gets its own ticker with this interval;
+  /// otherwise ticks come from `tick_all`.
+  caf::timespan tick_interval{0};
   bool hibernate = false;
 
   cluster() {
@@ -60,7 +64,8 @@ struct cluster : store_fixture {
     ctx.config.region = meta.id;
     ctx.config.seed = 1;
     ctx.config.hibernate = hibernate;
-    ctx.ticker = ticker;
+    if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
+    ctx.ticker = n.ticker;
     ctx.store = n.store;
     ctx.writer = n.writer;
     ctx.transport = n.transport;
@@ -84,6 +89,7 @@ struct cluster : store_fixture {
       caf::anon_send_exit(n.peer, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(n.writer, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(n.transport, caf::exit_reason::user_shutdown);
+      if (n.ticker) caf::anon_send_exit(n.ticker, caf::exit_reason::user_shutdown);
     }
     sched.run();
     for (auto& n : nodes)

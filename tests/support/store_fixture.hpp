@@ -36,6 +36,23 @@ caf::expected<Response> ask(caf::actor_system& sys, caf::scheduler::test_coordin
   return std::move(**out);
 }
 
+/// Like `ask`, but runs only the messages already due and never fires a timer, so it also works
+/// while periodic timers (a ticker) are armed. Fails the test if the answer needs time to pass.
+template <class Response, class Handle, class... Ts>
+caf::expected<Response> ask_now(caf::actor_system& sys, caf::scheduler::test_coordinator& sched,
+                                Handle dest, Ts... xs) {
+  auto out = std::make_shared<std::optional<caf::expected<Response>>>();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(dest, caf::infinite, xs...)
+        .then([=](Response& r) { *out = std::move(r); },
+              [=](caf::error& e) { *out = caf::expected<Response>{std::move(e)}; });
+  });
+  while (sched.try_run_once()) {
+  }
+  REQUIRE_MESSAGE(out->has_value(), "the request was not answered without time passing");
+  return std::move(**out);
+}
+
 /// Options for store `store` of test cluster 7, created if missing.
 inline storage::store_options test_store_options(store_id store) {
   storage::store_options o;

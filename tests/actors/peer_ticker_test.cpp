@@ -1,0 +1,124 @@
+#include <chrono>
+#include <memory>
+
+#include "actors/ticker.hpp"
+#include "tests/actors/peer_cluster_fixture.hpp"
+
+using namespace rdb;
+using namespace std::chrono_literals;
+using rdb::test::cluster;
+
+namespace {
+
+constexpr caf::timespan interval = 100ms;
+
+/// Stands in for a region peer: counts its ticks.
+region_peer_actor spawn_tick_counter(caf::actor_system& sys, std::shared_ptr<int> count) {
+  auto a = sys.spawn([count](caf::event_based_actor*) -> caf::behavior {
+    return {[count](tick_atom) { ++*count; }};
+  });
+  return caf::actor_cast<region_peer_actor>(a);
+}
+
+/// Runs everything due, then lets one tick interval pass.
+void one_round(caf::scheduler::test_coordinator& sched) {
+  while (sched.try_run_once()) {
+  }
+  sched.advance_time(interval);
+  while (sched.try_run_once()) {
+  }
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(test::store_fixture, "ticker: ticks only awake regions, and idles without any") {
+  auto ticker = spawn_ticker(sys, interval);
+  auto a = std::make_shared<int>(0);
+  auto b = std::make_shared<int>(0);
+  auto pa = spawn_tick_counter(sys, a);
+  auto pb = spawn_tick_counter(sys, b);
+  caf::anon_send(ticker, wake_atom::value, region_id{1}, pa);
+  caf::anon_send(ticker, wake_atom::value, region_id{2}, pb);
+  // A second wake of the same region changes nothing.
+  caf::anon_send(ticker, wake_atom::value, region_id{2}, pb);
+  one_round(sched);
+  CHECK(*a == 1);
+  CHECK(*b == 1);
+  caf::anon_send(ticker, hibernate_atom::value, region_id{1});
+  one_round(sched);
+  one_round(sched);
+  CHECK(*a == 1);
+  CHECK(*b == 3);
+  auto st = test::ask_now<ticker_stats>(sys, sched, ticker, stats_atom::value).value();
+  CHECK(st.active == 1);
+  CHECK(st.rounds == 3);
+  CHECK(st.ticks_sent == 4);
+  caf::anon_send(ticker, hibernate_atom::value, region_id{2});
+  one_round(sched);
+  // The round already armed fires once more and finds nobody; then no timer is left.
+  CHECK_FALSE(sched.has_pending_timeout());
+  caf::anon_send(ticker, wake_atom::value, region_id{1}, pa);
+  one_round(sched);
+  CHECK(*a == 2);
+  // A region peer that terminates stops being ticked.
+  caf::anon_send_exit(pa, caf::exit_reason::kill);
+  one_round(sched);
+  st = test::ask_now<ticker_stats>(sys, sched, ticker, stats_atom::value).value();
+  CHECK(st.active == 0);
+}
+
+TEST_CASE_FIXTURE(cluster, "hibernation: a quiet region stops ticking and a request wakes it") {
+  tick_interval = interval;
+  hibernate = true;
+  auto active_regions = [&] {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < 3; ++i)
+      n += test::ask_now<ticker_stats>(sys, sched, nodes[i].ticker, stats_atom::value)->active;
+    return n;
+  };
+  start_all(true);
+  auto leader_index = [&]() -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto s = test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value);
+      if (s.value().is_leader()) return i;
+    }
+    return std::nullopt;
+  };
+  std::optional<std::size_t> leader;
+  for (int round = 0; round < 100 && !leader; ++round) {
+    one_round(sched);
+    leader = leader_index();
+  }
+  REQUIRE(leader.has_value());
+  auto write = [&](std::string key) {
+    return test::ask_now<write_response>(sys, sched, nodes[*leader].peer, kv_put_atom::value,
+                                         put_request{header(), key, "v", client_id{1}, 0});
+  };
+  REQUIRE(write("a").engaged());
+  auto idle_rounds = [&] {
+    for (int round = 0; round < 200; ++round) {
+      one_round(sched);
+      if (active_regions() == 0) return round;
+    }
+    return -1;
+  };
+  CHECK(idle_rounds() >= 0);
+  // The rounds already armed fire once more and find nobody; then no timer is left.
+  one_round(sched);
+  CHECK_FALSE(sched.has_pending_timeout());
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto s = test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value).value();
+    CHECK(s.hibernating);
+    CHECK(s.leader.id == meta.peers[*leader].id);
+  }
+  // Nothing ticks while hibernating, yet a write needs no tick: it commits and wakes the
+  // region, which goes quiet again afterwards.
+  auto w = write("b");
+  REQUIRE(w.engaged());
+  CHECK(active_regions() > 0);
+  CHECK(idle_rounds() >= 0);
+  auto g = test::ask_now<get_response>(sys, sched, nodes[*leader].peer, kv_get_atom::value,
+                                       get_request{header(), "b"});
+  REQUIRE(g.engaged());
+  CHECK(g->found);
+}
