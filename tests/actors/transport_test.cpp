@@ -158,3 +158,26 @@ TEST_CASE_FIXTURE(two_regions, "transport: traffic of one region never reaches a
   CHECK(status(1, r1.id).term == term1);
   CHECK(status(1, r2.id).term == term2);
 }
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: an unreachable store is reported to the sender") {
+  auto routes = std::make_shared<route_holder>();
+  auto transport = spawn_transport(sys, store_id{1}, routes);
+  auto reported = std::make_shared<std::vector<peer_id>>();
+  sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    std::vector<raft_envelope> envs{envelope_to(9), envelope_to(9), envelope_to(8, 2)};
+    self->send(transport, send_raft_atom::value, std::move(envs));
+    return {
+        [=](unreachable_atom, peer_id id) { reported->push_back(id); },
+    };
+  });
+  sched.run();
+  // One report per unreachable peer, however many of its envelopes were dropped.
+  REQUIRE(reported->size() == 2);
+  CHECK((*reported)[0] == peer_id{109});
+  CHECK((*reported)[1] == peer_id{208});
+  auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
+  CHECK(stats->dropped_unreachable == 3);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  sched.run();
+}
