@@ -160,12 +160,13 @@ class peer {
   void read(std::uint64_t token, pending_read r);
   void serve_reads();
   void serve(const pending_read& r);
-  void fail_pending(const request_error& e);
 
   // -- the ready cycle --------------------------------------------------------------------------
 
   void maybe_handle_ready();
-  void handle_soft_state(const raft::soft_state& ss);
+  /// Fails what a replica that stopped leading still owes, except proposals committed up to
+  /// `committed` (they are answered when their ready is durable).
+  void handle_soft_state(const raft::soft_state& ss, raft::log_index committed);
   void send(std::vector<raft::message> msgs);
   /// Turns the committed entries into data changes, apply state and region meta of `task`.
   void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);

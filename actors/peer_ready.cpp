@@ -21,7 +21,6 @@ std::uint64_t decode_tag(const std::string& ctx) {
 void peer::maybe_handle_ready() {
   if (outstanding_ || !raw_.has_ready()) return;
   auto rd = raw_.ready();
-  if (rd.soft_state) handle_soft_state(*rd.soft_state);
   send(std::move(rd.messages));
   if (!rd.snapshot.is_empty()) {
     // This store never produces snapshots yet (raft_storage), so none should arrive; applying
@@ -54,6 +53,12 @@ void peer::maybe_handle_ready() {
   }
   for (auto& p : proposals_.take_unbound())
     fail(p.token, make_not_leader(meta().id, leader()));
+  // After binding: proposals committed in this very ready are answered once it is durable,
+  // even if leadership was lost meanwhile.
+  if (rd.soft_state) {
+    auto committed = rd.committed_entries.empty() ? applied_ : rd.committed_entries.back().index;
+    handle_soft_state(*rd.soft_state, committed);
+  }
   if (rd.hard_state) {
     task.has_hard_state = true;
     task.hard_state = *rd.hard_state;
@@ -70,16 +75,22 @@ void peer::maybe_handle_ready() {
   serve_reads();
 }
 
-void peer::handle_soft_state(const raft::soft_state& ss) {
+void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committed) {
   if (ss.leader != leader_id_) {
     leader_id_ = ss.leader;
     output_.leader_changed = true;
     note_activity();
   }
-  if (ss.role != raft::role::leader && (!proposals_.empty() || !reads_.empty())) {
-    // Whatever was pending may still commit under the new leader, but this replica will not
-    // learn the outcome for sure: the client retries (with its sequence number for dedup).
-    fail_pending(make_not_leader(meta().id, leader()));
+  if (ss.role != raft::role::leader) {
+    // Whatever was pending beyond `committed` may still commit under the new leader, but this
+    // replica will not learn the outcome for sure: the client retries (with its sequence
+    // number for dedup).
+    auto e = make_not_leader(meta().id, leader());
+    for (auto& p : proposals_.take_after(committed))
+      fail(p.token, e);
+    for (auto& [tag, r] : reads_)
+      fail(r.token, e);
+    reads_.clear();
   }
 }
 
@@ -249,14 +260,6 @@ void peer::serve(const pending_read& r) {
     return fail(r.token,
                 make_request_error(errc::storage_corrupt, meta().id, pairs.error().message));
   reply(r.token, scan_response{std::move(*pairs), end});
-}
-
-void peer::fail_pending(const request_error& e) {
-  for (auto& p : proposals_.take_all())
-    fail(p.token, e);
-  for (auto& [tag, r] : reads_)
-    fail(r.token, e);
-  reads_.clear();
 }
 
 }  // namespace rdb

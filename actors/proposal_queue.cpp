@@ -42,11 +42,12 @@ std::vector<proposal_queue::proposal> proposal_queue::take_up_to(raft::log_index
   return out;
 }
 
-std::vector<proposal_queue::proposal> proposal_queue::take_all() {
-  auto out = take_unbound();
-  for (auto& [index, p] : bound_)
-    out.push_back(p);
-  bound_.clear();
+std::vector<proposal_queue::proposal> proposal_queue::take_after(raft::log_index index) {
+  std::vector<proposal> out;
+  auto from = bound_.upper_bound(index);
+  for (auto i = from; i != bound_.end(); ++i)
+    out.push_back(i->second);
+  bound_.erase(from, bound_.end());
   return out;
 }
 

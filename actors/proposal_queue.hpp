@@ -45,8 +45,9 @@ class proposal_queue {
   /// without being theirs.
   std::vector<proposal> take_up_to(raft::log_index index);
 
-  /// Removes and returns everything (leadership lost).
-  std::vector<proposal> take_all();
+  /// Removes and returns every bound proposal above `index` (leadership lost: entries past
+  /// the commit index may never commit).
+  std::vector<proposal> take_after(raft::log_index index);
 
  private:
   std::map<std::uint64_t, proposal> unbound_;
