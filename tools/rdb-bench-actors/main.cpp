@@ -194,20 +194,32 @@ int run(int seconds, const std::string& root) {
     std::fprintf(stderr, "not every region elected a leader\n");
     return 1;
   }
-  // Spread leaders: region r campaigns on store r % 3.
-  for (std::size_t r = 0; r < regions->size(); ++r) {
-    auto& n = nodes[r % nodes.size()];
-    auto table = n->routes()->load();
-    if (const auto* route = table->find((*regions)[r].id))
-      caf::anon_send(route->peer, campaign_atom::value);
-  }
-  wait_until(
-      [&] {
-        for (std::size_t r = 0; r < regions->size(); ++r)
-          if (leader_of(nodes, (*regions)[r].id) != r % nodes.size()) return false;
-        return true;
-      },
-      std::chrono::seconds{10});
+  // Spread leaders: region r is led from store r % 3. A follower's campaign would be refused
+  // while its leader is alive (check quorum), so the leader is asked to transfer, as PD would.
+  auto spread = [&] {
+    bool done = true;
+    for (std::size_t r = 0; r < regions->size(); ++r) {
+      const auto& meta = (*regions)[r];
+      auto want = r % nodes.size();
+      auto now = leader_of(nodes, meta.id);
+      if (!now || *now == want) continue;
+      done = false;
+      auto table = nodes[*now]->routes()->load();
+      const auto* route = table->find(meta.id);
+      for (const auto& p : route->meta.peers) {
+        if (p.store != nodes[want]->id()) continue;
+        pd::directive d;
+        d.kind = pd::directive_kind::transfer_leader;
+        d.region = meta.id;
+        d.epoch = route->meta.epoch;
+        d.peer = p;
+        caf::anon_send(route->peer, directive_atom::value, d);
+      }
+    }
+    return done;
+  };
+  for (int attempt = 0; attempt < 20 && !spread(); ++attempt)
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});
   std::vector<std::size_t> leads(nodes.size());
   for (const auto& m : *regions)
     if (auto l = leader_of(nodes, m.id)) ++leads[*l];
