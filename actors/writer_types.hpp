@@ -58,12 +58,6 @@ struct write_task {
   storage::region_local_state region_state;
 
   bool operator==(const write_task&) const = default;
-
-  /// True if the task changes nothing on disk (it is still acknowledged, in order).
-  bool empty() const {
-    return entries.empty() && !has_hard_state && ops.empty() && !has_apply_state &&
-           !has_region_state;
-  }
 };
 
 /// The acknowledgement of one `write_task`: ready `ready_number` of `region` is durable (or,
@@ -78,8 +72,9 @@ struct persisted {
   bool operator==(const persisted&) const = default;
 };
 
-/// Counters since the writer started. `syncs` equals `batches` (one `store::write` each);
-/// `tasks / syncs` is the group commit factor.
+/// Counters since the writer started. `syncs` counts every `store::write` (one durable sync
+/// each): one per batch that changed anything, plus one per bootstrap. `tasks / batches` is
+/// the group commit factor.
 struct writer_stats {
   std::uint64_t batches = 0;
   std::uint64_t tasks = 0;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "actors/command_codec.hpp"
+#include "actors/errors.hpp"
 
 using namespace rdb;
 
@@ -87,4 +88,32 @@ TEST_CASE("codec: an unknown peer role is refused") {
   // The role byte sits right before the trailing conf_ver.
   data[data.size() - 9] = 9;
   CHECK(decode_error(data) == errc::storage_corrupt);
+}
+
+TEST_CASE("codec: request errors cross as caf::error of category rdb and back") {
+  storage::region_peer leader{peer_id{12}, store_id{2}, storage::peer_role::voter};
+  auto nl = to_error(make_not_leader(region_id{3}, leader));
+  CHECK(nl.category() == error_category);
+  CHECK(nl.code() == static_cast<std::uint8_t>(errc::not_leader));
+  CHECK(rdb_code(nl) == errc::not_leader);
+  CHECK(not_leader_hint(nl) == leader);
+  CHECK_FALSE(epoch_not_match_regions(nl).has_value());
+  auto back = to_request_error(nl);
+  REQUIRE(back.has_value());
+  CHECK(back->region == region_id{3});
+  CHECK(back->leader == leader);
+  storage::region_meta current;
+  current.id = region_id{3};
+  current.epoch = {2, 4};
+  auto enm = to_error(make_epoch_not_match(current, "stale"));
+  CHECK(rdb_code(enm) == errc::epoch_not_match);
+  auto regions = epoch_not_match_regions(enm);
+  REQUIRE(regions.has_value());
+  CHECK(*regions == std::vector<storage::region_meta>{current});
+  auto busy = to_error(make_request_error(errc::server_busy, region_id{3}, "full"));
+  CHECK(to_request_error(busy)->detail == "full");
+  // Errors of other categories are not mistaken for store errors.
+  caf::error other{std::uint8_t{3}, caf::atom("pd")};
+  CHECK_FALSE(rdb_code(other).has_value());
+  CHECK_FALSE(to_request_error(caf::error{}).has_value());
 }
