@@ -102,7 +102,9 @@ void restart(supervisor_pointer self, region_id region) {
   }
   auto writer = st.cfg.peer.writer;
   auto timeout = st.cfg.writer_timeout;
-  auto retry = [=](const caf::error&) {
+  // A writer that cannot answer cannot persist for the new peer either: the region waits for
+  // the next `start` or PD's next region list instead.
+  auto writer_lost = [=](const caf::error&) {
     if (self->state.phase == stop_phase::running && self->state.registry.contains(region))
       give_up(self, region);
   };
@@ -116,9 +118,9 @@ void restart(supervisor_pointer self, region_id region) {
                       if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
                       if (!spawn_peer(self, region)) give_up(self, region);
                     },
-                    retry);
+                    writer_lost);
           },
-          retry);
+          writer_lost);
 }
 
 void on_down(supervisor_pointer self, const caf::down_msg& dm) {
