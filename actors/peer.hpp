@@ -30,7 +30,9 @@ struct peer_config {
   /// Seeds the election timeout randomisation (the raft core mixes in the peer id).
   std::uint64_t seed = 0;
   /// Stop asking for ticks after `hibernate_after_ticks` quiet ticks (0: twice the election
-  /// timeout) once nothing is pending and, on a leader, every follower has caught up.
+  /// timeout) once nothing is pending and, on a leader, every follower has caught up. Quiet
+  /// means no client request and no raft message but heartbeats: a follower then counts the
+  /// same quiet ticks as its leader, so both go to sleep together and no election starts.
   bool hibernate = true;
   int hibernate_after_ticks = 0;
 };

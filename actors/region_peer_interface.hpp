@@ -50,15 +50,18 @@ namespace rdb {
 ///
 /// Raft and persistence:
 /// - `(raft_msg_atom, raft_envelope)` — from the transport: a raft message of this region.
-///   Dropped unless `region` and `to.id` are this replica's. Wakes a hibernating peer.
+///   Dropped unless `region` and `to.id` are this replica's. Anything but a heartbeat (or its
+///   response) wakes a hibernating peer.
 /// - `(persisted_atom, persisted)` — from the store writer: ready `ready_number` is durable.
 /// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached.
 ///
 /// Time and administration:
-/// - `(tick_atom)` — from the ticker: one raft tick. A peer with nothing to do (a follower
-///   whose leader is alive and nothing pending, or a leader with every follower caught up and
-///   nothing pending) sends the ticker `hibernate_atom` and stops getting ticks; any message
-///   that needs time to pass wakes it (`wake_atom` to the ticker).
+/// - `(tick_atom)` — from the ticker: one raft tick. A peer that has seen nothing but ticks
+///   and heartbeats for twice the election timeout, with nothing pending, a known leader and
+///   (on the leader) every follower caught up, sends the ticker `hibernate_atom` and stops
+///   getting ticks; a client request, a campaign or a raft message other than a heartbeat
+///   wakes it (`wake_atom` to the ticker). A hibernating follower does not notice a dead
+///   leader by itself: the next request it gets (or, later, store-level liveness) wakes it.
 /// - `(campaign_atom)` — start an election now (tests, bootstrap of a fresh cluster, a
 ///   leader transfer target).
 /// - `(change_peer_atom, change_peer_request)` -> write_response — a membership change,
