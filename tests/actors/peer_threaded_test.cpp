@@ -85,6 +85,49 @@ class threaded_region {
     return false;
   }
 
+  /// Sends `count` puts to the leader at once (the peer batches their proposals into few
+  /// readys, the writers batch readys into few syncs) and waits for every answer. Answers how
+  /// many succeeded.
+  int burst(int count, std::chrono::steady_clock::time_point deadline) {
+    region_peer_actor leader;
+    while (!leader && std::chrono::steady_clock::now() < deadline) {
+      for (auto& n : nodes_)
+        self_->request(n.peer, 5s, status_atom::value)
+            .receive(
+                [&](const region_status& st) {
+                  if (st.is_leader()) leader = n.peer;
+                },
+                [&](caf::error&) {});
+    }
+    if (!leader) return 0;
+    for (int k = 0; k < count; ++k)
+      self_->send(leader, kv_put_atom::value,
+                  put_request{request_header{meta_.id, meta_.epoch}, "b" + std::to_string(k), "v",
+                              client_id{2}, 0});
+    int ok = 0;
+    bool timed_out = false;
+    for (int k = 0; k < count && !timed_out; ++k)
+      self_->receive([&](const write_response&) { ++ok; }, [&](caf::error&) {},
+                     caf::after(10s) >> [&] { timed_out = true; });
+    return ok;
+  }
+
+  /// The writers' counters, summed over the three stores.
+  writer_stats writer_totals() {
+    writer_stats total;
+    for (auto& n : nodes_)
+      self_->request(n.writer, 5s, stats_atom::value)
+          .receive(
+              [&](const writer_stats& st) {
+                total.tasks += st.tasks;
+                total.batches += st.batches;
+                total.syncs += st.syncs;
+                total.entries += st.entries;
+              },
+              [&](caf::error& e) { FAIL(sys_.render(e)); });
+    return total;
+  }
+
   /// Reads through whichever replica leads, retrying until `deadline`.
   std::optional<get_response> get(const std::string& key,
                                   std::chrono::steady_clock::time_point deadline) {
@@ -138,6 +181,19 @@ TEST_CASE("region: on real threads, ticks elect a leader and writes survive a re
     auto deadline = std::chrono::steady_clock::now() + 20s;
     for (int k = 0; k < writes; ++k)
       REQUIRE(region.put("k" + std::to_string(k), "v" + std::to_string(k), deadline));
+    auto before = region.writer_totals();
+    constexpr int burst = 500;
+    auto start = std::chrono::steady_clock::now();
+    CHECK(region.burst(burst, deadline) == burst);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    auto after = region.writer_totals();
+    auto tasks = after.tasks - before.tasks;
+    auto batches = after.batches - before.batches;
+    MESSAGE("burst of " << burst << " writes: " << tasks << " write tasks in " << batches
+                        << " batches on 3 writers, "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                        << " ms");
+    CHECK(batches < static_cast<std::uint64_t>(burst));
   }
   threaded_config cfg;
   caf::actor_system sys{cfg};
