@@ -4,7 +4,8 @@
 // the in-process transport. 64 closed-loop clients (one per region) put 256-byte values through
 // the router of the store that leads their region.
 //
-// Usage: rdb-bench-actors [seconds] [directory]. Prints writes/s, latency percentiles, syncs/s
+// Usage: rdb-bench-actors [seconds] [directory, - for a temporary one] [clients, default 64;
+// client i writes into region i % 64]. Prints writes/s, latency percentiles, syncs/s
 // per store and writes per sync.
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -136,13 +137,26 @@ double cpu_seconds() {
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
+/// Bytes this process has caused to be written to storage (/proc/self/io), 0 if unknown.
+std::uint64_t written_bytes() {
+  std::FILE* f = std::fopen("/proc/self/io", "r");
+  if (f == nullptr) return 0;
+  char name[64];
+  unsigned long long value = 0;
+  std::uint64_t out = 0;
+  while (std::fscanf(f, "%63s %llu", name, &value) == 2)
+    if (std::string{name} == "write_bytes:") out = value;
+  std::fclose(f);
+  return out;
+}
+
 std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
   return sorted[i];
 }
 
-int run(int seconds, const std::string& root) {
+int run(int seconds, const std::string& root, std::size_t client_count) {
   bench_config cfg;
   caf::actor_system sys{cfg};
   auto pd = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
@@ -232,14 +246,15 @@ int run(int seconds, const std::string& root) {
   auto stopping = std::make_shared<std::atomic<bool>>(false);
   auto stopped = std::make_shared<std::atomic<std::size_t>>(0);
   std::vector<std::shared_ptr<client>> clients;
-  for (std::size_t r = 0; r < region_count; ++r) {
+  for (std::size_t k = 0; k < client_count; ++k) {
+    auto r = k % region_count;
     auto c = std::make_shared<client>();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       c->routers.push_back(nodes[i]->router());
       c->index_of[nodes[i]->id()] = i;
     }
-    c->prefix = r == 0 ? std::string{"a"} : req.split_keys[r - 1];
-    c->id = r + 1;
+    c->prefix = (r == 0 ? std::string{"a"} : req.split_keys[r - 1]) + "-" + std::to_string(k);
+    c->id = k + 1;
     c->target = leader_of(nodes, (*regions)[r].id).value_or(0);
     c->measuring = measuring;
     c->stopping = stopping;
@@ -255,6 +270,7 @@ int run(int seconds, const std::string& root) {
         call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
   auto t0 = clock_type::now();
   auto cpu0 = cpu_seconds();
+  auto written0 = written_bytes();
   *measuring = true;
   // Meanwhile, probe how long a message waits in the first store's writer mailbox: a writer
   // that is always busy syncing answers after about half a sync on average.
@@ -269,6 +285,7 @@ int run(int seconds, const std::string& root) {
   *measuring = false;
   auto elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
   auto cpu = cpu_seconds() - cpu0;
+  auto written = static_cast<double>(written_bytes() - written0);
   std::vector<writer_stats> after;
   for (auto& n : nodes)
     after.push_back(
@@ -308,6 +325,8 @@ int run(int seconds, const std::string& root) {
   std::printf("process cpu %.2f cores of %u; writer mailbox wait avg %.2f ms, p50 %.2f ms\n",
               cpu / elapsed, std::thread::hardware_concurrency(), probe_avg,
               probe_ms.empty() ? 0.0 : probe_ms[probe_ms.size() / 2]);
+  std::printf("disk writes %.1f MB/s, %.0f bytes per client write\n", written / elapsed / 1e6,
+              writes > 0 ? written / writes : 0.0);
   for (auto& n : nodes)
     n->stop();
   caf::anon_send_exit(*pd, caf::exit_reason::user_shutdown);
@@ -318,8 +337,10 @@ int run(int seconds, const std::string& root) {
 
 int main(int argc, char** argv) {
   int seconds = argc > 1 ? std::atoi(argv[1]) : 10;
+  bool scratch = argc <= 2 || std::string{argv[2]} == "-";
+  std::size_t client_count = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : region_count;
   std::string root;
-  if (argc > 2) {
+  if (!scratch) {
     root = argv[2];
     std::filesystem::create_directories(root);
   } else {
@@ -330,7 +351,7 @@ int main(int argc, char** argv) {
     }
     root = pattern;
   }
-  auto rc = run(seconds, root);
-  if (argc <= 2) std::filesystem::remove_all(root);
+  auto rc = run(seconds, root, client_count);
+  if (scratch) std::filesystem::remove_all(root);
   return rc;
 }
