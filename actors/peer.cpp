@@ -90,6 +90,13 @@ std::optional<request_error> peer::check_leader() const {
   return make_not_leader(meta().id, leader());
 }
 
+std::optional<request_error> peer::check_capacity() const {
+  if (proposals_.size() + reads_.size() < cfg_.max_pending_requests) return std::nullopt;
+  return make_request_error(
+      errc::server_busy, meta().id,
+      std::to_string(proposals_.size() + reads_.size()) + " requests already wait on this replica");
+}
+
 void peer::fail(std::uint64_t token, request_error e) {
   if (e.region.is_none()) e.region = meta().id;
   auto& r = output_.replies.emplace_back();
@@ -137,6 +144,7 @@ void peer::get(std::uint64_t token, const get_request& req) {
   auto err = check_header(req.header, false);
   if (!err) err = check_key(req.key);
   if (!err) err = check_leader();
+  if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
   pending_read r;
   r.token = token;
@@ -153,6 +161,7 @@ void peer::scan(std::uint64_t token, const scan_request& req) {
   if (!err && !req.end_key.empty() && req.end_key <= req.start_key)
     err = make_request_error(errc::invalid_argument, meta().id, "empty scan range");
   if (!err) err = check_leader();
+  if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
   pending_read r;
   r.token = token;
@@ -170,6 +179,7 @@ void peer::put(std::uint64_t token, const put_request& req) {
                              "value of " + std::to_string(req.value.size()) + " bytes exceeds " +
                                  std::to_string(storage::max_value_size));
   if (!err) err = check_leader();
+  if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
   command cmd;
   cmd.kind = command_kind::put;
@@ -185,6 +195,7 @@ void peer::del(std::uint64_t token, const delete_request& req) {
   auto err = check_header(req.header, false);
   if (!err) err = check_key(req.key);
   if (!err) err = check_leader();
+  if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
   command cmd;
   cmd.kind = command_kind::del;
@@ -200,6 +211,7 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
   if (!err && req.peer.id.is_none())
     err = make_request_error(errc::invalid_argument, meta().id, "peer id must be set");
   if (!err) err = check_leader();
+  if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
   command cmd;
   cmd.kind = command_kind::change_peer;

@@ -35,6 +35,9 @@ struct peer_config {
   /// same quiet ticks as its leader, so both go to sleep together and no election starts.
   bool hibernate = true;
   int hibernate_after_ticks = 0;
+  /// Writes and reads one replica lets wait at a time; beyond it requests get `server_busy`
+  /// at once instead of piling up behind a stuck quorum.
+  std::size_t max_pending_requests = 10000;
 };
 
 /// The answer for the client the actor registered under `token`.
@@ -151,6 +154,7 @@ class peer {
   std::optional<request_error> check_header(const request_header& h, bool admin) const;
   std::optional<request_error> check_key(std::string_view key) const;
   std::optional<request_error> check_leader() const;
+  std::optional<request_error> check_capacity() const;
   void fail(std::uint64_t token, request_error e);
   void reply(std::uint64_t token, get_response r);
   void reply(std::uint64_t token, write_response r);

@@ -36,6 +36,7 @@ struct cluster : store_fixture {
   /// otherwise ticks come from `tick_all`.
   caf::timespan tick_interval{0};
   bool hibernate = false;
+  std::size_t max_pending_requests = 10000;
 
   cluster() {
     meta.id = region_id{1};
@@ -64,6 +65,7 @@ struct cluster : store_fixture {
     ctx.config.region = meta.id;
     ctx.config.seed = 1;
     ctx.config.hibernate = hibernate;
+    ctx.config.max_pending_requests = max_pending_requests;
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;

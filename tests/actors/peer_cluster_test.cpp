@@ -189,3 +189,31 @@ TEST_CASE_FIXTURE(cluster, "region: a restart from disk keeps every acknowledged
   REQUIRE(w.engaged());
   CHECK(get(1, "after")->value == "restart");
 }
+
+TEST_CASE_FIXTURE(cluster, "region: a replica with too much waiting answers server_busy") {
+  max_pending_requests = 2;
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  // Cut the leader off so nothing commits and every write keeps waiting.
+  net->isolate(store_of(0), true);
+  auto answers = std::make_shared<std::vector<caf::expected<write_response>>>();
+  auto leader = nodes[0].peer;
+  auto hdr = header();
+  for (int k = 0; k < 3; ++k) {
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(leader, caf::infinite, kv_put_atom::value,
+                    put_request{hdr, "c" + std::to_string(k), "1", client_id{1}, 0})
+          .then([=](write_response& r) { answers->push_back(r); },
+                [=](caf::error& e) { answers->push_back(caf::expected<write_response>{e}); });
+    });
+  }
+  sched.run();
+  REQUIRE(answers->size() == 1);
+  REQUIRE_FALSE(answers->front().engaged());
+  CHECK(code_of(answers->front().error()) == errc::server_busy);
+  net->isolate(store_of(0), false);
+  // Once the quorum is back the waiting writes commit.
+  tick_all(3);
+  CHECK(answers->size() == 3);
+}
