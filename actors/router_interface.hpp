@@ -19,8 +19,8 @@
 /// The router: one per store. Authoritative for which local region peer owns which key range
 /// (with its epoch) and which actor serves each region id. Request paths (the KV service, the
 /// transport delivering raft batches) do not ask it by message: it publishes an immutable
-/// `route_table` snapshot through a `route_holder` after every change, and readers take the
-/// current snapshot with one atomic load.
+/// `route_table` snapshot through a `route_holder` after every change, and readers copy the
+/// current snapshot's pointer under a lock held for nothing else.
 namespace rdb {
 
 /// One local region as the router knows it.
