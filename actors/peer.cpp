@@ -38,6 +38,9 @@ storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
                                                   std::shared_ptr<storage::store> st) {
   auto rs = raft_storage::open(st, cfg.region);
   if (!rs) return std::unexpected{rs.error()};
+  if ((*rs)->region_state().state == storage::peer_state::tombstone)
+    return storage::fail(storage::errc::not_found, "region " + std::to_string(cfg.region.value()) +
+                                                       " left this store (tombstone)");
   const auto& meta = (*rs)->region_state().region;
   auto i = std::find_if(meta.peers.begin(), meta.peers.end(),
                         [&](const storage::region_peer& p) { return p.store == cfg.store; });

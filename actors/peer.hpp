@@ -82,7 +82,8 @@ struct peer_output {
 /// applied is durable first.
 class peer {
  public:
-  /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state.
+  /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state and
+  /// must not have tombstoned it (`not_found` then).
   static storage::result<std::unique_ptr<peer>> open(const peer_config& cfg,
                                                      std::shared_ptr<storage::store> st);
 
