@@ -1,4 +1,4 @@
-#include "caf_test.hpp"
+#include "tests/support/caf_doctest.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>

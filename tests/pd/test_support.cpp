@@ -1,24 +1,10 @@
 #include "test_support.hpp"
 
 #include <lmdb.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "storage/key_codec.hpp"
 
 namespace rdb::pd::test {
-
-temp_dir::temp_dir() {
-  std::string pattern = "/tmp/rdb-pd-test-XXXXXX";
-  if (!::mkdtemp(pattern.data())) FAIL("mkdtemp failed");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 bootstrap_request make_layout(std::vector<std::string> split_keys, std::uint32_t replicas,
                               std::size_t stores) {

@@ -1,21 +1,6 @@
 #include "test_support.hpp"
 
-#include <stdlib.h>
-
-#include <filesystem>
-
 namespace rdb::storage::test {
-
-temp_dir::temp_dir() {
-  std::string pattern = "/tmp/rdb-storage-test-XXXXXX";
-  if (!::mkdtemp(pattern.data())) FAIL("mkdtemp failed");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 store_options test_options() {
   store_options opts;

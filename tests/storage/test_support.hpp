@@ -9,23 +9,12 @@
 
 #include "storage/error.hpp"
 #include "storage/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 /// Shared helpers of the storage tests.
 namespace rdb::storage::test {
 
-/// A fresh directory under /tmp, removed with everything in it on destruction.
-class temp_dir {
- public:
-  temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir();
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using rdb::test::temp_dir;
 
 /// The value of `r`, failing the current test with the storage error if there is none.
 template <class T>
