@@ -77,9 +77,14 @@ struct peer_output {
 /// outstanding. Its `messages` go out at once; its entries, hard state and the effects of its
 /// committed entries (data changes, apply state, region meta) become one `write_task`. When the
 /// writer acknowledges the task (`on_persisted`), the peer sends the ready's
-/// `persisted_messages`, applies conf changes to raft, answers the writes now applied, serves
-/// reads whose read index is now applied, and advances raft. Everything the clients see as
-/// applied is durable first.
+/// `persisted_messages`, applies conf changes to raft, answers the membership changes now
+/// applied, serves reads whose read index is now applied, and advances raft.
+///
+/// Puts and deletes are answered when the ready that hands out their committed entry is taken,
+/// without waiting for the apply batch: the entry is already durable on a quorum, so it will
+/// be applied. Reads still see only durable applied data (a read waits until its read index,
+/// at least the commit index of any write answered before it, is applied), which keeps them
+/// linearizable.
 class peer {
  public:
   /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state and
@@ -133,7 +138,7 @@ class peer {
     raft::log_index index;
   };
 
-  /// An applied entry this replica proposed, answered once the batch is durable.
+  /// A committed entry this replica proposed.
   struct applied_entry {
     raft::log_index index;
     raft::term_id term;
@@ -143,10 +148,11 @@ class peer {
   /// The ready handed to the writer and not yet acknowledged.
   struct outstanding {
     std::uint64_t number = 0;
-    /// The task without its data: what `raft_storage::on_persisted` needs.
+    /// The task without its data changes: what `raft_storage::on_persisted` needs.
     write_task summary;
     std::vector<raft::message> persisted_messages;
     std::vector<raft::conf_change> conf_changes;
+    /// Proposals whose answer waits until their apply is durable.
     std::vector<applied_entry> applied;
   };
 
@@ -178,6 +184,10 @@ class peer {
   /// Turns the committed entries into data changes, apply state and region meta of `task`.
   void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
   void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
+  /// Answers the proposal bound at the entry's index: success if the entry is its own.
+  void answer(const applied_entry& a);
+  /// Fails the proposal bound at `index`, if any: a committed entry not its own took its place.
+  void fail_replaced(raft::log_index index);
   void answer_applied(const outstanding& out);
   void note_activity() { quiet_ticks_ = 0; }
 

@@ -16,6 +16,22 @@ std::uint64_t decode_tag(const std::string& ctx) {
   return tag;
 }
 
+/// Whether the answer to a command needs its apply. Puts and deletes need only their entry
+/// committed: a committed entry is durable on a quorum's logs, so every replica applies it,
+/// also after a crash (a restarted replica replays its log from the durable applied index, and
+/// the log is never compacted past it). A command whose answer reports what its apply found
+/// (a compare-and-swap) waits for the apply batch to be durable, as membership changes do.
+bool answered_on_commit(command_kind kind) {
+  switch (kind) {
+    case command_kind::put:
+    case command_kind::del:
+      return true;
+    case command_kind::change_peer:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 void peer::maybe_handle_ready() {
@@ -53,8 +69,8 @@ void peer::maybe_handle_ready() {
   }
   for (auto& p : proposals_.take_unbound())
     fail(p.token, make_not_leader(meta().id, leader()));
-  // After binding: proposals committed in this very ready are answered once it is durable,
-  // even if leadership was lost meanwhile.
+  // After binding: proposals committed in this very ready are answered (writes now, membership
+  // changes once the ready is durable), even if leadership was lost meanwhile.
   if (rd.soft_state) {
     auto committed = rd.committed_entries.empty() ? applied_ : rd.committed_entries.back().index;
     handle_soft_state(*rd.soft_state, committed);
@@ -65,10 +81,9 @@ void peer::maybe_handle_ready() {
   }
   task.entries = std::move(rd.entries);
   apply_committed(rd.committed_entries, task, out);
+  // The summary keeps the entries: raft_storage caches them once they are durable.
   out.summary = task;
   out.summary.ops.clear();
-  if (out.summary.entries.size() > 1)
-    out.summary.entries.erase(out.summary.entries.begin(), out.summary.entries.end() - 1);
   outstanding_ = std::move(out);
   output_.tasks.push_back(std::move(task));
   // Reads whose index was already applied need not wait for this ready.
@@ -116,12 +131,15 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
       continue;
     }
     // A new leader's empty entry.
-    if (e.data.empty()) continue;
+    if (e.data.empty()) {
+      fail_replaced(e.index);
+      continue;
+    }
     auto cmd = command_codec::decode(e.data);
     if (!cmd) {
-      // Every replica decodes the same bytes, so all skip it alike; its proposer (if any) is
-      // answered by the index check in answer_applied.
+      // Every replica decodes the same bytes, so all skip it alike.
       ++corrupt_entries_;
+      fail_replaced(e.index);
       continue;
     }
     switch (cmd->kind) {
@@ -135,7 +153,12 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
         ++corrupt_entries_;
         break;
     }
-    if (cmd->proposer == self_.id) out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+    if (cmd->proposer != self_.id)
+      fail_replaced(e.index);
+    else if (answered_on_commit(cmd->kind))
+      answer(applied_entry{e.index, e.term, cmd->tag});
+    else
+      out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
   }
   auto as = storage_->apply_state();
   as.applied_index = ents.back().index;
@@ -184,6 +207,8 @@ void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
   out.conf_changes.push_back(*cc);
   if (cmd && cmd->proposer == self_.id)
     out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+  else
+    fail_replaced(e.index);
 }
 
 void peer::on_persisted(const persisted& ack) {
@@ -209,15 +234,23 @@ void peer::on_persisted(const persisted& ack) {
   maybe_handle_ready();
 }
 
+void peer::answer(const applied_entry& a) {
+  proposal_queue::proposal p;
+  if (!proposals_.take_at(a.index, p)) return;
+  if (p.term == a.term && p.tag == a.tag)
+    reply(p.token, write_response{a.index});
+  else
+    fail(p.token, make_not_leader(meta().id, leader()));
+}
+
+void peer::fail_replaced(raft::log_index index) {
+  proposal_queue::proposal p;
+  if (proposals_.take_at(index, p)) fail(p.token, make_not_leader(meta().id, leader()));
+}
+
 void peer::answer_applied(const outstanding& out) {
-  for (const auto& a : out.applied) {
-    proposal_queue::proposal p;
-    if (!proposals_.take_at(a.index, p)) continue;
-    if (p.term == a.term && p.tag == a.tag)
-      reply(p.token, write_response{a.index});
-    else
-      fail(p.token, make_not_leader(meta().id, leader()));
-  }
+  for (const auto& a : out.applied)
+    answer(a);
   // Anything still bound at or below the applied index had its entry replaced.
   for (auto& p : proposals_.take_up_to(applied_))
     fail(p.token, make_not_leader(meta().id, leader()));

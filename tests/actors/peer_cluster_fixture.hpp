@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct cluster : store_fixture {
   caf::timespan tick_interval{0};
   bool hibernate = false;
   std::size_t max_pending_requests = 10000;
+  /// When set, the replica on store `i` sends its tasks to `writer_for(i, writer)` instead of
+  /// the store's writer (a stand-in that delays acknowledgements).
+  std::function<store_writer_actor(std::size_t, store_writer_actor)> writer_for;
 
   cluster() {
     meta.id = region_id{1};
@@ -69,7 +73,7 @@ struct cluster : store_fixture {
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;
-    ctx.writer = n.writer;
+    ctx.writer = writer_for ? writer_for(i, n.writer) : n.writer;
     ctx.transport = n.transport;
     auto p = spawn_region_peer(sys, ctx);
     REQUIRE(p.has_value());

@@ -1,0 +1,89 @@
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tests/actors/peer_cluster_fixture.hpp"
+
+using namespace rdb;
+using namespace rdb::test;
+
+namespace {
+
+/// Stands between a region peer and its store writer and, while `hold` is set, keeps back
+/// every task that carries data changes (an apply batch) until it gets `flush_atom`.
+struct writer_gate {
+  bool hold = false;
+  std::vector<std::pair<caf::strong_actor_ptr, write_task>> held;
+};
+
+store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor writer,
+                              std::shared_ptr<writer_gate> gate) {
+  return sys.spawn([=](store_writer_actor::pointer self) -> store_writer_actor::behavior_type {
+    auto pass = [=](const caf::strong_actor_ptr& from, write_task task) {
+      caf::send_as(caf::actor_cast<caf::actor>(from), writer, persist_atom::value, std::move(task));
+    };
+    return {
+        [=](persist_atom, write_task& task) {
+          if (gate->hold && !task.ops.empty())
+            gate->held.emplace_back(self->current_sender(), std::move(task));
+          else
+            pass(self->current_sender(), std::move(task));
+        },
+        [=](flush_atom) {
+          gate->hold = false;
+          for (auto& [from, task] : gate->held)
+            pass(from, std::move(task));
+          gate->held.clear();
+        },
+        [=](bootstrap_atom, storage::region_meta& m) {
+          return self->delegate(writer, bootstrap_atom::value, std::move(m));
+        },
+        [=](stats_atom) { return self->delegate(writer, stats_atom::value); },
+    };
+  });
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(cluster,
+                  "region: a put is answered once committed, before its apply is "
+                  "durable, and a later read sees it") {
+  auto gate = std::make_shared<writer_gate>();
+  store_writer_actor gate_actor;
+  writer_for = [&](std::size_t i, store_writer_actor w) {
+    if (i != 0) return w;
+    gate_actor = spawn_gate(sys, w, gate);
+    return gate_actor;
+  };
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  gate->hold = true;
+  auto w = put(0, "k", "v", 1);
+  REQUIRE(w.engaged());
+  // The leader's apply batch of the put is still held back, yet the client has its answer.
+  CHECK(gate->held.size() == 1);
+  CHECK(status(0).applied < w->index);
+  auto got = std::make_shared<std::optional<caf::expected<get_response>>>();
+  auto leader = nodes[0].peer;
+  auto req = get_request{header(), "k"};
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(leader, caf::infinite, kv_get_atom::value, req)
+        .then([=](get_response& r) { *got = std::move(r); },
+              [=](caf::error& e) { *got = caf::expected<get_response>{std::move(e)}; });
+  });
+  sched.run();
+  // The read waits until the put's apply is durable ...
+  CHECK_FALSE(got->has_value());
+  caf::anon_send(gate_actor, flush_atom::value);
+  sched.run();
+  // ... and then sees it.
+  REQUIRE(got->has_value());
+  REQUIRE((*got)->engaged());
+  CHECK((**got)->found);
+  CHECK((**got)->value == "v");
+  CHECK(status(0).applied >= w->index);
+}
