@@ -62,6 +62,19 @@ std::expected<std::vector<raft::entry>, raft::error> raft_storage::entries(
   if (lo <= apply_.truncated_index) return std::unexpected{raft::errc::compacted};
   if (hi > last_ + 1) return std::unexpected{raft::errc::unavailable};
   if (lo >= hi) return std::vector<raft::entry>{};
+  if (cached_from(lo)) {
+    // The same budget rule as the store's: at least one entry, then whole entries that fit.
+    std::vector<raft::entry> out;
+    std::uint64_t size = 0;
+    auto front = cache_.front().index;
+    for (auto i = lo; i < hi; ++i) {
+      const auto& e = cache_[i - front];
+      size += raft::entry_size(e);
+      if (!out.empty() && size > max_bytes) break;
+      out.push_back(e);
+    }
+    return out;
+  }
   ++view_reads_;
   auto view = store_->read();
   if (!view) return std::unexpected{to_raft_error(view.error())};
@@ -75,6 +88,7 @@ std::expected<raft::term_id, raft::error> raft_storage::term(raft::log_index i) 
   if (i == apply_.truncated_index) return apply_.truncated_term;
   if (i < apply_.truncated_index) return std::unexpected{raft::errc::compacted};
   if (i > last_) return std::unexpected{raft::errc::unavailable};
+  if (cached_from(i)) return cache_[i - cache_.front().index].term;
   ++view_reads_;
   auto view = store_->read();
   if (!view) return std::unexpected{to_raft_error(view.error())};
@@ -100,10 +114,37 @@ void raft_storage::on_persisted(const write_task& task) {
     // The writer replaced any conflicting suffix, so the log now ends where the task ends.
     last_ = task.entries.back().index;
     last_term_ = task.entries.back().term;
+    cache_entries(task.entries);
   }
   if (task.has_hard_state) hard_ = task.hard_state;
   if (task.has_apply_state) apply_ = task.apply_state;
   if (task.has_region_state) local_ = task.region_state;
+  evict();
+}
+
+void raft_storage::cache_entries(const std::vector<raft::entry>& ents) {
+  auto first = ents.front().index;
+  while (!cache_.empty() && cache_.back().index >= first) {
+    cache_bytes_ -= raft::entry_size(cache_.back());
+    cache_.pop_back();
+  }
+  // Entries must stay consecutive; a gap (the cache was evicted past `first`) starts afresh.
+  if (!cache_.empty() && cache_.back().index + 1 != first) {
+    cache_.clear();
+    cache_bytes_ = 0;
+  }
+  for (const auto& e : ents) {
+    cache_bytes_ += raft::entry_size(e);
+    cache_.push_back(e);
+  }
+}
+
+void raft_storage::evict() {
+  while (!cache_.empty() &&
+         (cache_.front().index <= apply_.applied_index || cache_bytes_ > entry_cache_bytes)) {
+    cache_bytes_ -= raft::entry_size(cache_.front());
+    cache_.pop_front();
+  }
 }
 
 }  // namespace rdb

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <vector>
@@ -17,8 +18,10 @@ namespace rdb {
 /// The raft log of one region replica, read from the store's LMDB environment.
 ///
 /// The raft core asks for first/last index and the terms at both ends on nearly every step;
-/// those answers come from a cache, so the hot path opens no read view. Entries and terms in
-/// the middle of the log (a lagging follower's catch-up) are read through a short-lived view.
+/// those answers come from a cache, so the hot path opens no read view. The entries persisted
+/// since the last apply are kept in memory too (bounded by `entry_cache_bytes`), so applying
+/// them and replicating them to followers that keep up read nothing back from LMDB. Entries and
+/// terms further back (a lagging follower's catch-up) are read through a short-lived view.
 ///
 /// Who writes: only the store writer, in a `write_task` this replica built from a ready. The
 /// replica calls `on_persisted` with that task once the writer acknowledged it, before
@@ -29,6 +32,10 @@ namespace rdb {
 /// and the log is never compacted, so a lagging follower is always caught up from the log.
 class raft_storage final : public raft::log_storage {
  public:
+  /// Bytes of entries (as `raft::entry_size` counts them) one replica keeps in memory at most;
+  /// the oldest go first when more arrive.
+  static constexpr std::uint64_t entry_cache_bytes = 1 << 20;
+
   /// Loads the cached state of `region` from `st`. Fails with `not_found` if the region has no
   /// region local state, apply state or hard state (it was never founded on this store).
   static storage::result<std::unique_ptr<raft_storage>> open(std::shared_ptr<storage::store> st,
@@ -60,6 +67,8 @@ class raft_storage final : public raft::log_storage {
   raft::term_id last_term() const { return last_term_; }
   /// Counts read views opened (entries or terms not in the cache), for tests and stats.
   std::uint64_t view_reads() const { return view_reads_; }
+  /// Entries held in memory.
+  std::size_t cached_entries() const { return cache_.size(); }
 
   /// The raft membership a region meta describes.
   static raft::conf_state conf_state_of(const storage::region_meta& meta);
@@ -70,6 +79,15 @@ class raft_storage final : public raft::log_storage {
 
   static raft::error to_raft_error(const storage::error& e);
 
+  /// Appends what the writer persisted, replacing a conflicting suffix.
+  void cache_entries(const std::vector<raft::entry>& ents);
+  /// Drops applied entries, then the oldest beyond the byte bound.
+  void evict();
+  /// True if the cache holds every entry of [lo, last_].
+  bool cached_from(raft::log_index lo) const {
+    return !cache_.empty() && lo >= cache_.front().index;
+  }
+
   std::shared_ptr<storage::store> store_;
   region_id region_;
   raft::hard_state hard_;
@@ -79,6 +97,9 @@ class raft_storage final : public raft::log_storage {
   raft::log_index last_;
   raft::term_id last_term_;
   std::uint64_t view_reads_ = 0;
+  /// Consecutive entries ending at `last_` (or empty).
+  std::deque<raft::entry> cache_;
+  std::uint64_t cache_bytes_ = 0;
 };
 
 }  // namespace rdb

@@ -112,7 +112,13 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   CHECK(log->term(raft::log_index{10}).value() == raft::term_id{6});
   auto got = log->entries(raft::log_index{6}, raft::log_index{21}, UINT64_MAX).value();
   CHECK(got == entries(6, 20, 6));
-  CHECK(log->view_reads() == 2);
+  // What this replica persisted is served from memory; a fresh replica reads it from LMDB.
+  CHECK(log->view_reads() == 0);
+  CHECK(log->cached_entries() == 15);
+  auto fresh = open_log(st, region_id{1});
+  CHECK(fresh->term(raft::log_index{10}).value() == raft::term_id{6});
+  CHECK(fresh->entries(raft::log_index{6}, raft::log_index{21}, UINT64_MAX).value() == got);
+  CHECK(fresh->view_reads() == 2);
   // A byte budget still returns at least one entry.
   CHECK(log->entries(raft::log_index{8}, raft::log_index{21}, 0).value().size() == 1);
   CHECK(log->entries(raft::log_index{5}, raft::log_index{7}, UINT64_MAX).error() ==
@@ -131,6 +137,23 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   CHECK(log->term(raft::log_index{16}).value() == raft::term_id{7});
   CHECK(log->term(raft::log_index{14}).value() == raft::term_id{6});
   CHECK(log->initial_state().value().hard.vote == raft::node_id{12});
+  CHECK(log->entries(raft::log_index{13}, raft::log_index{17}, UINT64_MAX).value().back() ==
+        entries(16, 16, 7).front());
+  // Applied entries leave the cache.
+  write_task apply;
+  apply.region = region_id{1};
+  apply.has_apply_state = true;
+  apply.apply_state =
+      storage::apply_state{raft::log_index{14}, raft::log_index{5}, raft::term_id{5}};
+  write(*st, apply);
+  log->on_persisted(apply);
+  CHECK(log->cached_entries() == 2);
+  CHECK(log->entries(raft::log_index{15}, raft::log_index{17}, UINT64_MAX).value() ==
+        entries(15, 16, 7));
+  CHECK(log->view_reads() == 0);
+  CHECK(log->entries(raft::log_index{13}, raft::log_index{15}, UINT64_MAX).value() ==
+        entries(13, 14, 6));
+  CHECK(log->view_reads() == 1);
 }
 
 TEST_CASE("raft storage: after compaction and after a restart") {
