@@ -94,20 +94,14 @@ result<std::vector<region_id>> state_reader::region_ids() const {
 }
 
 result<std::vector<region_local_state>> state_reader::regions() const {
-  auto c = cursor::open(txn_, dbs_.raft_state);
-  if (!c) return std::unexpected(c.error());
+  auto ids = region_ids();
+  if (!ids) return std::unexpected(ids.error());
   std::vector<region_local_state> out;
-  for (int rc = c->first(); rc != MDB_NOTFOUND; rc = c->next()) {
-    if (rc != 0) return std::unexpected(lmdb_error(rc, "listing regions"));
-    auto parsed = keys::parse_state_key(c->key());
-    if (!parsed)
-      return fail(errc::storage_corrupt,
-                  "raft_state holds a key of " + std::to_string(c->key().size()) + " bytes");
-    auto [region, kind] = *parsed;
-    if (kind != keys::state_kind::region_state) continue;
+  for (auto region : *ids) {
     auto rs = region_state(region);
     if (!rs) return std::unexpected(rs.error());
-    out.push_back(std::move(**rs));
+    // A region may have log or size records but no local state yet.
+    if (*rs) out.push_back(std::move(**rs));
   }
   return out;
 }
