@@ -35,7 +35,7 @@ bool key_in_range(std::string_view key, const storage::region_meta& m) {
 // -- construction ---------------------------------------------------------------------------
 
 storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
-                                                  std::shared_ptr<storage::store> st) {
+                                                  const storage::engines& st) {
   auto rs = raft_storage::open(st, cfg.region);
   if (!rs) return std::unexpected{rs.error()};
   if ((*rs)->region_state().state == storage::peer_state::tombstone)
@@ -49,13 +49,13 @@ storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
                          "region " + std::to_string(cfg.region.value()) + " has no peer on store " +
                              std::to_string(cfg.store.value()));
   auto self = *i;
-  return std::unique_ptr<peer>{new peer(cfg, std::move(st), std::move(*rs), self)};
+  return std::unique_ptr<peer>{new peer(cfg, st.kv, std::move(*rs), self)};
 }
 
-peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> st,
+peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
            std::unique_ptr<raft_storage> rs, storage::region_peer self)
     : cfg_(cfg),
-      store_(std::move(st)),
+      kv_(std::move(kv)),
       storage_(std::move(rs)),
       raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index), *storage_),
       self_(self),
@@ -335,7 +335,9 @@ bool peer::wants_ticks() const {
   if (!cfg_.hibernate) return true;
   int after = cfg_.hibernate_after_ticks > 0 ? cfg_.hibernate_after_ticks : 2 * cfg_.election_tick;
   if (quiet_ticks_ < after) return true;
-  if (outstanding_ || !proposals_.empty() || !reads_.empty() || raw_.has_ready()) return true;
+  if (outstanding_ || !applying_.empty() || !proposals_.empty() || !reads_.empty() ||
+      raw_.has_ready())
+    return true;
   if (raw_.leader().is_none()) return true;
   auto role = raw_.role();
   if (role == raft::role::candidate || role == raft::role::pre_candidate) return true;

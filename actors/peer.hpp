@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "actors/raft_storage.hpp"
 #include "actors/transport_types.hpp"
 #include "actors/writer_types.hpp"
+#include "storage/engines.hpp"
 #include "storage/store.hpp"
 
 namespace rdb {
@@ -57,9 +59,12 @@ struct peer_reply {
 struct peer_output {
   /// Raft messages for the transport.
   std::vector<raft_envelope> messages;
-  /// At most one: the persistence work of the ready just taken, for the store writer.
+  /// Persistence work for the store writers, each to the writer of its `stage`: at most one
+  /// log half (of the ready just taken) and apply halves of readys whose log half is durable.
   std::vector<write_task> tasks;
   std::vector<peer_reply> replies;
+  /// A read waits for an apply half that the apply writer may hold back: ask it to commit.
+  bool urge_apply = false;
   /// The known leader changed (tell the router and, when leading, PD).
   bool leader_changed = false;
   /// The region meta changed (tell the router and PD).
@@ -74,23 +79,27 @@ struct peer_output {
 /// inputs and carries out its `peer_output`.
 ///
 /// The ready cycle: after every input the peer takes a ready if raft has one and none is
-/// outstanding. Its `messages` go out at once; its entries, hard state and the effects of its
-/// committed entries (data changes, apply state, region meta) become one `write_task`. When the
-/// writer acknowledges the task (`on_persisted`), the peer sends the ready's
-/// `persisted_messages`, applies conf changes to raft, answers the membership changes now
-/// applied, serves reads whose read index is now applied, and advances raft.
+/// outstanding. Its `messages` go out at once; its entries and hard state become the log half
+/// of a `write_task`, the effects of its committed entries (data changes, apply state, region
+/// meta) the apply half (storage/engines.hpp). When the log writer acknowledges the log half
+/// (`on_persisted`), the peer sends the ready's `persisted_messages`, applies conf changes to
+/// raft, advances raft and hands the apply half to the apply writer: so an entry reaches the kv
+/// environment only once it is durable in the log. When the apply writer acknowledges that,
+/// the peer answers the membership changes now applied and serves reads whose read index is
+/// now applied. Apply halves of several readys may be in flight at once; the apply writer
+/// acknowledges them in order.
 ///
 /// Puts and deletes are answered when the ready that hands out their committed entry is taken,
 /// without waiting for the apply batch: the entry is already durable on a quorum, so it will
-/// be applied. Reads still see only durable applied data (a read waits until its read index,
-/// at least the commit index of any write answered before it, is applied), which keeps them
+/// be applied. Reads see only written applied data (a read waits until its read index, at
+/// least the commit index of any write answered before it, is applied), which keeps them
 /// linearizable.
 class peer {
  public:
   /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state and
   /// must not have tombstoned it (`not_found` then).
   static storage::result<std::unique_ptr<peer>> open(const peer_config& cfg,
-                                                     std::shared_ptr<storage::store> st);
+                                                     const storage::engines& st);
 
   // -- client requests (answered through the output's replies, now or later) ----------------
 
@@ -126,7 +135,7 @@ class peer {
   std::uint64_t corrupt_entries() const { return corrupt_entries_; }
 
  private:
-  peer(const peer_config& cfg, std::shared_ptr<storage::store> st, std::unique_ptr<raft_storage> rs,
+  peer(const peer_config& cfg, std::shared_ptr<storage::store> kv, std::unique_ptr<raft_storage> rs,
        storage::region_peer self);
 
   /// A read waiting for its read index, then for that index to be applied.
@@ -145,15 +154,23 @@ class peer {
     std::uint64_t tag = 0;
   };
 
-  /// The ready handed to the writer and not yet acknowledged.
+  /// The apply half of a ready, and what waits for it to be written.
+  struct applying {
+    std::uint64_t number = 0;
+    write_task task;
+    /// Proposals whose answer waits until their apply is written.
+    std::vector<applied_entry> applied;
+  };
+
+  /// The ready whose log half was handed to the log writer and not yet acknowledged.
   struct outstanding {
     std::uint64_t number = 0;
-    /// The task without its data changes: what `raft_storage::on_persisted` needs.
+    /// The whole task without its data changes: what `raft_storage::on_persisted` needs.
     write_task summary;
     std::vector<raft::message> persisted_messages;
     std::vector<raft::conf_change> conf_changes;
-    /// Proposals whose answer waits until their apply is durable.
-    std::vector<applied_entry> applied;
+    /// Sent to the apply writer once the log half is durable (empty: nothing to apply).
+    applying apply;
   };
 
   // -- checks ---------------------------------------------------------------------------------
@@ -183,24 +200,31 @@ class peer {
   void send(std::vector<raft::message> msgs);
   /// Turns the committed entries into data changes, apply state and region meta of `task`.
   void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
+  void on_log_persisted();
+  void on_applied(const persisted& ack);
   void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
   /// Answers the proposal bound at the entry's index: success if the entry is its own.
   void answer(const applied_entry& a);
   /// Fails the proposal bound at `index`, if any: a committed entry not its own took its place.
   void fail_replaced(raft::log_index index);
-  void answer_applied(const outstanding& out);
+  void answer_applied(const applying& a);
   void note_activity() { quiet_ticks_ = 0; }
 
   peer_config cfg_;
-  std::shared_ptr<storage::store> store_;
+  /// The kv environment: reads are served from it.
+  std::shared_ptr<storage::store> kv_;
   std::unique_ptr<raft_storage> storage_;
   raft::raw_node raw_;
   storage::region_peer self_;
   proposal_queue proposals_;
   std::map<std::uint64_t, pending_read> reads_;
   std::optional<outstanding> outstanding_;
+  /// Apply halves sent to the apply writer, oldest first.
+  std::deque<applying> applying_;
+  /// The ready number of the last apply half whose commit was urged.
+  std::uint64_t urged_ = 0;
   peer_output output_;
-  /// Durable applied index: reads at or below it are served.
+  /// Written applied index: reads at or below it are served.
   raft::log_index applied_;
   raft::node_id leader_id_;
   std::uint64_t next_tag_ = 1;

@@ -84,6 +84,8 @@ void peer::maybe_handle_ready() {
   // The summary keeps the entries: raft_storage caches them once they are durable.
   out.summary = task;
   out.summary.ops.clear();
+  out.apply.number = rd.number;
+  out.apply.task = split_apply_half(task);
   outstanding_ = std::move(out);
   output_.tasks.push_back(std::move(task));
   // Reads whose index was already applied need not wait for this ready.
@@ -158,7 +160,7 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     else if (answered_on_commit(cmd->kind))
       answer(applied_entry{e.index, e.term, cmd->tag});
     else
-      out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+      out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
   }
   auto as = storage_->apply_state();
   as.applied_index = ents.back().index;
@@ -206,32 +208,52 @@ void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
     ++meta.epoch.conf_ver;
   out.conf_changes.push_back(*cc);
   if (cmd && cmd->proposer == self_.id)
-    out.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+    out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
   else
     fail_replaced(e.index);
 }
 
 void peer::on_persisted(const persisted& ack) {
-  if (!outstanding_ || ack.ready_number != outstanding_->number) return;
   if (ack.failed) {
-    output_.fatal =
-        "persisting ready " + std::to_string(ack.ready_number) + " failed: " + ack.detail;
+    output_.fatal = "persisting the " + to_string(ack.stage) + " half of ready " +
+                    std::to_string(ack.ready_number) + " failed: " + ack.detail;
     return;
   }
+  if (ack.stage == write_stage::apply)
+    on_applied(ack);
+  else if (outstanding_ && ack.ready_number == outstanding_->number)
+    on_log_persisted();
+}
+
+void peer::on_log_persisted() {
   auto out = std::move(*outstanding_);
   outstanding_.reset();
   storage_->on_persisted(out.summary);
   for (const auto& cc : out.conf_changes)
     raw_.apply_conf_change(cc);
   if (out.summary.has_region_state) output_.meta_changed = true;
-  if (out.summary.has_apply_state) applied_ = out.summary.apply_state.applied_index;
   send(std::move(out.persisted_messages));
-  answer_applied(out);
+  if (!is_empty(out.apply.task)) {
+    // Reads and membership changes wait for the apply; plain writes were answered on commit.
+    out.apply.task.urgent =
+        !reads_.empty() || !out.apply.applied.empty() || out.apply.task.has_region_state;
+    output_.tasks.push_back(out.apply.task);
+    out.apply.task.ops.clear();
+    applying_.push_back(std::move(out.apply));
+  }
   raft::ready done;
   done.number = out.number;
   raw_.advance(done);
-  serve_reads();
   maybe_handle_ready();
+}
+
+void peer::on_applied(const persisted& ack) {
+  if (applying_.empty() || applying_.front().number != ack.ready_number) return;
+  auto a = std::move(applying_.front());
+  applying_.pop_front();
+  if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
+  answer_applied(a);
+  serve_reads();
 }
 
 void peer::answer(const applied_entry& a) {
@@ -248,7 +270,7 @@ void peer::fail_replaced(raft::log_index index) {
   if (proposals_.take_at(index, p)) fail(p.token, make_not_leader(meta().id, leader()));
 }
 
-void peer::answer_applied(const outstanding& out) {
+void peer::answer_applied(const applying& out) {
   for (const auto& a : out.applied)
     answer(a);
   // Anything still bound at or below the applied index had its entry replaced.
@@ -257,18 +279,27 @@ void peer::answer_applied(const outstanding& out) {
 }
 
 void peer::serve_reads() {
+  bool waits_for_apply = false;
   for (auto i = reads_.begin(); i != reads_.end();) {
     if (i->second.index.is_none() || i->second.index > applied_) {
+      waits_for_apply = waits_for_apply || !i->second.index.is_none();
       ++i;
       continue;
     }
     serve(i->second);
     i = reads_.erase(i);
   }
+  // An apply half sent before the read came may sit out the apply writer's commit delay:
+  // ask for its commit now, once per apply half.
+  if (waits_for_apply && !applying_.empty() && !applying_.back().task.urgent &&
+      applying_.back().number != urged_) {
+    urged_ = applying_.back().number;
+    output_.urge_apply = true;
+  }
 }
 
 void peer::serve(const pending_read& r) {
-  auto view = store_->read();
+  auto view = kv_->read();
   if (!view)
     return fail(r.token,
                 make_request_error(errc::storage_corrupt, meta().id, view.error().message));

@@ -1,30 +1,53 @@
 #include "actors/raft_storage.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 
 namespace rdb {
 
-storage::result<std::unique_ptr<raft_storage>> raft_storage::open(
-    std::shared_ptr<storage::store> st, region_id region) {
-  auto view = st->read();
-  if (!view) return std::unexpected{view.error()};
-  auto local = view->load_region_state(region);
-  if (!local) return std::unexpected{local.error()};
-  auto apply = view->load_apply_state(region);
-  if (!apply) return std::unexpected{apply.error()};
-  auto hard = view->load_hard_state(region);
-  if (!hard) return std::unexpected{hard.error()};
-  if (!*local || !*apply || !*hard)
+storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage::engines& st,
+                                                                  region_id region) {
+  auto not_founded = [&] {
     return storage::fail(storage::errc::not_found,
                          "region " + std::to_string(region.value()) + " was never founded here");
+  };
+  std::optional<storage::region_local_state> local;
+  std::optional<storage::apply_state> applied;
+  {
+    auto kv = st.kv->read();
+    if (!kv) return std::unexpected{kv.error()};
+    auto l = kv->load_region_state(region);
+    if (!l) return std::unexpected{l.error()};
+    auto a = kv->load_apply_state(region);
+    if (!a) return std::unexpected{a.error()};
+    local = std::move(*l);
+    applied = *a;
+  }
+  if (!local || !applied) return not_founded();
+  auto view = st.raft->read();
+  if (!view) return std::unexpected{view.error()};
+  auto truncated = view->load_apply_state(region);
+  if (!truncated) return std::unexpected{truncated.error()};
+  auto hard = view->load_hard_state(region);
+  if (!hard) return std::unexpected{hard.error()};
+  if (!*truncated || !*hard) return not_founded();
   auto last = view->last_index(region);
   if (!last) return std::unexpected{last.error()};
   auto last_term = view->term(region, *last);
   if (!last_term) return std::unexpected{last_term.error()};
-  std::unique_ptr<raft_storage> out{new raft_storage(std::move(st), region)};
-  out->local_ = std::move(**local);
-  out->apply_ = **apply;
+  // The kv environment is written only after the log half of the same ready is durable, so
+  // its applied index never passes the log (storage/engines.hpp).
+  if (applied->applied_index > *last || applied->applied_index > (*hard)->commit)
+    return storage::fail(storage::errc::storage_corrupt,
+                         "region " + std::to_string(region.value()) + " applied index " +
+                             std::to_string(applied->applied_index.value()) +
+                             " is past its log (last index " + std::to_string(last->value()) +
+                             ", commit " + std::to_string((*hard)->commit.value()) + ")");
+  std::unique_ptr<raft_storage> out{new raft_storage(st.raft, region)};
+  out->local_ = std::move(*local);
+  out->apply_ = storage::apply_state{applied->applied_index, (*truncated)->truncated_index,
+                                     (*truncated)->truncated_term};
   out->hard_ = **hard;
   out->last_ = *last;
   out->last_term_ = *last_term;

@@ -8,6 +8,7 @@
 
 #include "actors/raft/log_storage.hpp"
 #include "actors/writer_types.hpp"
+#include "storage/engines.hpp"
 #include "storage/error.hpp"
 #include "storage/ids.hpp"
 #include "storage/store.hpp"
@@ -15,7 +16,7 @@
 
 namespace rdb {
 
-/// The raft log of one region replica, read from the store's LMDB environment.
+/// The raft log of one region replica, read from the store's raft LMDB environment.
 ///
 /// The raft core asks for first/last index and the terms at both ends on nearly every step;
 /// those answers come from a cache, so the hot path opens no read view. The entries persisted
@@ -36,9 +37,11 @@ class raft_storage final : public raft::log_storage {
   /// the oldest go first when more arrive.
   static constexpr std::uint64_t entry_cache_bytes = 1 << 20;
 
-  /// Loads the cached state of `region` from `st`. Fails with `not_found` if the region has no
-  /// region local state, apply state or hard state (it was never founded on this store).
-  static storage::result<std::unique_ptr<raft_storage>> open(std::shared_ptr<storage::store> st,
+  /// Loads the cached state of `region` from `st`: log, hard state and truncated index from
+  /// the raft environment, applied index and region meta from the kv environment. Fails with
+  /// `not_found` if a founding record is missing (the region was never founded on this store)
+  /// and with `storage_corrupt` if the applied index is past the log.
+  static storage::result<std::unique_ptr<raft_storage>> open(const storage::engines& st,
                                                              region_id region);
 
   // -- log_storage --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/raft/types.hpp"
+#include "actors/writer_types.hpp"
 #include "storage/types.hpp"
 #include "storage/write_batch.hpp"
 
@@ -18,9 +19,12 @@ namespace rdb {
 inline constexpr raft::log_index founding_index{5};
 inline constexpr raft::term_id founding_term{5};
 
-/// Adds the founding records of this store's replica of `meta.id` to `batch`: the region
-/// local state (normal), the apply state (applied = truncated = 5, truncated term 5) and the
-/// hard state (term 5, commit 5, no vote).
-void add_founding_state(storage::write_batch& batch, const storage::region_meta& meta);
+/// Adds the founding records of this store's replica of `meta.id` that belong to environment
+/// `stage` (storage/engines.hpp) to `batch`: both get the apply state (applied = truncated = 5,
+/// truncated term 5); the log half the hard state (term 5, commit 5, no vote), the apply half
+/// the region local state (normal). The log half is written first: a replica counts as founded
+/// once its region local state exists.
+void add_founding_state(storage::write_batch& batch, const storage::region_meta& meta,
+                        write_stage stage);
 
 }  // namespace rdb

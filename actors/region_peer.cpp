@@ -39,7 +39,7 @@ void report_to_pd(peer_pointer self) {
   pd::region_heartbeat hb;
   hb.region = st.logic->meta();
   hb.leader = st.logic->self().id;
-  if (auto view = st.ctx.store->read()) {
+  if (auto view = st.ctx.store.kv->read()) {
     if (auto size = view->approximate_size(hb.region.id)) hb.approximate_size = *size;
   }
   self->send(st.ctx.heartbeat, report_atom::value, std::move(hb),
@@ -53,7 +53,9 @@ void drain(peer_pointer self) {
   if (!out.messages.empty())
     self->send(st.ctx.transport, send_raft_atom::value, std::move(out.messages));
   for (auto& task : out.tasks)
-    self->send(st.ctx.writer, persist_atom::value, std::move(task));
+    self->send(task.stage == write_stage::log ? st.ctx.writer : st.ctx.applier, persist_atom::value,
+               std::move(task));
+  if (out.urge_apply) self->send(st.ctx.applier, flush_atom::value);
   for (auto& r : out.replies) {
     auto i = st.waiting.find(r.token);
     if (i == st.waiting.end()) continue;

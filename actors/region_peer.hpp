@@ -11,16 +11,18 @@
 #include "actors/store_writer_interface.hpp"
 #include "actors/ticker_interface.hpp"
 #include "actors/transport_interface.hpp"
+#include "storage/engines.hpp"
 #include "storage/error.hpp"
-#include "storage/store.hpp"
 
 namespace rdb {
 
 /// What a region peer actor needs from its store.
 struct region_peer_context {
   peer_config config;
-  std::shared_ptr<storage::store> store;
+  storage::engines store;
+  /// The writers of the raft and the kv environment (write_stage log and apply).
   store_writer_actor writer;
+  store_writer_actor applier;
   transport_actor transport;
   /// Optional (null handles are skipped): without a ticker, ticks come from whoever sends
   /// `tick_atom` (tests); without a router or heartbeat agent, nobody hears of leader and

@@ -1,6 +1,5 @@
 #include "actors/store_node.hpp"
 
-#include <filesystem>
 #include <utility>
 
 #include <caf/actor_system.hpp>
@@ -14,18 +13,14 @@ namespace rdb {
 
 storage::result<std::unique_ptr<store_node>> store_node::open(caf::actor_system& sys,
                                                               store_node_config cfg) {
-  std::error_code ec;
-  if (cfg.store.create_if_missing) std::filesystem::create_directories(cfg.dir, ec);
-  auto st = storage::store::open(cfg.dir, cfg.store);
+  auto st = storage::engines::open(cfg.dir, cfg.store);
   if (!st) return std::unexpected{st.error()};
-  std::unique_ptr<store_node> node{
-      new store_node(sys, std::move(cfg), std::shared_ptr<storage::store>{std::move(*st)})};
+  std::unique_ptr<store_node> node{new store_node(sys, std::move(cfg), std::move(*st))};
   node->spawn_actors();
   return node;
 }
 
-store_node::store_node(caf::actor_system& sys, store_node_config cfg,
-                       std::shared_ptr<storage::store> st)
+store_node::store_node(caf::actor_system& sys, store_node_config cfg, storage::engines st)
     : sys_(sys), cfg_(std::move(cfg)), store_(std::move(st)) {}
 
 store_node::~store_node() {
@@ -34,7 +29,8 @@ store_node::~store_node() {
 
 void store_node::spawn_actors() {
   auto self_id = id();
-  writer_ = spawn_store_writer(sys_, store_);
+  writer_ = spawn_store_writer(sys_, store_.raft, write_stage::log);
+  applier_ = spawn_store_writer(sys_, store_.kv, write_stage::apply, true, cfg_.apply_max_delay);
   ticker_ = spawn_ticker(sys_, cfg_.tick_interval);
   router_ = spawn_router(sys_, routes_, cfg_.router);
   transport_ = spawn_transport(sys_, self_id, routes_, cfg_.transport);
@@ -43,6 +39,7 @@ void store_node::spawn_actors() {
   sc.peer.config.store = self_id;
   sc.peer.store = store_;
   sc.peer.writer = writer_;
+  sc.peer.applier = applier_;
   sc.peer.transport = transport_;
   sc.peer.ticker = ticker_;
   sc.peer.router = router_;
@@ -101,12 +98,14 @@ void store_node::stop() {
   // The supervisor stopped these; they are down already unless the call timed out.
   stop_and_wait(ticker_);
   stop_and_wait(writer_);
+  stop_and_wait(applier_);
   agent_ = nullptr;
   supervisor_ = nullptr;
   transport_ = nullptr;
   router_ = nullptr;
   ticker_ = nullptr;
   writer_ = nullptr;
+  applier_ = nullptr;
 }
 
 }  // namespace rdb

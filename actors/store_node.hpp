@@ -15,8 +15,8 @@
 #include "actors/supervisor.hpp"
 #include "actors/ticker_interface.hpp"
 #include "actors/transport.hpp"
+#include "storage/engines.hpp"
 #include "storage/error.hpp"
-#include "storage/store.hpp"
 
 namespace rdb {
 
@@ -27,6 +27,9 @@ struct store_node_config {
   /// Raft tuning of every region peer; `store` and `region` are filled in.
   peer_config peer;
   caf::timespan tick_interval = std::chrono::milliseconds{100};
+  /// How long the apply writer lets an apply batch wait for more (store_writer_interface.hpp);
+  /// reads and membership changes never wait for it.
+  caf::timespan apply_max_delay = std::chrono::milliseconds{5};
   router_config router;
   outbox_config transport;
   /// Without a PD handle the store runs no heartbeat agent (regions come from disk and
@@ -38,7 +41,8 @@ struct store_node_config {
 };
 
 /// One store assembled from its actors, for the node binary, tests and benchmarks. Spawns, in
-/// order: the store writer (detached: it blocks on fsync), the ticker, the router, the
+/// order: the two store writers, of the raft and the kv environment (detached: they block on
+/// fsync), the ticker, the router, the
 /// transport, the supervisor and, with a PD, the heartbeat agent; `stop` takes them down
 /// explicitly in the reverse order, waiting for each step, because a detached actor with a live
 /// handle would hang the actor system's destructor.
@@ -67,32 +71,34 @@ class store_node {
   /// Founds and starts this store's replica of `meta` (see supervisor_interface.hpp).
   caf::expected<bool> create_region(const storage::region_meta& meta);
 
-  /// Stops the agent, the region peers, the ticker and the writer, then the transport and the
+  /// Stops the agent, the region peers, the ticker and the writers, then the transport and the
   /// router. Idempotent.
   void stop();
 
   // -- handles ------------------------------------------------------------------------------
 
   store_id id() const { return cfg_.store.store; }
-  const std::shared_ptr<storage::store>& store() const { return store_; }
+  const storage::engines& store() const { return store_; }
   const std::shared_ptr<route_holder>& routes() const { return routes_; }
   const router_actor& router() const { return router_; }
   const local_transport_actor& transport() const { return transport_; }
   const store_supervisor_actor& supervisor() const { return supervisor_; }
   const store_writer_actor& writer() const { return writer_; }
+  const store_writer_actor& applier() const { return applier_; }
   const ticker_actor& ticker() const { return ticker_; }
   const store_agent_actor& agent() const { return agent_; }
 
  private:
-  store_node(caf::actor_system& sys, store_node_config cfg, std::shared_ptr<storage::store> st);
+  store_node(caf::actor_system& sys, store_node_config cfg, storage::engines st);
 
   void spawn_actors();
 
   caf::actor_system& sys_;
   store_node_config cfg_;
-  std::shared_ptr<storage::store> store_;
+  storage::engines store_;
   std::shared_ptr<route_holder> routes_ = std::make_shared<route_holder>();
   store_writer_actor writer_;
+  store_writer_actor applier_;
   ticker_actor ticker_;
   router_actor router_;
   local_transport_actor transport_;

@@ -29,23 +29,32 @@ struct writer_state {
   static inline const char* name = "rdb.store_writer";
 
   std::shared_ptr<storage::store> store;
+  /// Which environment this writer writes (storage/engines.hpp).
+  write_stage stage = write_stage::log;
   std::vector<pending_task> pending;
+  /// How long a task that is not urgent may wait for its commit.
+  caf::timespan max_delay{0};
   /// True between sending ourselves `flush` and receiving it: tasks arriving meanwhile ride
   /// the same batch.
   bool flush_scheduled = false;
+  /// True between arming the commit delay (`tick`) and receiving it.
+  bool timer_armed = false;
   writer_stats stats;
 };
 
-/// Whether the store holds any state of `region`. The view is released before returning: map
-/// growth during a write waits for open views.
-storage::result<bool> is_founded(const storage::store& st, region_id region) {
+/// Whether the store holds the founding record of `region` that `stage` writes. The view is
+/// released before returning: map growth during a write waits for open views.
+storage::result<bool> is_founded(const storage::store& st, region_id region, write_stage stage) {
   auto view = st.read();
   if (!view) return std::unexpected{view.error()};
-  auto local = view->load_region_state(region);
-  if (!local) return std::unexpected{local.error()};
+  if (stage == write_stage::apply) {
+    auto local = view->load_region_state(region);
+    if (!local) return std::unexpected{local.error()};
+    return local->has_value();
+  }
   auto hard = view->load_hard_state(region);
   if (!hard) return std::unexpected{hard.error()};
-  return local->has_value() || hard->has_value();
+  return hard->has_value();
 }
 
 using writer_pointer = store_writer_actor::stateful_pointer<writer_state>;
@@ -76,34 +85,46 @@ void flush(writer_pointer self) {
   st.stats.tasks += tasks.size();
   if (tasks.size() > st.stats.max_batch_tasks) st.stats.max_batch_tasks = tasks.size();
   for (auto& p : tasks) {
-    persisted ack{p.task.region, p.task.ready_number, !failure.empty(), failure};
+    persisted ack{p.task.region, p.task.ready_number, p.task.stage, !failure.empty(), failure};
     if (p.sender)
       self->send(caf::actor_cast<ack_receiver>(p.sender), persisted_atom::value, std::move(ack));
   }
 }
 
-store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<storage::store> st) {
+store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<storage::store> st,
+                                         write_stage stage, caf::timespan max_delay) {
   self->state.store = std::move(st);
+  self->state.stage = stage;
+  self->state.max_delay = max_delay;
   return {
       [=](persist_atom, write_task& task) {
         auto& s = self->state;
+        bool now = task.urgent || s.max_delay.count() == 0;
         s.pending.push_back(pending_task{std::move(task), self->current_sender()});
-        if (!s.flush_scheduled) {
+        if (s.flush_scheduled) return;
+        if (now) {
           // Queues behind every task already in the mailbox: they all join this batch.
           s.flush_scheduled = true;
           self->send(self, flush_atom::value);
+        } else if (!s.timer_armed) {
+          s.timer_armed = true;
+          self->delayed_send(self, s.max_delay, tick_atom::value);
         }
       },
       [=](flush_atom) { flush(self); },
+      [=](tick_atom) {
+        self->state.timer_armed = false;
+        flush(self);
+      },
       [=](bootstrap_atom, const storage::region_meta& meta) -> caf::result<bool> {
         auto& s = self->state;
-        auto founded = is_founded(*s.store, meta.id);
+        auto founded = is_founded(*s.store, meta.id, s.stage);
         if (!founded)
           return to_error(
               make_request_error(errc::storage_corrupt, meta.id, founded.error().message));
         if (*founded) return false;
         storage::write_batch batch;
-        add_founding_state(batch, meta);
+        add_founding_state(batch, meta, s.stage);
         auto res = s.store->write(batch);
         ++s.stats.syncs;
         if (!res)
@@ -117,9 +138,9 @@ store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<st
 }  // namespace
 
 store_writer_actor spawn_store_writer(caf::actor_system& sys, std::shared_ptr<storage::store> st,
-                                      bool detached) {
-  if (detached) return sys.spawn<caf::detached>(writer, std::move(st));
-  return sys.spawn(writer, std::move(st));
+                                      write_stage stage, bool detached, caf::timespan max_delay) {
+  if (detached) return sys.spawn<caf::detached>(writer, std::move(st), stage, max_delay);
+  return sys.spawn(writer, std::move(st), stage, max_delay);
 }
 
 }  // namespace rdb

@@ -16,7 +16,9 @@
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
 
-/// The store writer: the only LMDB writer of its store, a detached actor (it blocks on fsync).
+/// A store writer: the only LMDB writer of one of its store's two environments
+/// (storage/engines.hpp), a detached actor (it blocks on fsync). The log writer takes the log
+/// halves of readys, the apply writer their apply halves.
 ///
 /// Group commit: region peers send one `write_task` per raft ready. The first task after a
 /// flush makes the writer send itself `flush_atom`; that message queues behind every task
@@ -25,6 +27,11 @@
 /// and only then acknowledges each task to its sender with `(persisted_atom, persisted)`.
 /// Under load a batch holds the readys of many regions; an idle store still commits a single
 /// task at once.
+///
+/// A writer may be given a commit delay (the apply writer is): a task that is not `urgent`
+/// then waits up to that long for others to share its commit, since fewer, larger apply
+/// batches rewrite fewer LMDB pages per client write and leave the disk to the log's syncs.
+/// An urgent task, or any task of a writer without delay, is committed at once.
 namespace rdb {
 
 template <class Inspector>
@@ -34,14 +41,15 @@ typename Inspector::result_type inspect(Inspector& f, data_op& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_task& x) {
-  return f(caf::meta::type_name("write_task"), x.region, x.ready_number, x.entries,
+  return f(caf::meta::type_name("write_task"), x.region, x.ready_number, x.stage, x.entries,
            x.has_hard_state, x.hard_state, x.ops, x.has_apply_state, x.apply_state,
-           x.has_region_state, x.region_state);
+           x.has_region_state, x.region_state, x.urgent);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persisted& x) {
-  return f(caf::meta::type_name("persisted"), x.region, x.ready_number, x.failed, x.detail);
+  return f(caf::meta::type_name("persisted"), x.region, x.ready_number, x.stage, x.failed,
+           x.detail);
 }
 
 template <class Inspector>
@@ -56,16 +64,21 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 ///   group commit. Acknowledged to the sender, never answered as a request, with
 ///   `(persisted_atom, persisted)` once the batch holding it is committed. Tasks of one sender
 ///   are acknowledged in the order they were sent.
-/// - `(flush_atom)` — sent by the writer to itself only: commit what has been collected.
-/// - `(bootstrap_atom, storage::region_meta)` -> bool — founds this store's replica of a region
-///   from PD's meta: region local state, and raft state at the founding index 5 (truncated
-///   index and term 5, hard state term 5 commit 5), so every replica, founding or added later,
-///   starts from the same log position. Answers true if written, false if the store already
-///   has state for the region (nothing changed). Storage failures answer a `caf::error` of
-///   category "rdb" with `storage_corrupt`.
+/// - `(flush_atom)` — commit what has been collected. Sent by the writer to itself, and by a
+///   region peer whose read waits for an apply half the writer may be holding back.
+/// - `(tick_atom)` — sent by the writer to itself only, the commit delay after the first task
+///   that may wait: commit what has been collected.
+/// - `(bootstrap_atom, storage::region_meta)` -> bool — writes this writer's half of the
+///   founding state of the store's replica of a region, from PD's meta (region_bootstrap.hpp):
+///   the log writer the hard state (term 5, commit 5), the apply writer the region local
+///   state; both the apply state at the founding index 5. So every replica, founding or added
+///   later, starts from the same log position. Answers true if written, false if this half was
+///   already there (nothing changed). Storage failures answer a `caf::error` of category "rdb"
+///   with `storage_corrupt`.
 /// - `(stats_atom)` -> writer_stats.
 using store_writer_actor =
     caf::typed_actor<caf::reacts_to<persist_atom, write_task>, caf::reacts_to<flush_atom>,
+                     caf::reacts_to<tick_atom>,
                      caf::replies_to<bootstrap_atom, storage::region_meta>::with<bool>,
                      caf::replies_to<stats_atom>::with<writer_stats>>;
 

@@ -20,8 +20,9 @@ namespace rdb {
 
 namespace {
 
-/// Where an orderly shutdown stands: peers first, then the ticker, then the writer.
-enum class stop_phase : std::uint8_t { running, peers, ticker, writer, done };
+/// Where an orderly shutdown stands: peers first, then the ticker, then the log writer, then
+/// the apply writer.
+enum class stop_phase : std::uint8_t { running, peers, ticker, writer, applier, done };
 
 struct supervisor_state {
   static inline const char* name = "rdb.supervisor";
@@ -80,8 +81,11 @@ void advance_stop(supervisor_pointer self) {
     if (stop(st.cfg.peer.writer, stop_phase::writer)) return;
   }
   if (st.phase == stop_phase::writer) {
+    if (stop(st.cfg.peer.applier, stop_phase::applier)) return;
+  }
+  if (st.phase == stop_phase::applier) {
     st.phase = stop_phase::done;
-    // Drop the handles: a strong reference to the detached writer would hang the system.
+    // Drop the handles: a strong reference to a detached writer would hang the system.
     st.cfg.peer = region_peer_context{};
     for (auto& rp : st.stop_promises)
       rp.deliver(caf::unit);
@@ -89,10 +93,26 @@ void advance_stop(supervisor_pointer self) {
   }
 }
 
-/// Restarts a crashed peer from disk. The writer is asked twice first: the dead peer's last
-/// write task may still wait in the writer's mailbox, and the writer commits it on a flush it
-/// sends itself after the task, so the second answer comes only after that commit. Opening
-/// before it would let the new peer miss a vote or entries the old one made durable.
+/// Calls `then` once every task `writer` held when asked is committed, or `lost` if it does
+/// not answer. The writer is asked twice: a task may still wait in its mailbox, and the writer
+/// commits it on a flush it sends itself after the task, so the second answer comes only after
+/// that commit.
+template <class Then, class Lost>
+void drain_writer(supervisor_pointer self, const store_writer_actor& writer, Then then, Lost lost) {
+  auto timeout = self->state.cfg.writer_timeout;
+  self->request(writer, timeout, stats_atom::value)
+      .then(
+          [=](const writer_stats&) {
+            self->request(writer, timeout, stats_atom::value)
+                .then([=](const writer_stats&) { then(); }, lost);
+          },
+          lost);
+}
+
+/// Restarts a crashed peer from disk, once both writers committed what the dead peer sent
+/// them: opening before that would let the new peer miss a vote, entries or an apply the old
+/// one made durable. The log writer is drained first: a log half acknowledged to the dead
+/// peer may have made it send the apply half, which the second drain then covers.
 void restart(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   if (!st.registry.note_restart(region, st.cfg.max_restarts)) {
@@ -100,27 +120,21 @@ void restart(supervisor_pointer self, region_id region) {
     give_up(self, region);
     return;
   }
-  auto writer = st.cfg.peer.writer;
-  auto timeout = st.cfg.writer_timeout;
   // A writer that cannot answer cannot persist for the new peer either: the region waits for
   // the next `start` or PD's next region list instead.
   auto writer_lost = [=](const caf::error&) {
     if (self->state.phase == stop_phase::running && self->state.registry.contains(region))
       give_up(self, region);
   };
-  self->request(writer, timeout, stats_atom::value)
-      .then(
-          [=](const writer_stats&) {
-            self->request(writer, timeout, stats_atom::value)
-                .then(
-                    [=](const writer_stats&) {
-                      auto& s = self->state;
-                      if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
-                      if (!spawn_peer(self, region)) give_up(self, region);
-                    },
-                    writer_lost);
-          },
-          writer_lost);
+  auto reopen = [=] {
+    auto& s = self->state;
+    if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
+    if (!spawn_peer(self, region)) give_up(self, region);
+  };
+  auto applier = st.cfg.peer.applier;
+  drain_writer(
+      self, st.cfg.peer.writer, [=] { drain_writer(self, applier, reopen, writer_lost); },
+      writer_lost);
 }
 
 void on_down(supervisor_pointer self, const caf::down_msg& dm) {
@@ -147,7 +161,7 @@ void on_down(supervisor_pointer self, const caf::down_msg& dm) {
 
 std::uint64_t start_from_disk(supervisor_pointer self) {
   auto& st = self->state;
-  auto view = st.cfg.peer.store->read();
+  auto view = st.cfg.peer.store.kv->read();
   if (!view) return 0;
   auto locals = view->regions();
   if (!locals) return 0;
@@ -178,26 +192,34 @@ caf::result<bool> create_region(supervisor_pointer self, const storage::region_m
   // Booked before founding, so a second create of the same region answers false meanwhile.
   st.registry.add(meta);
   auto rp = self->make_response_promise<bool>();
-  self->request(st.cfg.peer.writer, st.cfg.writer_timeout, bootstrap_atom::value, meta)
+  auto failed = [=](caf::error& e) mutable {
+    self->state.registry.remove(meta.id);
+    rp.deliver(std::move(e));
+  };
+  auto founded = [=](bool) mutable {
+    auto& s = self->state;
+    if (s.phase != stop_phase::running) {
+      rp.deliver(false);
+      return;
+    }
+    if (spawn_peer(self, meta.id)) {
+      rp.deliver(true);
+      return;
+    }
+    s.registry.remove(meta.id);
+    rp.deliver(to_error(
+        make_request_error(errc::storage_corrupt, meta.id, "founded region cannot be opened")));
+  };
+  // The log half first: the replica counts as founded once the apply half (its region local
+  // state) is written, so a crash in between leaves nothing a restart would start.
+  auto applier = st.cfg.peer.applier;
+  auto timeout = st.cfg.writer_timeout;
+  self->request(st.cfg.peer.writer, timeout, bootstrap_atom::value, meta)
       .then(
           [=](bool) mutable {
-            auto& s = self->state;
-            if (s.phase != stop_phase::running) {
-              rp.deliver(false);
-              return;
-            }
-            if (spawn_peer(self, meta.id)) {
-              rp.deliver(true);
-              return;
-            }
-            s.registry.remove(meta.id);
-            rp.deliver(to_error(make_request_error(errc::storage_corrupt, meta.id,
-                                                   "founded region cannot be opened")));
+            self->request(applier, timeout, bootstrap_atom::value, meta).then(founded, failed);
           },
-          [=](caf::error& e) mutable {
-            self->state.registry.remove(meta.id);
-            rp.deliver(std::move(e));
-          });
+          failed);
   return rp;
 }
 

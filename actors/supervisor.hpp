@@ -21,13 +21,13 @@ using store_supervisor_actor =
 /// What the supervisor needs to run the region peers of one store.
 struct supervisor_config {
   /// The context every region peer gets; `peer.config.region` is filled in per region, and
-  /// `peer.heartbeat` may be set later with `connect_atom`. `peer.writer` and `peer.ticker`
-  /// are owned by the supervisor: `stop_atom` stops them after the peers.
+  /// `peer.heartbeat` may be set later with `connect_atom`. `peer.writer`, `peer.applier` and
+  /// `peer.ticker` are owned by the supervisor: `stop_atom` stops them after the peers.
   region_peer_context peer;
   /// A peer that fails more often than this is given up (its route removed) rather than
   /// restarted in a loop; it comes back with the next `start` or PD's next region list.
   int max_restarts = 10;
-  /// Bound on each request to the store writer (founding a region, draining before a
+  /// Bound on each request to a store writer (founding a region, draining before a
   /// restart). CAF 0.17 loses answers owed by dead actors.
   caf::timespan writer_timeout = std::chrono::seconds{10};
 };

@@ -1,5 +1,7 @@
 #include "actors/writer_types.hpp"
 
+#include <utility>
+
 namespace rdb {
 
 void add_write_task(storage::write_batch& batch, const write_task& task) {
@@ -20,6 +22,27 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
   }
   if (task.has_apply_state) batch.set_apply_state(task.region, task.apply_state);
   if (task.has_region_state) batch.set_region_state(task.region, task.region_state);
+}
+
+write_task split_apply_half(write_task& task) {
+  write_task apply;
+  apply.region = task.region;
+  apply.ready_number = task.ready_number;
+  apply.stage = write_stage::apply;
+  apply.ops = std::move(task.ops);
+  task.ops.clear();
+  apply.has_apply_state = std::exchange(task.has_apply_state, false);
+  apply.apply_state = task.apply_state;
+  apply.has_region_state = std::exchange(task.has_region_state, false);
+  apply.region_state = std::move(task.region_state);
+  task.region_state = {};
+  task.stage = write_stage::log;
+  return apply;
+}
+
+bool is_empty(const write_task& task) {
+  return task.entries.empty() && !task.has_hard_state && task.ops.empty() &&
+         !task.has_apply_state && !task.has_region_state;
 }
 
 }  // namespace rdb

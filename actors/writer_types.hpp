@@ -39,14 +39,31 @@ struct data_op {
   bool operator==(const data_op&) const = default;
 };
 
-/// Everything one ready of one region asks to be made durable, written in this order in the
-/// same transaction: log entries (a conflicting suffix replaced), hard state, then the data
-/// changes of the ready's committed entries, the new apply state and the region state they
-/// produce. So apply state, data and region meta changed by an entry are never apart on disk.
+/// Which half of a ready a task carries, and so which writer takes it (storage/engines.hpp).
+/// Pinned numbers.
+enum class write_stage : std::uint8_t {
+  /// Log entries and hard state, for the raft environment's writer.
+  log = 0,
+  /// Data changes, apply state and region meta of the committed entries, for the kv
+  /// environment's writer; sent only once the ready's log half is durable.
+  apply = 1,
+};
+
+/// The enumerator's name; a `std::string` so CAF prints it inside messages.
+inline std::string to_string(write_stage s) {
+  return s == write_stage::log ? "log" : "apply";
+}
+
+/// What one ready of one region asks to be made durable, in one of its two halves (`stage`).
+/// A task is written in this order in one transaction: log entries (a conflicting suffix
+/// replaced), hard state, then the data changes of the ready's committed entries, the new
+/// apply state and the region state they produce. So apply state, data and region meta changed
+/// by an entry are never apart on disk.
 struct write_task {
   region_id region;
   /// The ready's number, echoed in the acknowledgement.
   std::uint64_t ready_number = 0;
+  write_stage stage = write_stage::log;
   std::vector<raft::entry> entries;
   bool has_hard_state = false;
   raft::hard_state hard_state;
@@ -56,16 +73,21 @@ struct write_task {
   /// Set when an applied entry changed the region meta (a conf change, later a split).
   bool has_region_state = false;
   storage::region_local_state region_state;
+  /// Someone waits for this task (a read, a membership change): a writer with a commit delay
+  /// commits it at once.
+  bool urgent = false;
 
   bool operator==(const write_task&) const = default;
 };
 
-/// The acknowledgement of one `write_task`: ready `ready_number` of `region` is durable (or,
+/// The acknowledgement of one `write_task`: half `stage` of ready `ready_number` of `region`
+/// is written (or,
 /// with `failed`, could not be written: nothing of its batch is on disk and the peer must stop
 /// and be restarted from disk by its supervisor).
 struct persisted {
   region_id region;
   std::uint64_t ready_number = 0;
+  write_stage stage = write_stage::log;
   bool failed = false;
   std::string detail;
 
@@ -91,5 +113,13 @@ struct writer_stats {
 /// Adds one task's changes to `batch` in the documented order: entries, hard state, data
 /// changes, apply state, region state.
 void add_write_task(storage::write_batch& batch, const write_task& task);
+
+/// Splits a whole ready's task in its two halves: `task` keeps the log entries and hard state
+/// (stage log); the returned task takes the data changes, apply state and region state (stage
+/// apply).
+write_task split_apply_half(write_task& task);
+
+/// Whether a task carries nothing to write.
+bool is_empty(const write_task& task);
 
 }  // namespace rdb

@@ -57,7 +57,8 @@ env::~env() {
   if (env_) mdb_env_close(env_);
 }
 
-result<env> env::open(const std::string& dir, bool read_only, std::size_t map_size) {
+result<env> env::open(const std::string& dir, bool read_only, std::size_t map_size,
+                      bool sync_meta) {
   if (auto ok = check_dir(dir, read_only); !ok) return std::unexpected(ok.error());
   MDB_env* raw = nullptr;
   if (int rc = mdb_env_create(&raw); rc != 0)
@@ -67,7 +68,7 @@ result<env> env::open(const std::string& dir, bool read_only, std::size_t map_si
     return std::unexpected(lmdb_error(rc, "setting max databases for " + dir));
   if (int rc = mdb_env_set_mapsize(raw, map_size); rc != 0)
     return std::unexpected(lmdb_error(rc, "setting map size for " + dir));
-  unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
+  unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u) | (sync_meta ? 0u : MDB_NOMETASYNC);
   if (int rc = mdb_env_open(raw, dir.c_str(), flags, 0644); rc != 0) {
     if (read_only && rc == ENOENT) return fail(errc::not_bootstrapped, "no store in " + dir);
     return std::unexpected(lmdb_error(rc, "opening store directory " + dir));

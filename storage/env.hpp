@@ -23,7 +23,9 @@ struct databases {
 /// it, not to the thread that began it: an actor may run on any scheduler thread. Durability
 /// uses LMDB's default: every write commit flushes the data pages and then the meta page
 /// before it returns, so an acknowledged commit survives a crash and a torn commit is never
-/// visible. `MDB_NOSYNC` and `MDB_MAPASYNC` are never set.
+/// visible. With `sync_meta` false the meta page is flushed with the next commit instead
+/// (`MDB_NOMETASYNC`): still never torn, but the last commit may be undone by a system crash.
+/// `MDB_NOSYNC` and `MDB_MAPASYNC` are never set: they can corrupt the environment.
 ///
 /// Thread rules: any thread may begin read transactions; one thread at a time writes; the map
 /// is resized only while no transaction of this process is open (the store enforces that).
@@ -32,7 +34,8 @@ class env {
   /// Opens the environment in `dir`, which must exist (and be writable unless `read_only`).
   /// Creates the four named databases when writable. A read-only open of a directory without
   /// an environment is `not_bootstrapped`.
-  static result<env> open(const std::string& dir, bool read_only, std::size_t map_size);
+  static result<env> open(const std::string& dir, bool read_only, std::size_t map_size,
+                          bool sync_meta = true);
 
   env(env&& other) noexcept;
   env& operator=(env&& other) noexcept;

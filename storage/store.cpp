@@ -22,7 +22,7 @@ store::store(env e, const store_options& opts) : env_(std::move(e)), opts_(opts)
 result<std::unique_ptr<store>> store::open(const std::string& dir, const store_options& opts) {
   if (opts.initial_map_size == 0 || opts.max_map_size < opts.initial_map_size)
     return fail(errc::invalid_argument, "store options: map sizes must satisfy 0 < initial <= max");
-  auto e = env::open(dir, opts.read_only, opts.initial_map_size);
+  auto e = env::open(dir, opts.read_only, opts.initial_map_size, opts.sync_meta);
   if (!e) return std::unexpected(e.error());
   std::unique_ptr<store> s{new store{std::move(*e), opts}};
   if (auto ok = s->load_ident(); !ok) return std::unexpected(ok.error());

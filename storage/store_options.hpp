@@ -17,6 +17,12 @@ struct store_options {
   bool create_if_missing = false;
   /// Open without any write access (rdb-dump); `store::write` is then refused.
   bool read_only = false;
+  /// True: every `store::write` is durable when it returns (two syncs: the pages, then the
+  /// meta page). False: the pages are synced but the meta page only with the next write
+  /// (LMDB's `MDB_NOMETASYNC`): integrity is kept, but a system crash may undo the last
+  /// write. Only for data that can be rebuilt, like the state machine that the raft log
+  /// replays from its applied index.
+  bool sync_meta = true;
   /// Map size to start with. LMDB raises it to at least the space the file already uses.
   std::size_t initial_map_size = std::size_t{64} << 20;
   /// The map grows (doubling) on `MDB_MAP_FULL` up to this size; past it writes fail with

@@ -32,9 +32,10 @@ struct agent_fixture : test::store_fixture {
   test::temp_dir dir;
   pd::pd_actor pd;
   store_id self_id;
-  std::shared_ptr<storage::store> store;
+  storage::engines store;
   std::shared_ptr<route_holder> routes = std::make_shared<route_holder>();
   store_writer_actor writer;
+  store_writer_actor applier;
   router_actor router;
   local_transport_actor transport;
   store_supervisor_actor supervisor;
@@ -76,8 +77,9 @@ struct agent_fixture : test::store_fixture {
   }
 
   void boot(pd::pd_actor to) {
-    store = test::open_test_store(dir.sub("store"), self_id);
-    writer = spawn_store_writer(sys, store, false);
+    store = test::open_test_engines(dir.sub("store"), self_id);
+    writer = spawn_store_writer(sys, store.raft, write_stage::log, false);
+    applier = spawn_store_writer(sys, store.kv, write_stage::apply, false);
     router = spawn_router(sys, routes);
     transport = spawn_transport(sys, self_id, routes);
     supervisor_config sc;
@@ -85,6 +87,7 @@ struct agent_fixture : test::store_fixture {
     sc.peer.config.hibernate = false;
     sc.peer.store = store;
     sc.peer.writer = writer;
+    sc.peer.applier = applier;
     sc.peer.transport = transport;
     sc.peer.router = router;
     supervisor = spawn_supervisor(sys, std::move(sc));

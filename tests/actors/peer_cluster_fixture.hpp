@@ -21,8 +21,9 @@ namespace rdb::test {
 /// deterministic coordinator.
 struct cluster : store_fixture {
   struct node {
-    std::shared_ptr<storage::store> store;
+    storage::engines store;
     store_writer_actor writer;
+    store_writer_actor applier;
     transport_actor transport;
     region_peer_actor peer;
     /// Only when the cluster runs with `tick_interval`.
@@ -38,9 +39,9 @@ struct cluster : store_fixture {
   caf::timespan tick_interval{0};
   bool hibernate = false;
   std::size_t max_pending_requests = 10000;
-  /// When set, the replica on store `i` sends its tasks to `writer_for(i, writer)` instead of
-  /// the store's writer (a stand-in that delays acknowledgements).
-  std::function<store_writer_actor(std::size_t, store_writer_actor)> writer_for;
+  /// When set, the replica on store `i` sends its apply halves to `applier_for(i, applier)`
+  /// instead of the store's apply writer (a stand-in that delays acknowledgements).
+  std::function<store_writer_actor(std::size_t, store_writer_actor)> applier_for;
 
   cluster() {
     meta.id = region_id{1};
@@ -60,9 +61,13 @@ struct cluster : store_fixture {
   /// Starts the replica on store `i`, founding it from `founding` first if `found`.
   void start(std::size_t i, bool found, const storage::region_meta& founding) {
     auto& n = nodes[i];
-    n.store = open_test_store(dir.sub("store" + std::to_string(i)), store_of(i));
-    n.writer = spawn_store_writer(sys, n.store, false);
-    if (found) REQUIRE(ask<bool>(sys, sched, n.writer, bootstrap_atom::value, founding).value());
+    n.store = open_test_engines(dir.sub("store" + std::to_string(i)), store_of(i));
+    n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, false);
+    n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, false);
+    if (found) {
+      REQUIRE(ask<bool>(sys, sched, n.writer, bootstrap_atom::value, founding).value());
+      REQUIRE(ask<bool>(sys, sched, n.applier, bootstrap_atom::value, founding).value());
+    }
     n.transport = spawn_direct_transport(sys, store_of(i), net);
     region_peer_context ctx;
     ctx.config.store = store_of(i);
@@ -73,7 +78,8 @@ struct cluster : store_fixture {
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;
-    ctx.writer = writer_for ? writer_for(i, n.writer) : n.writer;
+    ctx.writer = n.writer;
+    ctx.applier = applier_for ? applier_for(i, n.applier) : n.applier;
     ctx.transport = n.transport;
     auto p = spawn_region_peer(sys, ctx);
     REQUIRE(p.has_value());
@@ -94,6 +100,7 @@ struct cluster : store_fixture {
       net->remove_store(store_of(i));
       caf::anon_send_exit(n.peer, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(n.writer, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.applier, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(n.transport, caf::exit_reason::user_shutdown);
       if (n.ticker) caf::anon_send_exit(n.ticker, caf::exit_reason::user_shutdown);
     }

@@ -63,7 +63,7 @@ TEST_CASE_FIXTURE(cluster, "region: the leader accepts writes and answers reads"
   // Every replica applied the same data once the commit index reached it.
   tick_all(2);
   for (std::size_t i = 0; i < 3; ++i) {
-    auto view = nodes[i].store->read().value();
+    auto view = nodes[i].store.kv->read().value();
     CHECK(view.get("b").value() == std::optional<std::string>{"2"});
     CHECK(view.get("a").value() == std::nullopt);
   }

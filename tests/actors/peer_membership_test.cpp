@@ -15,7 +15,7 @@ caf::expected<write_response> change(cluster& c, const storage::region_meta& cur
 }
 
 storage::region_meta stored_meta(cluster& c, std::size_t i) {
-  auto view = c.nodes[i].store->read().value();
+  auto view = c.nodes[i].store.kv->read().value();
   auto rs = view.load_region_state(c.meta.id).value();
   REQUIRE(rs.has_value());
   return rs->region;
@@ -55,7 +55,7 @@ TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a ne
   CHECK(s3.region == current);
   CHECK(s3.applied == status(0).applied);
   {
-    auto view = nodes[3].store->read().value();
+    auto view = nodes[3].store.kv->read().value();
     CHECK(view.get("before").value() == std::optional<std::string>{"1"});
     CHECK(view.get("after").value() == std::optional<std::string>{"2"});
   }

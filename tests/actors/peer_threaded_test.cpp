@@ -29,12 +29,15 @@ class threaded_region {
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       auto& n = nodes_[i];
       auto store = store_id{1 + i};
-      n.store = test::open_test_store(dir.sub("store" + std::to_string(i)), store);
-      n.writer = spawn_store_writer(sys, n.store, true);
-      bool founded = false;
-      self_->request(n.writer, 10s, bootstrap_atom::value, meta)
-          .receive([&](bool) { founded = true; }, [&](caf::error& e) { FAIL(sys.render(e)); });
-      REQUIRE(founded);
+      n.store = test::open_test_engines(dir.sub("store" + std::to_string(i)), store);
+      n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, true);
+      n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, true);
+      for (const auto& w : {n.writer, n.applier}) {
+        bool founded = false;
+        self_->request(w, 10s, bootstrap_atom::value, meta)
+            .receive([&](bool) { founded = true; }, [&](caf::error& e) { FAIL(sys.render(e)); });
+        REQUIRE(founded);
+      }
       n.transport = test::spawn_direct_transport(sys, store, net_);
       n.ticker = spawn_ticker(sys, 5ms);
       region_peer_context ctx;
@@ -43,6 +46,7 @@ class threaded_region {
       ctx.config.seed = 7;
       ctx.store = n.store;
       ctx.writer = n.writer;
+      ctx.applier = n.applier;
       ctx.transport = n.transport;
       ctx.ticker = n.ticker;
       auto p = spawn_region_peer(sys, ctx);
@@ -63,6 +67,7 @@ class threaded_region {
       self_->send_exit(n.ticker, caf::exit_reason::user_shutdown);
       self_->send_exit(n.transport, caf::exit_reason::user_shutdown);
       self_->send_exit(n.writer, caf::exit_reason::user_shutdown);
+      self_->send_exit(n.applier, caf::exit_reason::user_shutdown);
     }
     for (auto& n : nodes_)
       n = node{};
@@ -146,8 +151,9 @@ class threaded_region {
 
  private:
   struct node {
-    std::shared_ptr<storage::store> store;
+    storage::engines store;
     store_writer_actor writer;
+    store_writer_actor applier;
     transport_actor transport;
     ticker_actor ticker;
     region_peer_actor peer;

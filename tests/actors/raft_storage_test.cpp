@@ -4,7 +4,7 @@
 
 #include "actors/raft_storage.hpp"
 #include "actors/region_bootstrap.hpp"
-#include "storage/store.hpp"
+#include "storage/engines.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace rdb;
@@ -19,10 +19,10 @@ storage::store_options options() {
   return o;
 }
 
-std::shared_ptr<storage::store> open_store(const std::string& dir) {
-  auto st = storage::store::open(dir, options());
+storage::engines open_store(const std::string& dir) {
+  auto st = storage::engines::open(dir, options());
   REQUIRE(st.has_value());
-  return std::shared_ptr<storage::store>{std::move(*st)};
+  return std::move(*st);
 }
 
 storage::region_meta meta_of(region_id id) {
@@ -43,20 +43,27 @@ std::vector<raft::entry> entries(std::uint64_t lo, std::uint64_t hi, std::uint64
   return out;
 }
 
-void write(storage::store& st, const write_task& task) {
-  storage::write_batch b;
-  add_write_task(b, task);
-  REQUIRE(st.write(b).has_value());
+/// Writes both halves of `task`, the log half first, as the region peer has them written.
+void write(const storage::engines& st, write_task task) {
+  auto apply = split_apply_half(task);
+  for (auto [half, env] : {std::pair{&task, st.raft.get()}, std::pair{&apply, st.kv.get()}}) {
+    storage::write_batch b;
+    add_write_task(b, *half);
+    if (!b.empty()) REQUIRE(env->write(b).has_value());
+  }
 }
 
-void found(storage::store& st, region_id r) {
-  storage::write_batch b;
-  add_founding_state(b, meta_of(r));
-  REQUIRE(st.write(b).has_value());
+void found(const storage::engines& st, region_id r) {
+  for (auto [stage, env] :
+       {std::pair{write_stage::log, st.raft.get()}, std::pair{write_stage::apply, st.kv.get()}}) {
+    storage::write_batch b;
+    add_founding_state(b, meta_of(r), stage);
+    REQUIRE(env->write(b).has_value());
+  }
 }
 
-std::unique_ptr<raft_storage> open_log(std::shared_ptr<storage::store> st, region_id r) {
-  auto rs = raft_storage::open(std::move(st), r);
+std::unique_ptr<raft_storage> open_log(const storage::engines& st, region_id r) {
+  auto rs = raft_storage::open(st, r);
   REQUIRE(rs.has_value());
   return std::move(*rs);
 }
@@ -66,7 +73,7 @@ std::unique_ptr<raft_storage> open_log(std::shared_ptr<storage::store> st, regio
 TEST_CASE("raft storage: a founded region starts empty at index 5, term 5") {
   test::temp_dir dir;
   auto st = open_store(dir.path());
-  found(*st, region_id{1});
+  found(st, region_id{1});
   auto log = open_log(st, region_id{1});
   CHECK(log->first_index().value() == raft::log_index{6});
   CHECK(log->last_index().value() == raft::log_index{5});
@@ -92,18 +99,18 @@ TEST_CASE("raft storage: unknown regions are refused") {
 TEST_CASE("raft storage: entries and terms after appends, from the cache where it can") {
   test::temp_dir dir;
   auto st = open_store(dir.path());
-  found(*st, region_id{1});
-  found(*st, region_id{2});
+  found(st, region_id{1});
+  found(st, region_id{2});
   auto log = open_log(st, region_id{1});
   write_task t;
   t.region = region_id{1};
   t.entries = entries(6, 20, 6);
-  write(*st, t);
+  write(st, t);
   // Another region's log interleaves in the same database and must not show up.
   write_task other;
   other.region = region_id{2};
   other.entries = entries(6, 30, 9);
-  write(*st, other);
+  write(st, other);
   log->on_persisted(t);
   CHECK(log->last_index().value() == raft::log_index{20});
   CHECK(log->term(raft::log_index{20}).value() == raft::term_id{6});
@@ -131,7 +138,7 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   conflict.entries = entries(15, 16, 7);
   conflict.has_hard_state = true;
   conflict.hard_state = raft::hard_state{raft::term_id{7}, raft::node_id{12}, raft::log_index{14}};
-  write(*st, conflict);
+  write(st, conflict);
   log->on_persisted(conflict);
   CHECK(log->last_index().value() == raft::log_index{16});
   CHECK(log->term(raft::log_index{16}).value() == raft::term_id{7});
@@ -145,7 +152,7 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   apply.has_apply_state = true;
   apply.apply_state =
       storage::apply_state{raft::log_index{14}, raft::log_index{5}, raft::term_id{5}};
-  write(*st, apply);
+  write(st, apply);
   log->on_persisted(apply);
   CHECK(log->cached_entries() == 2);
   CHECK(log->entries(raft::log_index{15}, raft::log_index{17}, UINT64_MAX).value() ==
@@ -160,7 +167,7 @@ TEST_CASE("raft storage: after compaction and after a restart") {
   test::temp_dir dir;
   {
     auto st = open_store(dir.path());
-    found(*st, region_id{1});
+    found(st, region_id{1});
     write_task t;
     t.region = region_id{1};
     t.entries = entries(6, 20, 6);
@@ -168,10 +175,11 @@ TEST_CASE("raft storage: after compaction and after a restart") {
     t.hard_state = raft::hard_state{raft::term_id{6}, raft::node_id{11}, raft::log_index{18}};
     t.has_apply_state = true;
     t.apply_state = storage::apply_state{raft::log_index{18}, raft::log_index{5}, raft::term_id{5}};
-    write(*st, t);
+    write(st, t);
     storage::write_batch b;
     b.compact_log(region_id{1}, raft::log_index{12});
-    REQUIRE(st->write(b).has_value());
+    // Compaction is a log matter: it changes only the raft environment.
+    REQUIRE(st.raft->write(b).has_value());
     auto log = open_log(st, region_id{1});
     CHECK(log->first_index().value() == raft::log_index{13});
     CHECK(log->term(raft::log_index{12}).value() == raft::term_id{6});
@@ -189,4 +197,34 @@ TEST_CASE("raft storage: after compaction and after a restart") {
   CHECK(log->initial_state().value().hard.commit == raft::log_index{18});
   CHECK(log->entries(raft::log_index{19}, raft::log_index{21}, UINT64_MAX).value() ==
         entries(19, 20, 6));
+}
+
+TEST_CASE("raft storage: a region founded only in the log environment is not founded") {
+  test::temp_dir dir;
+  auto st = open_store(dir.path());
+  storage::write_batch b;
+  add_founding_state(b, meta_of(region_id{1}), write_stage::log);
+  REQUIRE(st.raft->write(b).has_value());
+  auto rs = raft_storage::open(st, region_id{1});
+  REQUIRE_FALSE(rs.has_value());
+  CHECK(rs.error().code == storage::errc::not_found);
+}
+
+TEST_CASE("raft storage: an applied index past the log is refused as corrupt") {
+  test::temp_dir dir;
+  auto st = open_store(dir.path());
+  found(st, region_id{1});
+  // Only the kv environment's half: the log half that should have come first is missing.
+  write_task apply;
+  apply.region = region_id{1};
+  apply.stage = write_stage::apply;
+  apply.has_apply_state = true;
+  apply.apply_state =
+      storage::apply_state{raft::log_index{9}, raft::log_index{5}, raft::term_id{5}};
+  storage::write_batch b;
+  add_write_task(b, apply);
+  REQUIRE(st.kv->write(b).has_value());
+  auto rs = raft_storage::open(st, region_id{1});
+  REQUIRE_FALSE(rs.has_value());
+  CHECK(rs.error().code == storage::errc::storage_corrupt);
 }

@@ -113,7 +113,7 @@ TEST_CASE_FIXTURE(two_regions, "transport: regions elect and write independently
   CHECK(*acked == 10);
   tick_all(2);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    auto view = nodes[i].store->read().value();
+    auto view = nodes[i].store.kv->read().value();
     CHECK(view.get("a4").value() == std::optional<std::string>{"a4"});
     CHECK(view.get("x4").value() == std::optional<std::string>{"x4"});
   }

@@ -55,7 +55,7 @@ ack_receiver spawn_recorder(caf::actor_system& sys, std::shared_ptr<ack_log> log
 TEST_CASE_FIXTURE(test::store_fixture, "writer: tasks of many regions share one commit") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, false);
+  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
   for (std::uint64_t r = 1; r <= 3; ++r)
     CHECK(
         test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{r})).value());
@@ -97,7 +97,7 @@ TEST_CASE_FIXTURE(test::store_fixture, "writer: tasks of many regions share one 
 TEST_CASE_FIXTURE(test::store_fixture, "writer: an idle writer commits a lone task at once") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, false);
+  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
   REQUIRE(
       test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
   auto log = std::make_shared<ack_log>();
@@ -112,10 +112,98 @@ TEST_CASE_FIXTURE(test::store_fixture, "writer: an idle writer commits a lone ta
   CHECK(stats.tasks == 3);
 }
 
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "writer: each environment's writer founds its half and echoes its stage") {
+  test::temp_dir dir;
+  auto st = test::open_test_engines(dir.path(), store_id{1});
+  auto log_writer = spawn_store_writer(sys, st.raft, write_stage::log, false);
+  auto apply_writer = spawn_store_writer(sys, st.kv, write_stage::apply, false);
+  auto meta = meta_of(region_id{1});
+  CHECK(test::ask<bool>(sys, sched, log_writer, bootstrap_atom::value, meta).value());
+  CHECK(test::ask<bool>(sys, sched, apply_writer, bootstrap_atom::value, meta).value());
+  CHECK_FALSE(test::ask<bool>(sys, sched, apply_writer, bootstrap_atom::value, meta).value());
+  {
+    auto raft = st.raft->read().value();
+    CHECK(raft.load_hard_state(region_id{1}).value().has_value());
+    CHECK_FALSE(raft.load_region_state(region_id{1}).value().has_value());
+    auto kv = st.kv->read().value();
+    CHECK(kv.load_region_state(region_id{1}).value()->region == meta);
+    CHECK_FALSE(kv.load_hard_state(region_id{1}).value().has_value());
+    CHECK(kv.load_apply_state(region_id{1}).value()->applied_index == founding_index);
+  }
+  auto log = std::make_shared<ack_log>();
+  auto region = spawn_recorder(sys, log);
+  auto whole = task_of(region_id{1}, 1);
+  auto apply = split_apply_half(whole);
+  caf::send_as(region, log_writer, persist_atom::value, whole);
+  sched.run();
+  caf::send_as(region, apply_writer, persist_atom::value, apply);
+  sched.run();
+  const auto& acks = (*log)[region_id{1}];
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[0].stage == write_stage::log);
+  CHECK(acks[1].stage == write_stage::apply);
+  CHECK(acks[1].ready_number == 1);
+  auto raft = st.raft->read().value();
+  CHECK(raft.last_index(region_id{1}).value() == founding_index + 1);
+  CHECK(raft.get("r1-1").value() == std::nullopt);
+  auto kv = st.kv->read().value();
+  CHECK(kv.get("r1-1").value() == std::optional<std::string>{"v"});
+  // No entry went to the kv environment: its log stays empty at the founding index.
+  CHECK(kv.last_index(region_id{1}).value() == founding_index);
+  CHECK(kv.load_apply_state(region_id{1}).value()->applied_index == founding_index + 1);
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "writer: with a commit delay, only urgent tasks and urges commit at once") {
+  test::temp_dir dir;
+  auto st = test::open_test_store(dir.path(), store_id{1});
+  auto writer =
+      spawn_store_writer(sys, st, write_stage::apply, false, std::chrono::milliseconds{10});
+  REQUIRE(
+      test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
+  auto log = std::make_shared<ack_log>();
+  auto region = spawn_recorder(sys, log);
+  const auto& acks = (*log)[region_id{1}];
+  auto task = [](std::uint64_t n, bool urgent) {
+    auto t = task_of(region_id{1}, n);
+    t.stage = write_stage::apply;
+    t.urgent = urgent;
+    return t;
+  };
+  // A task that may wait waits for the delay ...
+  caf::send_as(region, writer, persist_atom::value, task(1, false));
+  sched.run();
+  CHECK(acks.empty());
+  CHECK(sched.trigger_timeouts() == 1);
+  sched.run();
+  REQUIRE(acks.size() == 1);
+  // ... unless an urgent task comes, which takes it along ...
+  caf::send_as(region, writer, persist_atom::value, task(2, false));
+  sched.run();
+  CHECK(acks.size() == 1);
+  caf::send_as(region, writer, persist_atom::value, task(3, true));
+  sched.run();
+  CHECK(acks.size() == 3);
+  // ... or a region peer urges the commit.
+  sched.trigger_timeouts();
+  sched.run();
+  caf::send_as(region, writer, persist_atom::value, task(4, false));
+  sched.run();
+  CHECK(acks.size() == 3);
+  caf::send_as(region, writer, flush_atom::value);
+  sched.run();
+  REQUIRE(acks.size() == 4);
+  CHECK(acks[3].stage == write_stage::apply);
+  auto stats = test::ask<writer_stats>(sys, sched, writer, stats_atom::value).value();
+  CHECK(stats.batches == 3);
+  CHECK(stats.tasks == 4);
+}
+
 TEST_CASE_FIXTURE(test::store_fixture, "writer: a failed batch is acknowledged as failed") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, false);
+  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
   REQUIRE(
       test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
   auto log = std::make_shared<ack_log>();
@@ -145,7 +233,7 @@ TEST_CASE("writer: detached, under load, syncs far fewer times than it gets task
   constexpr std::uint64_t regions = 8;
   constexpr std::uint64_t readys = 100;
   {
-    auto writer = spawn_store_writer(sys, st, true);
+    auto writer = spawn_store_writer(sys, st, write_stage::log, true);
     caf::scoped_actor self{sys};
     for (std::uint64_t r = 1; r <= regions; ++r) {
       bool founded = false;

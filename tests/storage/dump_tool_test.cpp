@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "storage/store.hpp"
@@ -95,4 +96,29 @@ TEST_CASE("rdb-dump reports bad arguments and storage errors clearly") {
   CHECK(has(unknown.out, "unknown option --frobnicate"));
   CHECK(dump(dir.path() + " --log x").status == 2);
   CHECK(dump(dir.path() + " --from 3").status == 2);
+}
+
+TEST_CASE("rdb-dump reads a store directory's two environments") {
+  temp_dir dir;
+  std::filesystem::create_directories(dir.path() + "/raft");
+  std::filesystem::create_directories(dir.path() + "/kv");
+  populate(dir.path() + "/raft");
+  {
+    auto kv = open_store(dir.path() + "/kv");
+    write_batch b;
+    b.put(region_id{4}, "kiwi", "green");
+    take(kv->write(b));
+  }
+  auto summary = dump(dir.path());
+  CHECK(summary.status == 0);
+  CHECK_MESSAGE(has(summary.out, "== " + dir.path() + "/raft"), summary.out);
+  CHECK_MESSAGE(has(summary.out, "== " + dir.path() + "/kv"), summary.out);
+  // The log comes from raft/, the data from kv/.
+  auto log = dump(dir.path() + " --log 4 --from 5");
+  CHECK(log.status == 0);
+  CHECK_MESSAGE(has(log.out, "6 term 2 normal"), log.out);
+  auto data = dump(dir.path() + " --data");
+  CHECK(data.status == 0);
+  CHECK_MESSAGE(has(data.out, "\"kiwi\" 5 bytes \"green\""), data.out);
+  CHECK_FALSE(has(data.out, "bee"));
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "storage/engines.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/store.hpp"
 #include "test_support.hpp"
@@ -129,4 +130,27 @@ TEST_CASE("a read-only store reads but refuses writes") {
   write_batch b;
   b.put(region_id{1}, "k", "w");
   CHECK(code_of(s->write(b)) == errc::invalid_argument);
+}
+
+TEST_CASE("a store directory holds a raft and a kv environment, both with the identity") {
+  temp_dir dir;
+  {
+    auto e = take(engines::open(dir.path(), test_options()));
+    CHECK(e.raft->dir() == dir.path() + "/raft");
+    CHECK(e.kv->dir() == dir.path() + "/kv");
+    CHECK(e.raft->ident() == store_ident{cluster_id{7}, store_id{1}, format_version});
+    CHECK(e.kv->ident() == e.raft->ident());
+    write_batch b;
+    b.put(region_id{1}, "k", "v");
+    take(e.kv->write(b));
+  }
+  auto e = take(engines::open(dir.path(), test_options()));
+  CHECK(e.kv->read().value().get("k").value() == std::optional<std::string>{"v"});
+  CHECK(e.raft->read().value().get("k").value() == std::nullopt);
+  auto opts = test_options();
+  opts.store = store_id{2};
+  CHECK(code_of(engines::open(dir.path(), opts)) == errc::store_mismatch);
+  opts = test_options();
+  opts.create_if_missing = false;
+  CHECK(code_of(engines::open(dir.path() + "/none", opts)) == errc::io_error);
 }

@@ -16,15 +16,16 @@
 
 namespace rdb::test {
 
-/// Several stores in one deterministic actor system, each with its LMDB directory, a scheduled
-/// store writer, router, transport and supervisor, the transports connected all to all. No
+/// Several stores in one deterministic actor system, each with its LMDB directories, scheduled
+/// store writers, router, transport and supervisor, the transports connected all to all. No
 /// ticker and no PD: tests send ticks and campaigns themselves, so every step is deterministic.
 struct runtime_fixture : store_fixture {
   struct node {
     store_id id;
-    std::shared_ptr<storage::store> store;
+    storage::engines store;
     std::shared_ptr<route_holder> routes;
     store_writer_actor writer;
+    store_writer_actor applier;
     router_actor router;
     local_transport_actor transport;
     store_supervisor_actor supervisor;
@@ -35,7 +36,7 @@ struct runtime_fixture : store_fixture {
 
   explicit runtime_fixture(std::size_t stores = 3) {
     for (std::size_t i = 0; i < stores; ++i)
-      nodes.push_back(node{store_id{1 + i}, {}, {}, {}, {}, {}, {}});
+      nodes.push_back(node{store_id{1 + i}, {}, {}, {}, {}, {}, {}, {}});
     for (std::size_t i = 0; i < stores; ++i)
       boot(i);
   }
@@ -48,9 +49,10 @@ struct runtime_fixture : store_fixture {
   /// Opens store `i` from its directory and spawns its actors (regions not started).
   void boot(std::size_t i) {
     auto& n = nodes[i];
-    n.store = open_test_store(dir.sub("store" + std::to_string(i)), n.id);
+    n.store = open_test_engines(dir.sub("store" + std::to_string(i)), n.id);
     n.routes = std::make_shared<route_holder>();
-    n.writer = spawn_store_writer(sys, n.store, false);
+    n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, false);
+    n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, false);
     n.router = spawn_router(sys, n.routes);
     n.transport = spawn_transport(sys, n.id, n.routes);
     supervisor_config sc;
@@ -59,6 +61,7 @@ struct runtime_fixture : store_fixture {
     sc.peer.config.hibernate = false;
     sc.peer.store = n.store;
     sc.peer.writer = n.writer;
+    sc.peer.applier = n.applier;
     sc.peer.transport = n.transport;
     sc.peer.router = n.router;
     n.supervisor = spawn_supervisor(sys, std::move(sc));
@@ -72,7 +75,7 @@ struct runtime_fixture : store_fixture {
     sched.run();
   }
 
-  /// Stops store `i` in order (peers, writer, then the rest) and drops its handles.
+  /// Stops store `i` in order (peers, writers, then the rest) and drops its handles.
   void halt(std::size_t i) {
     auto& n = nodes[i];
     if (!n.supervisor) return;
@@ -88,7 +91,7 @@ struct runtime_fixture : store_fixture {
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     sched.run();
     auto id = n.id;
-    n = node{id, {}, {}, {}, {}, {}, {}};
+    n = node{id, {}, {}, {}, {}, {}, {}, {}};
   }
 
   /// A region over [start, end) with one voter per store, peer ids `region * 100 + store`.

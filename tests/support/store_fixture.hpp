@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/store_types.hpp"
+#include "storage/engines.hpp"
 #include "storage/store.hpp"
 #include "tests/support/caf_doctest.hpp"
 
@@ -69,6 +70,14 @@ inline std::shared_ptr<storage::store> open_test_store(const std::string& dir, s
   auto st = storage::store::open(dir, test_store_options(store));
   REQUIRE_MESSAGE(st.has_value(), "cannot open store in " << dir);
   return std::shared_ptr<storage::store>{std::move(*st)};
+}
+
+/// Opens (creating them if needed) both environments of store `store` under `dir`, failing the
+/// test on error.
+inline storage::engines open_test_engines(const std::string& dir, store_id store) {
+  auto st = storage::engines::open(dir, test_store_options(store));
+  REQUIRE_MESSAGE(st.has_value(), "cannot open store in " << dir);
+  return std::move(*st);
 }
 
 }  // namespace rdb::test

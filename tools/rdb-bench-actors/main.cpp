@@ -156,6 +156,17 @@ std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
   return sorted[i];
 }
 
+/// The counters of every store's log writer and apply writer.
+std::vector<std::pair<writer_stats, writer_stats>> both_writer_stats(
+    caf::actor_system& sys, const std::vector<std::unique_ptr<store_node>>& nodes) {
+  std::vector<std::pair<writer_stats, writer_stats>> out;
+  for (const auto& n : nodes)
+    out.emplace_back(
+        call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}),
+        call<writer_stats>(sys, n->applier(), stats_atom::value).value_or(writer_stats{}));
+  return out;
+}
+
 int run(int seconds, const std::string& root, std::size_t client_count) {
   bench_config cfg;
   caf::actor_system sys{cfg};
@@ -264,10 +275,7 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
     sys.spawn([c](caf::event_based_actor* self) { write_next(self, c); });
   }
   std::this_thread::sleep_for(std::chrono::seconds{1});
-  std::vector<writer_stats> before;
-  for (auto& n : nodes)
-    before.push_back(
-        call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
+  auto before = both_writer_stats(sys, nodes);
   auto t0 = clock_type::now();
   auto cpu0 = cpu_seconds();
   auto written0 = written_bytes();
@@ -286,10 +294,7 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
   auto elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
   auto cpu = cpu_seconds() - cpu0;
   auto written = static_cast<double>(written_bytes() - written0);
-  std::vector<writer_stats> after;
-  for (auto& n : nodes)
-    after.push_back(
-        call<writer_stats>(sys, n->writer(), stats_atom::value).value_or(writer_stats{}));
+  auto after = both_writer_stats(sys, nodes);
   *stopping = true;
   wait_until([&] { return *stopped == clients.size(); }, std::chrono::seconds{15});
 
@@ -307,16 +312,18 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
   std::printf("latency us: p50 %u  p99 %u  p99.9 %u  max %u\n", percentile(all, 0.50),
               percentile(all, 0.99), percentile(all, 0.999), all.empty() ? 0 : all.back());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    auto syncs = after[i].syncs - before[i].syncs;
-    auto tasks = after[i].tasks - before[i].tasks;
-    std::printf("store %llu: syncs/s %.0f, tasks per sync %.1f, largest batch %llu tasks\n",
-                static_cast<unsigned long long>(nodes[i]->id().value()),
-                static_cast<double>(syncs) / elapsed,
-                syncs ? static_cast<double>(tasks) / static_cast<double>(syncs) : 0.0,
-                static_cast<unsigned long long>(after[i].max_batch_tasks));
-    std::printf("store %llu: client writes per sync %.1f\n",
-                static_cast<unsigned long long>(nodes[i]->id().value()),
-                syncs ? writes / static_cast<double>(syncs) : 0.0);
+    auto id = static_cast<unsigned long long>(nodes[i]->id().value());
+    for (int w = 0; w < 2; ++w) {
+      const auto& b = w == 0 ? before[i].first : before[i].second;
+      const auto& a = w == 0 ? after[i].first : after[i].second;
+      auto syncs = static_cast<double>(a.syncs - b.syncs);
+      auto tasks = static_cast<double>(a.tasks - b.tasks);
+      std::printf(
+          "store %llu %s writer: syncs/s %.0f, tasks per sync %.1f, client writes per sync "
+          "%.1f, largest batch %llu tasks\n",
+          id, w == 0 ? "log" : "apply", syncs / elapsed, syncs > 0 ? tasks / syncs : 0.0,
+          syncs > 0 ? writes / syncs : 0.0, static_cast<unsigned long long>(a.max_batch_tasks));
+    }
   }
   std::sort(probe_ms.begin(), probe_ms.end());
   double probe_avg = 0;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -25,6 +26,8 @@ constexpr const char* usage_text =
     "       rdb-dump DIR --data [--start KEY] [--end KEY] [--limit N]\n"
     "                                                      data records in [start, end)\n"
     "Keys are text with \\xNN escapes for other bytes; an empty --end means +infinity.\n"
+    "DIR is a node's store directory (its raft/ and kv/ environments: the log from raft/,\n"
+    "data from kv/, the summary of both) or one environment directory.\n"
     "The store is opened read-only. Exit status: 0 ok, 1 storage error, 2 bad arguments.\n";
 
 int usage(const std::string& problem) {
@@ -100,26 +103,42 @@ int main(int argc, char** argv) {
   }
   arguments args;
   if (auto problem = parse(argv_views, args)) return usage(*problem);
-  storage::store_options opts;
-  opts.read_only = true;
-  auto s = storage::store::open(args.dir, opts);
-  if (!s) {
-    std::cerr << "rdb-dump: " << s.error() << "\n";
-    return 1;
-  }
-  store_printer printer{**s, std::cout};
-  storage::result<void> ok;
-  if (args.log_region) {
-    ok = printer.log(region_id{*args.log_region}, raft::log_index{args.from},
-                     raft::log_index{args.to});
-  } else if (args.data) {
-    ok = printer.data(args.start, args.end, static_cast<std::size_t>(args.limit));
-  } else {
-    ok = printer.summary();
-  }
-  if (!ok) {
-    std::cerr << "rdb-dump: " << ok.error() << "\n";
-    return 1;
+  // A node's store directory holds two environments (storage/engines.hpp).
+  auto env_dir = [&](const char* sub) {
+    auto d = args.dir + "/" + sub;
+    return std::filesystem::exists(d + "/data.mdb") ? d : args.dir;
+  };
+  std::vector<std::string> dirs;
+  if (args.log_region)
+    dirs = {env_dir("raft")};
+  else if (args.data)
+    dirs = {env_dir("kv")};
+  else
+    dirs = {env_dir("raft"), env_dir("kv")};
+  if (dirs.size() == 2 && dirs[0] == dirs[1]) dirs.pop_back();
+  for (const auto& dir : dirs) {
+    storage::store_options opts;
+    opts.read_only = true;
+    auto s = storage::store::open(dir, opts);
+    if (!s) {
+      std::cerr << "rdb-dump: " << s.error() << "\n";
+      return 1;
+    }
+    if (dir != args.dir) std::cout << "== " << dir << "\n";
+    store_printer printer{**s, std::cout};
+    storage::result<void> ok;
+    if (args.log_region) {
+      ok = printer.log(region_id{*args.log_region}, raft::log_index{args.from},
+                       raft::log_index{args.to});
+    } else if (args.data) {
+      ok = printer.data(args.start, args.end, static_cast<std::size_t>(args.limit));
+    } else {
+      ok = printer.summary();
+    }
+    if (!ok) {
+      std::cerr << "rdb-dump: " << ok.error() << "\n";
+      return 1;
+    }
   }
   return 0;
 }
