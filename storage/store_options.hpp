@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "storage/ids.hpp"
 
@@ -25,6 +26,8 @@ struct store_options {
   bool sync_meta = true;
   /// Map size to start with. LMDB raises it to at least the space the file already uses.
   std::size_t initial_map_size = std::size_t{64} << 20;
+  /// Size of one raft log segment file (log_engine), preallocated when it is started.
+  std::uint64_t log_segment_bytes = std::uint64_t{64} << 20;
   /// The map grows (doubling) on `MDB_MAP_FULL` up to this size; past it writes fail with
   /// `map_full`.
   std::size_t max_map_size = std::size_t{64} << 30;

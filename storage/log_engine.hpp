@@ -1,0 +1,133 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/raft/types.hpp"
+#include "storage/error.hpp"
+#include "storage/ids.hpp"
+#include "storage/record_codec.hpp"
+#include "storage/store_options.hpp"
+#include "storage/types.hpp"
+#include "storage/write_batch.hpp"
+
+namespace rdb::storage {
+
+/// The raft logs and hard states of all regions of a store, as append-only segment files (the
+/// idea of TiKV's raft-engine and etcd's WAL).
+///
+/// Why not LMDB: every region's log tail sits in a different B-tree leaf, so one group commit
+/// of a few KiB of entries rewrites dozens of copy-on-write pages and syncs twice (pages, then
+/// meta). Here one batch is one record appended with one `pwrite` and made durable with one
+/// `fdatasync`; segments are preallocated so the sync rarely has file metadata to write.
+///
+/// On disk: `<dir>/NNNNNNNNNNNNNNNN.log`, numbered from 1. A record is `u32 payload length,
+/// u32 CRC-32 of the payload, payload`; the payload is a list of operations (log_engine.cpp
+/// has the encoding), entries and hard states as the same verified FlatBuffers as elsewhere.
+/// The first record of the first segment is the store identity. A segment ends at a zero
+/// length (its preallocated tail). A record whose length or CRC does not hold ends the log
+/// when it is in the last segment (a write torn by a crash: it was never acknowledged, and is
+/// cut off at open); anywhere else it is corruption (`storage_corrupt`): segments before the
+/// last were synced whole.
+///
+/// In memory: per region the hard state, the truncated index and term, and where each entry of
+/// the log lives (segment, offset, size, term). Entries are read back with `pread` and
+/// verified. Nothing is ever deleted from disk yet: segments whose entries are all compacted
+/// could go, once compaction runs in the runtime.
+///
+/// Threads: `write` from one thread at a time (the log writer); every reader from any thread,
+/// concurrently with writes. A write becomes visible to readers once it is durable.
+class log_engine {
+ public:
+  /// Opens (with `create_if_missing`, creating the directory and the first segment with the
+  /// identity) the log in `dir`, replaying every segment. Honors `read_only` (a torn tail is
+  /// then skipped, not cut off), `cluster` and `store` as `store::open` does.
+  static result<std::unique_ptr<log_engine>> open(const std::string& dir,
+                                                  const store_options& opts);
+
+  log_engine(const log_engine&) = delete;
+  log_engine& operator=(const log_engine&) = delete;
+  ~log_engine();
+
+  /// Appends the batch as one record and syncs it. Takes the log operations of a write batch
+  /// (append, compact_log, clear_log, set_hard_state, set_apply_state for its truncated index
+  /// and term, destroy_region) with the same rules as `store::write`; region state and data
+  /// operations are refused with `invalid_argument`. All checks run before anything is written.
+  result<void> write(const write_batch& batch);
+
+  // -- reads: the same contracts as read_view's log functions --------------------------------
+
+  result<std::vector<raft::entry>> entries(region_id region, raft::log_index lo, raft::log_index hi,
+                                           std::uint64_t max_bytes) const;
+  result<raft::term_id> term(region_id region, raft::log_index i) const;
+  result<raft::log_index> first_index(region_id region) const;
+  result<raft::log_index> last_index(region_id region) const;
+  std::optional<raft::hard_state> hard_state(region_id region) const;
+  /// The truncated index and term as an apply state (applied index: the truncated index).
+  std::optional<apply_state> truncated(region_id region) const;
+  /// Every region with any record, in id order.
+  std::vector<region_id> regions() const;
+
+  const store_ident& ident() const { return ident_; }
+  const std::string& dir() const { return dir_; }
+  /// Segments on disk, and bytes of records in them.
+  std::uint64_t segment_count() const;
+  std::uint64_t bytes() const;
+
+ private:
+  struct entry_loc {
+    raft::term_id term;
+    std::uint32_t segment = 0;
+    std::uint32_t size = 0;
+    std::uint64_t offset = 0;
+  };
+  struct region_log {
+    std::optional<raft::hard_state> hard;
+    bool has_truncated = false;
+    raft::log_index truncated_index;
+    raft::term_id truncated_term;
+    /// Entries truncated_index + 1 .. truncated_index + locs.size().
+    std::deque<entry_loc> locs;
+
+    raft::log_index last() const { return truncated_index + locs.size(); }
+  };
+  struct segment {
+    int fd = -1;
+    std::uint64_t end = 0;
+  };
+
+  log_engine(std::string dir, const store_options& opts);
+
+  result<void> replay();
+  result<void> replay_segment(std::uint32_t number, bool last);
+  result<void> apply_record(std::uint32_t number, std::uint64_t offset, std::string_view payload);
+  result<void> create_first_segment();
+  result<void> start_segment(std::uint32_t number);
+  result<void> check_ident() const;
+  /// Encodes `batch` into `out`, checking it against the current state.
+  result<void> encode(const write_batch& batch, std::string& out);
+  result<void> append_record(const std::string& payload);
+  std::string where(region_id region, raft::log_index i) const;
+
+  std::string dir_;
+  store_options opts_;
+  store_ident ident_;
+  std::map<std::uint32_t, segment> segments_;
+  /// Guards `regions_` and `segments_`: readers shared, the writer exclusive while it folds a
+  /// durable record in.
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<region_id, region_log> regions_;
+  std::uint64_t bytes_ = 0;
+  record_codec codec_;
+  std::mutex write_mutex_;
+};
+
+}  // namespace rdb::storage
