@@ -25,30 +25,27 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
     applied = *a;
   }
   if (!local || !applied) return not_founded();
-  auto view = st.raft->read();
-  if (!view) return std::unexpected{view.error()};
-  auto truncated = view->load_apply_state(region);
-  if (!truncated) return std::unexpected{truncated.error()};
-  auto hard = view->load_hard_state(region);
-  if (!hard) return std::unexpected{hard.error()};
-  if (!*truncated || !*hard) return not_founded();
-  auto last = view->last_index(region);
+  const auto& log = *st.raft;
+  auto truncated = log.truncated(region);
+  auto hard = log.hard_state(region);
+  if (!truncated || !hard) return not_founded();
+  auto last = log.last_index(region);
   if (!last) return std::unexpected{last.error()};
-  auto last_term = view->term(region, *last);
+  auto last_term = log.term(region, *last);
   if (!last_term) return std::unexpected{last_term.error()};
   // The kv environment is written only after the log half of the same ready is durable, so
   // its applied index never passes the log (storage/engines.hpp).
-  if (applied->applied_index > *last || applied->applied_index > (*hard)->commit)
+  if (applied->applied_index > *last || applied->applied_index > hard->commit)
     return storage::fail(storage::errc::storage_corrupt,
                          "region " + std::to_string(region.value()) + " applied index " +
                              std::to_string(applied->applied_index.value()) +
                              " is past its log (last index " + std::to_string(last->value()) +
-                             ", commit " + std::to_string((*hard)->commit.value()) + ")");
+                             ", commit " + std::to_string(hard->commit.value()) + ")");
   std::unique_ptr<raft_storage> out{new raft_storage(st.raft, region)};
   out->local_ = std::move(*local);
-  out->apply_ = storage::apply_state{applied->applied_index, (*truncated)->truncated_index,
-                                     (*truncated)->truncated_term};
-  out->hard_ = **hard;
+  out->apply_ = storage::apply_state{applied->applied_index, truncated->truncated_index,
+                                     truncated->truncated_term};
+  out->hard_ = *hard;
   out->last_ = *last;
   out->last_term_ = *last_term;
   return out;
@@ -98,10 +95,8 @@ std::expected<std::vector<raft::entry>, raft::error> raft_storage::entries(
     }
     return out;
   }
-  ++view_reads_;
-  auto view = store_->read();
-  if (!view) return std::unexpected{to_raft_error(view.error())};
-  auto ents = view->entries(region_, lo, hi, max_bytes);
+  ++disk_reads_;
+  auto ents = log_->entries(region_, lo, hi, max_bytes);
   if (!ents) return std::unexpected{to_raft_error(ents.error())};
   return std::move(*ents);
 }
@@ -112,10 +107,8 @@ std::expected<raft::term_id, raft::error> raft_storage::term(raft::log_index i) 
   if (i < apply_.truncated_index) return std::unexpected{raft::errc::compacted};
   if (i > last_) return std::unexpected{raft::errc::unavailable};
   if (cached_from(i)) return cache_[i - cache_.front().index].term;
-  ++view_reads_;
-  auto view = store_->read();
-  if (!view) return std::unexpected{to_raft_error(view.error())};
-  auto t = view->term(region_, i);
+  ++disk_reads_;
+  auto t = log_->term(region_, i);
   if (!t) return std::unexpected{to_raft_error(t.error())};
   return *t;
 }

@@ -16,13 +16,13 @@
 
 namespace rdb {
 
-/// The raft log of one region replica, read from the store's raft LMDB environment.
+/// The raft log of one region replica, read from the store's log engine.
 ///
 /// The raft core asks for first/last index and the terms at both ends on nearly every step;
-/// those answers come from a cache, so the hot path opens no read view. The entries persisted
+/// those answers come from a cache, so the hot path asks the engine nothing. The entries persisted
 /// since the last apply are kept in memory too (bounded by `entry_cache_bytes`), so applying
-/// them and replicating them to followers that keep up read nothing back from LMDB. Entries and
-/// terms further back (a lagging follower's catch-up) are read through a short-lived view.
+/// them and replicating them to followers that keep up read nothing back from disk. Entries
+/// further back (a lagging follower's catch-up) are read from the engine's segment files.
 ///
 /// Who writes: only the store writer, in a `write_task` this replica built from a ready. The
 /// replica calls `on_persisted` with that task once the writer acknowledged it, before
@@ -68,8 +68,8 @@ class raft_storage final : public raft::log_storage {
   const storage::region_local_state& region_state() const { return local_; }
   raft::log_index last() const { return last_; }
   raft::term_id last_term() const { return last_term_; }
-  /// Counts read views opened (entries or terms not in the cache), for tests and stats.
-  std::uint64_t view_reads() const { return view_reads_; }
+  /// Counts reads from the engine (entries or terms not in the cache), for tests and stats.
+  std::uint64_t disk_reads() const { return disk_reads_; }
   /// Entries held in memory.
   std::size_t cached_entries() const { return cache_.size(); }
 
@@ -77,8 +77,8 @@ class raft_storage final : public raft::log_storage {
   static raft::conf_state conf_state_of(const storage::region_meta& meta);
 
  private:
-  raft_storage(std::shared_ptr<storage::store> st, region_id region)
-      : store_(std::move(st)), region_(region) {}
+  raft_storage(std::shared_ptr<storage::log_engine> log, region_id region)
+      : log_(std::move(log)), region_(region) {}
 
   static raft::error to_raft_error(const storage::error& e);
 
@@ -91,7 +91,7 @@ class raft_storage final : public raft::log_storage {
     return !cache_.empty() && lo >= cache_.front().index;
   }
 
-  std::shared_ptr<storage::store> store_;
+  std::shared_ptr<storage::log_engine> log_;
   region_id region_;
   raft::hard_state hard_;
   storage::apply_state apply_;
@@ -99,7 +99,7 @@ class raft_storage final : public raft::log_storage {
   /// Last index and its term; equal to the truncated ones when the log is empty.
   raft::log_index last_;
   raft::term_id last_term_;
-  std::uint64_t view_reads_ = 0;
+  std::uint64_t disk_reads_ = 0;
   /// Consecutive entries ending at `last_` (or empty).
   std::deque<raft::entry> cache_;
   std::uint64_t cache_bytes_ = 0;

@@ -29,8 +29,8 @@ store_node::~store_node() {
 
 void store_node::spawn_actors() {
   auto self_id = id();
-  writer_ = spawn_store_writer(sys_, store_.raft, write_stage::log);
-  applier_ = spawn_store_writer(sys_, store_.kv, write_stage::apply, true, cfg_.apply_max_delay);
+  writer_ = spawn_log_writer(sys_, store_.raft);
+  applier_ = spawn_apply_writer(sys_, store_.kv, true, cfg_.apply_max_delay);
   ticker_ = spawn_ticker(sys_, cfg_.tick_interval);
   router_ = spawn_router(sys_, routes_, cfg_.router);
   transport_ = spawn_transport(sys_, self_id, routes_, cfg_.transport);

@@ -1,5 +1,6 @@
 #include "actors/store_writer.hpp"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,12 +26,18 @@ struct pending_task {
   caf::strong_actor_ptr sender;
 };
 
+/// What a writer writes: the log engine (stage log) or the kv environment (stage apply).
+struct write_target {
+  write_stage stage = write_stage::log;
+  std::function<storage::result<void>(const storage::write_batch&)> write;
+  /// Whether the target holds its half of the region's founding state.
+  std::function<storage::result<bool>(region_id)> founded;
+};
+
 struct writer_state {
   static inline const char* name = "rdb.store_writer";
 
-  std::shared_ptr<storage::store> store;
-  /// Which environment this writer writes (storage/engines.hpp).
-  write_stage stage = write_stage::log;
+  write_target target;
   std::vector<pending_task> pending;
   /// How long a task that is not urgent may wait for its commit.
   caf::timespan max_delay{0};
@@ -42,19 +49,14 @@ struct writer_state {
   writer_stats stats;
 };
 
-/// Whether the store holds the founding record of `region` that `stage` writes. The view is
-/// released before returning: map growth during a write waits for open views.
-storage::result<bool> is_founded(const storage::store& st, region_id region, write_stage stage) {
+/// Whether the kv environment holds the region's local state. The view is released before
+/// returning: map growth during a write waits for open views.
+storage::result<bool> has_region_state(const storage::store& st, region_id region) {
   auto view = st.read();
   if (!view) return std::unexpected{view.error()};
-  if (stage == write_stage::apply) {
-    auto local = view->load_region_state(region);
-    if (!local) return std::unexpected{local.error()};
-    return local->has_value();
-  }
-  auto hard = view->load_hard_state(region);
-  if (!hard) return std::unexpected{hard.error()};
-  return hard->has_value();
+  auto local = view->load_region_state(region);
+  if (!local) return std::unexpected{local.error()};
+  return local->has_value();
 }
 
 using writer_pointer = store_writer_actor::stateful_pointer<writer_state>;
@@ -74,7 +76,7 @@ void flush(writer_pointer self) {
   }
   std::string failure;
   if (!batch.empty()) {
-    auto res = st.store->write(batch);
+    auto res = st.target.write(batch);
     ++st.stats.syncs;
     if (!res) {
       ++st.stats.failed_batches;
@@ -85,16 +87,15 @@ void flush(writer_pointer self) {
   st.stats.tasks += tasks.size();
   if (tasks.size() > st.stats.max_batch_tasks) st.stats.max_batch_tasks = tasks.size();
   for (auto& p : tasks) {
-    persisted ack{p.task.region, p.task.ready_number, p.task.stage, !failure.empty(), failure};
+    persisted ack{p.task.region, p.task.ready_number, st.target.stage, !failure.empty(), failure};
     if (p.sender)
       self->send(caf::actor_cast<ack_receiver>(p.sender), persisted_atom::value, std::move(ack));
   }
 }
 
-store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<storage::store> st,
-                                         write_stage stage, caf::timespan max_delay) {
-  self->state.store = std::move(st);
-  self->state.stage = stage;
+store_writer_actor::behavior_type writer(writer_pointer self, write_target target,
+                                         caf::timespan max_delay) {
+  self->state.target = std::move(target);
   self->state.max_delay = max_delay;
   return {
       [=](persist_atom, write_task& task) {
@@ -118,14 +119,14 @@ store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<st
       },
       [=](bootstrap_atom, const storage::region_meta& meta) -> caf::result<bool> {
         auto& s = self->state;
-        auto founded = is_founded(*s.store, meta.id, s.stage);
+        auto founded = s.target.founded(meta.id);
         if (!founded)
           return to_error(
               make_request_error(errc::storage_corrupt, meta.id, founded.error().message));
         if (*founded) return false;
         storage::write_batch batch;
-        add_founding_state(batch, meta, s.stage);
-        auto res = s.store->write(batch);
+        add_founding_state(batch, meta, s.target.stage);
+        auto res = s.target.write(batch);
         ++s.stats.syncs;
         if (!res)
           return to_error(make_request_error(errc::storage_corrupt, meta.id, res.error().message));
@@ -135,12 +136,32 @@ store_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<st
   };
 }
 
+store_writer_actor spawn(caf::actor_system& sys, write_target target, bool detached,
+                         caf::timespan max_delay) {
+  if (detached) return sys.spawn<caf::detached>(writer, std::move(target), max_delay);
+  return sys.spawn(writer, std::move(target), max_delay);
+}
+
 }  // namespace
 
-store_writer_actor spawn_store_writer(caf::actor_system& sys, std::shared_ptr<storage::store> st,
-                                      write_stage stage, bool detached, caf::timespan max_delay) {
-  if (detached) return sys.spawn<caf::detached>(writer, std::move(st), stage, max_delay);
-  return sys.spawn(writer, std::move(st), stage, max_delay);
+store_writer_actor spawn_log_writer(caf::actor_system& sys,
+                                    std::shared_ptr<storage::log_engine> log, bool detached) {
+  write_target target;
+  target.stage = write_stage::log;
+  target.write = [log](const storage::write_batch& b) { return log->write(b); };
+  target.founded = [log](region_id region) -> storage::result<bool> {
+    return log->hard_state(region).has_value();
+  };
+  return spawn(sys, std::move(target), detached, caf::timespan{0});
+}
+
+store_writer_actor spawn_apply_writer(caf::actor_system& sys, std::shared_ptr<storage::store> kv,
+                                      bool detached, caf::timespan max_delay) {
+  write_target target;
+  target.stage = write_stage::apply;
+  target.write = [kv](const storage::write_batch& b) { return kv->write(b); };
+  target.founded = [kv](region_id region) { return has_region_state(*kv, region); };
+  return spawn(sys, std::move(target), detached, max_delay);
 }
 
 }  // namespace rdb

@@ -21,15 +21,13 @@ result<std::shared_ptr<store>> open_one(const std::string& dir, store_options op
 }  // namespace
 
 result<engines> engines::open(const std::string& dir, const store_options& opts) {
-  auto raft_opts = opts;
-  raft_opts.sync_meta = true;
-  auto raft = open_one(dir + "/raft", raft_opts);
+  auto raft = log_engine::open(dir + "/raft", opts);
   if (!raft) return std::unexpected{raft.error()};
   auto kv_opts = opts;
   kv_opts.sync_meta = false;
   auto kv = open_one(dir + "/kv", kv_opts);
   if (!kv) return std::unexpected{kv.error()};
-  return engines{std::move(*raft), std::move(*kv)};
+  return engines{std::shared_ptr<log_engine>{std::move(*raft)}, std::move(*kv)};
 }
 
 }  // namespace rdb::storage

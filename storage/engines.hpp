@@ -4,6 +4,7 @@
 #include <string>
 
 #include "storage/error.hpp"
+#include "storage/log_engine.hpp"
 #include "storage/store.hpp"
 #include "storage/store_options.hpp"
 
@@ -13,9 +14,8 @@ namespace rdb::storage {
 /// so that the sync on every client write's path touches only a few pages.
 ///
 /// - `raft` (`<dir>/raft`): each region's log, its hard state, and the log's truncated index
-///   and term (the truncated fields of the `apply_state` record; its applied index is not used
-///   here). Every write is synced before it returns: a ready is acknowledged only once its
-///   entries and vote are on disk.
+///   and term, in the append-only log engine (log_engine.hpp). Every write is synced before it
+///   returns: a ready is acknowledged only once its entries and vote are on disk.
 /// - `kv` (`<dir>/kv`): the state machine — user data, the applied index (`apply_state`),
 ///   region meta and region sizes, always changed together in one transaction. Opened with
 ///   `sync_meta` false: a system crash may undo its last write, which the raft log replays.
@@ -25,11 +25,11 @@ namespace rdb::storage {
 /// `kv`'s applied index never exceeds `raft`'s hard state commit or last index, and every
 /// entry after it is still in the log.
 struct engines {
-  std::shared_ptr<store> raft;
+  std::shared_ptr<log_engine> raft;
   std::shared_ptr<store> kv;
 
-  /// Opens both environments under `dir` with `opts` (`sync_meta` is set per environment as
-  /// above). With `create_if_missing` the subdirectories are created.
+  /// Opens both under `dir` with `opts` (`sync_meta` is set for `kv` as above). With
+  /// `create_if_missing` the subdirectories are created.
   static result<engines> open(const std::string& dir, const store_options& opts);
 };
 

@@ -78,8 +78,8 @@ struct agent_fixture : test::store_fixture {
 
   void boot(pd::pd_actor to) {
     store = test::open_test_engines(dir.sub("store"), self_id);
-    writer = spawn_store_writer(sys, store.raft, write_stage::log, false);
-    applier = spawn_store_writer(sys, store.kv, write_stage::apply, false);
+    writer = spawn_log_writer(sys, store.raft, false);
+    applier = spawn_apply_writer(sys, store.kv, false);
     router = spawn_router(sys, routes);
     transport = spawn_transport(sys, self_id, routes);
     supervisor_config sc;

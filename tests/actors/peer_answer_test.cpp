@@ -108,8 +108,7 @@ TEST_CASE_FIXTURE(gated_cluster,
   REQUIRE_FALSE(gate->held.empty());
   {
     // The entry is durable in the leader's log, its apply is not in the kv environment.
-    auto raft = nodes[0].store.raft->read().value();
-    CHECK(raft.last_index(meta.id).value() >= w.index);
+    CHECK(nodes[0].store.raft->last_index(meta.id).value() >= w.index);
     auto kv = nodes[0].store.kv->read().value();
     CHECK(kv.get("k").value() == std::nullopt);
     CHECK(kv.load_apply_state(meta.id).value()->applied_index < w.index);

@@ -62,8 +62,8 @@ struct cluster : store_fixture {
   void start(std::size_t i, bool found, const storage::region_meta& founding) {
     auto& n = nodes[i];
     n.store = open_test_engines(dir.sub("store" + std::to_string(i)), store_of(i));
-    n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, false);
-    n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, false);
+    n.writer = spawn_log_writer(sys, n.store.raft, false);
+    n.applier = spawn_apply_writer(sys, n.store.kv, false);
     if (found) {
       REQUIRE(ask<bool>(sys, sched, n.writer, bootstrap_atom::value, founding).value());
       REQUIRE(ask<bool>(sys, sched, n.applier, bootstrap_atom::value, founding).value());

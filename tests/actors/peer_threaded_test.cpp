@@ -30,8 +30,8 @@ class threaded_region {
       auto& n = nodes_[i];
       auto store = store_id{1 + i};
       n.store = test::open_test_engines(dir.sub("store" + std::to_string(i)), store);
-      n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, true);
-      n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, true);
+      n.writer = spawn_log_writer(sys, n.store.raft, true);
+      n.applier = spawn_apply_writer(sys, n.store.kv, true);
       for (const auto& w : {n.writer, n.applier}) {
         bool founded = false;
         self_->request(w, 10s, bootstrap_atom::value, meta)

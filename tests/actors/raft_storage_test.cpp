@@ -46,20 +46,21 @@ std::vector<raft::entry> entries(std::uint64_t lo, std::uint64_t hi, std::uint64
 /// Writes both halves of `task`, the log half first, as the region peer has them written.
 void write(const storage::engines& st, write_task task) {
   auto apply = split_apply_half(task);
-  for (auto [half, env] : {std::pair{&task, st.raft.get()}, std::pair{&apply, st.kv.get()}}) {
-    storage::write_batch b;
-    add_write_task(b, *half);
-    if (!b.empty()) REQUIRE(env->write(b).has_value());
-  }
+  storage::write_batch log_half;
+  add_write_task(log_half, task);
+  if (!log_half.empty()) REQUIRE(st.raft->write(log_half).has_value());
+  storage::write_batch apply_half;
+  add_write_task(apply_half, apply);
+  if (!apply_half.empty()) REQUIRE(st.kv->write(apply_half).has_value());
 }
 
 void found(const storage::engines& st, region_id r) {
-  for (auto [stage, env] :
-       {std::pair{write_stage::log, st.raft.get()}, std::pair{write_stage::apply, st.kv.get()}}) {
-    storage::write_batch b;
-    add_founding_state(b, meta_of(r), stage);
-    REQUIRE(env->write(b).has_value());
-  }
+  storage::write_batch log_half;
+  add_founding_state(log_half, meta_of(r), write_stage::log);
+  REQUIRE(st.raft->write(log_half).has_value());
+  storage::write_batch apply_half;
+  add_founding_state(apply_half, meta_of(r), write_stage::apply);
+  REQUIRE(st.kv->write(apply_half).has_value());
 }
 
 std::unique_ptr<raft_storage> open_log(const storage::engines& st, region_id r) {
@@ -85,7 +86,7 @@ TEST_CASE("raft storage: a founded region starts empty at index 5, term 5") {
   CHECK(init.conf.voters == std::vector<raft::node_id>{raft::node_id{11}, raft::node_id{12}});
   CHECK(init.conf.learners == std::vector<raft::node_id>{raft::node_id{13}});
   CHECK(log->snapshot().error() == raft::errc::snapshot_temporarily_unavailable);
-  CHECK(log->view_reads() == 0);
+  CHECK(log->disk_reads() == 0);
 }
 
 TEST_CASE("raft storage: unknown regions are refused") {
@@ -115,17 +116,17 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   CHECK(log->last_index().value() == raft::log_index{20});
   CHECK(log->term(raft::log_index{20}).value() == raft::term_id{6});
   CHECK(log->term(raft::log_index{5}).value() == raft::term_id{5});
-  CHECK(log->view_reads() == 0);
+  CHECK(log->disk_reads() == 0);
   CHECK(log->term(raft::log_index{10}).value() == raft::term_id{6});
   auto got = log->entries(raft::log_index{6}, raft::log_index{21}, UINT64_MAX).value();
   CHECK(got == entries(6, 20, 6));
   // What this replica persisted is served from memory; a fresh replica reads it from LMDB.
-  CHECK(log->view_reads() == 0);
+  CHECK(log->disk_reads() == 0);
   CHECK(log->cached_entries() == 15);
   auto fresh = open_log(st, region_id{1});
   CHECK(fresh->term(raft::log_index{10}).value() == raft::term_id{6});
   CHECK(fresh->entries(raft::log_index{6}, raft::log_index{21}, UINT64_MAX).value() == got);
-  CHECK(fresh->view_reads() == 2);
+  CHECK(fresh->disk_reads() == 2);
   // A byte budget still returns at least one entry.
   CHECK(log->entries(raft::log_index{8}, raft::log_index{21}, 0).value().size() == 1);
   CHECK(log->entries(raft::log_index{5}, raft::log_index{7}, UINT64_MAX).error() ==
@@ -157,10 +158,10 @@ TEST_CASE("raft storage: entries and terms after appends, from the cache where i
   CHECK(log->cached_entries() == 2);
   CHECK(log->entries(raft::log_index{15}, raft::log_index{17}, UINT64_MAX).value() ==
         entries(15, 16, 7));
-  CHECK(log->view_reads() == 0);
+  CHECK(log->disk_reads() == 0);
   CHECK(log->entries(raft::log_index{13}, raft::log_index{15}, UINT64_MAX).value() ==
         entries(13, 14, 6));
-  CHECK(log->view_reads() == 1);
+  CHECK(log->disk_reads() == 1);
 }
 
 TEST_CASE("raft storage: after compaction and after a restart") {

@@ -55,7 +55,7 @@ ack_receiver spawn_recorder(caf::actor_system& sys, std::shared_ptr<ack_log> log
 TEST_CASE_FIXTURE(test::store_fixture, "writer: tasks of many regions share one commit") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
+  auto writer = spawn_apply_writer(sys, st, false);
   for (std::uint64_t r = 1; r <= 3; ++r)
     CHECK(
         test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{r})).value());
@@ -97,7 +97,7 @@ TEST_CASE_FIXTURE(test::store_fixture, "writer: tasks of many regions share one 
 TEST_CASE_FIXTURE(test::store_fixture, "writer: an idle writer commits a lone task at once") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
+  auto writer = spawn_apply_writer(sys, st, false);
   REQUIRE(
       test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
   auto log = std::make_shared<ack_log>();
@@ -116,16 +116,17 @@ TEST_CASE_FIXTURE(test::store_fixture,
                   "writer: each environment's writer founds its half and echoes its stage") {
   test::temp_dir dir;
   auto st = test::open_test_engines(dir.path(), store_id{1});
-  auto log_writer = spawn_store_writer(sys, st.raft, write_stage::log, false);
-  auto apply_writer = spawn_store_writer(sys, st.kv, write_stage::apply, false);
+  auto log_writer = spawn_log_writer(sys, st.raft, false);
+  auto apply_writer = spawn_apply_writer(sys, st.kv, false);
   auto meta = meta_of(region_id{1});
   CHECK(test::ask<bool>(sys, sched, log_writer, bootstrap_atom::value, meta).value());
   CHECK(test::ask<bool>(sys, sched, apply_writer, bootstrap_atom::value, meta).value());
+  CHECK_FALSE(test::ask<bool>(sys, sched, log_writer, bootstrap_atom::value, meta).value());
   CHECK_FALSE(test::ask<bool>(sys, sched, apply_writer, bootstrap_atom::value, meta).value());
   {
-    auto raft = st.raft->read().value();
-    CHECK(raft.load_hard_state(region_id{1}).value().has_value());
-    CHECK_FALSE(raft.load_region_state(region_id{1}).value().has_value());
+    CHECK(st.raft->hard_state(region_id{1}) ==
+          raft::hard_state{founding_term, raft::node_id{}, founding_index});
+    CHECK(st.raft->truncated(region_id{1})->truncated_index == founding_index);
     auto kv = st.kv->read().value();
     CHECK(kv.load_region_state(region_id{1}).value()->region == meta);
     CHECK_FALSE(kv.load_hard_state(region_id{1}).value().has_value());
@@ -144,9 +145,8 @@ TEST_CASE_FIXTURE(test::store_fixture,
   CHECK(acks[0].stage == write_stage::log);
   CHECK(acks[1].stage == write_stage::apply);
   CHECK(acks[1].ready_number == 1);
-  auto raft = st.raft->read().value();
-  CHECK(raft.last_index(region_id{1}).value() == founding_index + 1);
-  CHECK(raft.get("r1-1").value() == std::nullopt);
+  CHECK(st.raft->last_index(region_id{1}).value() == founding_index + 1);
+  CHECK(st.raft->hard_state(region_id{1})->commit == founding_index + 1);
   auto kv = st.kv->read().value();
   CHECK(kv.get("r1-1").value() == std::optional<std::string>{"v"});
   // No entry went to the kv environment: its log stays empty at the founding index.
@@ -158,8 +158,7 @@ TEST_CASE_FIXTURE(test::store_fixture,
                   "writer: with a commit delay, only urgent tasks and urges commit at once") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer =
-      spawn_store_writer(sys, st, write_stage::apply, false, std::chrono::milliseconds{10});
+  auto writer = spawn_apply_writer(sys, st, false, std::chrono::milliseconds{10});
   REQUIRE(
       test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
   auto log = std::make_shared<ack_log>();
@@ -203,7 +202,7 @@ TEST_CASE_FIXTURE(test::store_fixture,
 TEST_CASE_FIXTURE(test::store_fixture, "writer: a failed batch is acknowledged as failed") {
   test::temp_dir dir;
   auto st = test::open_test_store(dir.path(), store_id{1});
-  auto writer = spawn_store_writer(sys, st, write_stage::log, false);
+  auto writer = spawn_apply_writer(sys, st, false);
   REQUIRE(
       test::ask<bool>(sys, sched, writer, bootstrap_atom::value, meta_of(region_id{1})).value());
   auto log = std::make_shared<ack_log>();
@@ -233,7 +232,7 @@ TEST_CASE("writer: detached, under load, syncs far fewer times than it gets task
   constexpr std::uint64_t regions = 8;
   constexpr std::uint64_t readys = 100;
   {
-    auto writer = spawn_store_writer(sys, st, write_stage::log, true);
+    auto writer = spawn_apply_writer(sys, st, true);
     caf::scoped_actor self{sys};
     for (std::uint64_t r = 1; r <= regions; ++r) {
       bool founded = false;

@@ -3,9 +3,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "storage/engines.hpp"
 #include "storage/store.hpp"
 #include "test_support.hpp"
 
@@ -98,27 +98,31 @@ TEST_CASE("rdb-dump reports bad arguments and storage errors clearly") {
   CHECK(dump(dir.path() + " --from 3").status == 2);
 }
 
-TEST_CASE("rdb-dump reads a store directory's two environments") {
+TEST_CASE("rdb-dump reads a store directory's raft log and kv environment") {
   temp_dir dir;
-  std::filesystem::create_directories(dir.path() + "/raft");
-  std::filesystem::create_directories(dir.path() + "/kv");
-  populate(dir.path() + "/raft");
   {
-    auto kv = open_store(dir.path() + "/kv");
-    write_batch b;
-    b.put(region_id{4}, "kiwi", "green");
-    take(kv->write(b));
+    auto e = take(engines::open(dir.path(), test_options()));
+    write_batch log;
+    log.append(region_id{4}, make_entries(1, 6, 2));
+    log.compact_log(region_id{4}, raft::log_index{2});
+    log.set_hard_state(region_id{4}, raft::hard_state{raft::term_id{2}, {}, raft::log_index{6}});
+    take(e.raft->write(log));
+    write_batch kv;
+    kv.put(region_id{4}, "kiwi", "green");
+    take(e.kv->write(kv));
   }
   auto summary = dump(dir.path());
   CHECK(summary.status == 0);
-  CHECK_MESSAGE(has(summary.out, "== " + dir.path() + "/raft"), summary.out);
-  CHECK_MESSAGE(has(summary.out, "== " + dir.path() + "/kv"), summary.out);
-  // The log comes from raft/, the data from kv/.
+  CHECK_MESSAGE(has(summary.out, "raft log of store 1 of cluster 7"), summary.out);
+  CHECK_MESSAGE(has(summary.out, "log: first 3 last 6, term 2 vote 0 commit 6, truncated 2/2"),
+                summary.out);
+  CHECK_MESSAGE(has(summary.out, "dir " + dir.path() + "/kv"), summary.out);
   auto log = dump(dir.path() + " --log 4 --from 5");
   CHECK(log.status == 0);
   CHECK_MESSAGE(has(log.out, "6 term 2 normal"), log.out);
+  CHECK_FALSE(has(log.out, "4 term 2"));
+  CHECK(dump(dir.path() + " --log 4 --from 1").status == 1);
   auto data = dump(dir.path() + " --data");
   CHECK(data.status == 0);
   CHECK_MESSAGE(has(data.out, "\"kiwi\" 5 bytes \"green\""), data.out);
-  CHECK_FALSE(has(data.out, "bee"));
 }

@@ -51,8 +51,8 @@ struct runtime_fixture : store_fixture {
     auto& n = nodes[i];
     n.store = open_test_engines(dir.sub("store" + std::to_string(i)), n.id);
     n.routes = std::make_shared<route_holder>();
-    n.writer = spawn_store_writer(sys, n.store.raft, write_stage::log, false);
-    n.applier = spawn_store_writer(sys, n.store.kv, write_stage::apply, false);
+    n.writer = spawn_log_writer(sys, n.store.raft, false);
+    n.applier = spawn_apply_writer(sys, n.store.kv, false);
     n.router = spawn_router(sys, n.routes);
     n.transport = spawn_transport(sys, n.id, n.routes);
     supervisor_config sc;

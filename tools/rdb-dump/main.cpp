@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/log_engine.hpp"
 #include "storage/store.hpp"
 #include "tools/rdb-dump/key_text.hpp"
 #include "tools/rdb-dump/store_printer.hpp"
@@ -26,9 +27,14 @@ constexpr const char* usage_text =
     "       rdb-dump DIR --data [--start KEY] [--end KEY] [--limit N]\n"
     "                                                      data records in [start, end)\n"
     "Keys are text with \\xNN escapes for other bytes; an empty --end means +infinity.\n"
-    "DIR is a node's store directory (its raft/ and kv/ environments: the log from raft/,\n"
-    "data from kv/, the summary of both) or one environment directory.\n"
+    "DIR is a node's store directory (the log from its raft/, data from its kv/, the summary\n"
+    "of both) or one LMDB environment directory.\n"
     "The store is opened read-only. Exit status: 0 ok, 1 storage error, 2 bad arguments.\n";
+
+int failed(const storage::error& e) {
+  std::cerr << "rdb-dump: " << e << "\n";
+  return 1;
+}
 
 int usage(const std::string& problem) {
   std::cerr << "rdb-dump: " << problem << "\n" << usage_text;
@@ -103,42 +109,34 @@ int main(int argc, char** argv) {
   }
   arguments args;
   if (auto problem = parse(argv_views, args)) return usage(*problem);
-  // A node's store directory holds two environments (storage/engines.hpp).
-  auto env_dir = [&](const char* sub) {
-    auto d = args.dir + "/" + sub;
-    return std::filesystem::exists(d + "/data.mdb") ? d : args.dir;
-  };
-  std::vector<std::string> dirs;
-  if (args.log_region)
-    dirs = {env_dir("raft")};
-  else if (args.data)
-    dirs = {env_dir("kv")};
-  else
-    dirs = {env_dir("raft"), env_dir("kv")};
-  if (dirs.size() == 2 && dirs[0] == dirs[1]) dirs.pop_back();
-  for (const auto& dir : dirs) {
-    storage::store_options opts;
-    opts.read_only = true;
-    auto s = storage::store::open(dir, opts);
-    if (!s) {
-      std::cerr << "rdb-dump: " << s.error() << "\n";
-      return 1;
-    }
-    if (dir != args.dir) std::cout << "== " << dir << "\n";
-    store_printer printer{**s, std::cout};
-    storage::result<void> ok;
-    if (args.log_region) {
-      ok = printer.log(region_id{*args.log_region}, raft::log_index{args.from},
-                       raft::log_index{args.to});
-    } else if (args.data) {
-      ok = printer.data(args.start, args.end, static_cast<std::size_t>(args.limit));
-    } else {
-      ok = printer.summary();
-    }
-    if (!ok) {
-      std::cerr << "rdb-dump: " << ok.error() << "\n";
-      return 1;
-    }
+  // A node's store directory holds the raft log engine and the kv environment
+  // (storage/engines.hpp); any other directory is one LMDB environment.
+  bool node_dir = std::filesystem::is_directory(args.dir + "/raft") &&
+                  std::filesystem::is_directory(args.dir + "/kv");
+  storage::store_options opts;
+  opts.read_only = true;
+  if (node_dir && !args.data) {
+    auto log = storage::log_engine::open(args.dir + "/raft", opts);
+    if (!log) return failed(log.error());
+    log_printer printer{**log, std::cout};
+    auto ok = args.log_region ? printer.log(region_id{*args.log_region}, raft::log_index{args.from},
+                                            raft::log_index{args.to})
+                              : printer.summary();
+    if (!ok) return failed(ok.error());
+    if (args.log_region) return 0;
   }
+  auto s = storage::store::open(node_dir ? args.dir + "/kv" : args.dir, opts);
+  if (!s) return failed(s.error());
+  store_printer printer{**s, std::cout};
+  storage::result<void> ok;
+  if (args.log_region) {
+    ok = printer.log(region_id{*args.log_region}, raft::log_index{args.from},
+                     raft::log_index{args.to});
+  } else if (args.data) {
+    ok = printer.data(args.start, args.end, static_cast<std::size_t>(args.limit));
+  } else {
+    ok = printer.summary();
+  }
+  if (!ok) return failed(ok.error());
   return 0;
 }

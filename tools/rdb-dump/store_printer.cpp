@@ -91,26 +91,60 @@ result<void> store_printer::region(const storage::read_view& view, region_id id)
   return {};
 }
 
-result<void> store_printer::log(region_id region, raft::log_index from, raft::log_index to) {
-  auto view = store_.read();
-  if (!view) return std::unexpected(view.error());
-  auto first = view->first_index(region);
+/// Entries [from, to] of one region's log from `src`, a read view or the log engine (the same
+/// log functions).
+template <class Source>
+result<void> print_log(const Source& src, region_id region, raft::log_index from,
+                       raft::log_index to, std::ostream& out) {
+  auto first = src.first_index(region);
   if (!first) return std::unexpected(first.error());
-  auto last = view->last_index(region);
+  auto last = src.last_index(region);
   if (!last) return std::unexpected(last.error());
   auto lo = from.is_none() ? *first : from;
   auto hi = to.is_none() ? *last : std::min(to, *last);
-  out_ << "region " << region << " log: first " << *first << " last " << *last << "\n";
+  out << "region " << region << " log: first " << *first << " last " << *last << "\n";
   // Page through the range so a long log never sits in memory at once.
   constexpr std::uint64_t page_bytes = 1 << 20;
   while (lo <= hi) {
-    auto entries = view->entries(region, lo, hi + 1, page_bytes);
+    auto entries = src.entries(region, lo, hi + 1, page_bytes);
     if (!entries) return std::unexpected(entries.error());
     if (entries->empty()) break;
     for (const auto& e : *entries)
-      out_ << "  " << e.index << " term " << e.term << " " << name(e.type) << " " << e.data.size()
-           << " bytes \"" << preview(e.data) << "\"\n";
+      out << "  " << e.index << " term " << e.term << " " << name(e.type) << " " << e.data.size()
+          << " bytes \"" << preview(e.data) << "\"\n";
     lo = lo + entries->size();
+  }
+  return {};
+}
+
+result<void> store_printer::log(region_id region, raft::log_index from, raft::log_index to) {
+  auto view = store_.read();
+  if (!view) return std::unexpected(view.error());
+  return print_log(*view, region, from, to, out_);
+}
+
+result<void> log_printer::log(region_id region, raft::log_index from, raft::log_index to) {
+  return print_log(log_, region, from, to, out_);
+}
+
+result<void> log_printer::summary() {
+  const auto& id = log_.ident();
+  out_ << "raft log of store " << id.store << " of cluster " << id.cluster << ", format "
+       << id.format << ", " << log_.segment_count() << " segment(s), " << log_.bytes()
+       << " bytes of records, dir " << log_.dir() << "\n";
+  auto ids = log_.regions();
+  out_ << ids.size() << " region(s)\n";
+  for (auto region : ids) {
+    auto first = log_.first_index(region);
+    if (!first) return std::unexpected(first.error());
+    auto last = log_.last_index(region);
+    if (!last) return std::unexpected(last.error());
+    out_ << "region " << region << "\n  log: first " << *first << " last " << *last;
+    if (auto hs = log_.hard_state(region))
+      out_ << ", term " << hs->term << " vote " << hs->vote << " commit " << hs->commit;
+    if (auto t = log_.truncated(region))
+      out_ << ", truncated " << t->truncated_index << "/" << t->truncated_term;
+    out_ << "\n";
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <string>
 
+#include "storage/log_engine.hpp"
 #include "storage/store.hpp"
 
 namespace rdb::tools::dump {
@@ -26,6 +27,21 @@ class store_printer {
   storage::result<void> region(const storage::read_view& view, region_id id);
 
   const storage::store& store_;
+  std::ostream& out_;
+};
+
+/// Prints what rdb-dump shows of an open raft log engine (a store directory's `raft/`).
+class log_printer {
+ public:
+  log_printer(const storage::log_engine& log, std::ostream& out) : log_(log), out_(out) {}
+
+  /// Identity, then every region's log bounds, hard state and truncation.
+  storage::result<void> summary();
+  /// As `store_printer::log`.
+  storage::result<void> log(region_id region, raft::log_index from, raft::log_index to);
+
+ private:
+  const storage::log_engine& log_;
   std::ostream& out_;
 };
 
