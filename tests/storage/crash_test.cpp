@@ -19,6 +19,7 @@
 #include <string>
 
 #include "crash_batches.hpp"
+#include "storage/log_engine.hpp"
 #include "storage/store.hpp"
 #include "test_support.hpp"
 
@@ -38,7 +39,7 @@ struct child {
   int reports = -1;
 };
 
-child spawn(const std::string& writer, const std::string& dir) {
+child spawn(const std::string& writer, const std::string& dir, const char* mode) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
@@ -47,7 +48,7 @@ child spawn(const std::string& writer, const std::string& dir) {
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execl(writer.c_str(), writer.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+    ::execl(writer.c_str(), writer.c_str(), dir.c_str(), mode, static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -137,23 +138,67 @@ class checker {
   }
 };
 
-}  // namespace
+/// The same for the log halves written to a raft log engine: the logs and hard states agree on
+/// the last committed batch.
+class log_checker {
+ public:
+  std::uint64_t torn = 0;
+  std::uint64_t batches_checked = 0;
+  std::uint64_t unreported_commits = 0;
 
-TEST_CASE("batches survive SIGKILL all or nothing") {
+  void check(const std::string& dir, std::uint64_t reported) {
+    store_options opts;
+    opts.cluster = cluster_id{7};
+    opts.log_segment_bytes = std::uint64_t{64} << 10;
+    auto opened = log_engine::open(dir, opts);
+    if (!opened && opened.error().code == errc::not_bootstrapped && reported == 0) return;
+    auto log = take(std::move(opened));
+    auto hs = log->hard_state(region_id{1});
+    std::uint64_t c = hs ? hs->commit.value() : 0;
+    expect(c >= reported && c <= reported + 1,
+           "committed " + std::to_string(c) + " but reported " + std::to_string(reported));
+    for (std::uint64_t r = 1; r <= crash::regions; ++r) {
+      region_id region{r};
+      auto where = "region " + std::to_string(r) + " at batch " + std::to_string(c);
+      auto rhs = log->hard_state(region);
+      expect(c == 0 ? !rhs : rhs && rhs->commit == raft::log_index{c}, where + ": hard state");
+      expect(take(log->last_index(region)) == raft::log_index{c}, where + ": last index");
+      auto first = take(log->first_index(region));
+      expect(first == raft::log_index{crash::truncated_after(c) + 1}, where + ": first index");
+      auto entries = take(log->entries(region, first, raft::log_index{c + 1}, ~std::uint64_t{0}));
+      expect(entries.size() == c + 1 - first.value(), where + ": entry count");
+      for (const auto& e : entries)
+        expect(e.term == raft::term_id{1} && e.data == crash::batch_value(e.index.value(), r),
+               where + ": entry " + std::to_string(e.index.value()));
+    }
+    if (c == reported + 1) ++unreported_commits;
+    batches_checked += c;
+  }
+
+ private:
+  void expect(bool ok, const std::string& what) {
+    if (ok) return;
+    if (++torn <= 10) MESSAGE("torn: " << what);
+  }
+};
+
+/// Starts the crash writer in `mode` and SIGKILLs it at random moments, checking the directory
+/// after every kill; prints the figures as `<name>: kills=N batches_checked=M torn=T`.
+template <class Checker>
+void kill_repeatedly(const char* name, const char* mode, Checker& check) {
   const char* writer = std::getenv("RDB_CRASH_WRITER");
   REQUIRE_MESSAGE(writer, "RDB_CRASH_WRITER must name the crash writer binary");
   const char* sanitized = std::getenv("RDB_SANITIZED");
   const int kills = sanitized && std::string{sanitized} == "1" ? 50 : 60;
   std::uint64_t seed = std::random_device{}();
   if (const char* s = std::getenv("RDB_CRASH_SEED")) seed = std::strtoull(s, nullptr, 10);
-  std::printf("crash test seed=%llu (replay with RDB_CRASH_SEED=%llu)\n",
+  std::printf("%s seed=%llu (replay with RDB_CRASH_SEED=%llu)\n", name,
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   std::mt19937_64 rng{seed};
   temp_dir dir;
-  checker check;
   std::uint64_t reported = 0;
   for (int kill = 0; kill < kills; ++kill) {
-    auto c = spawn(writer, dir.path());
+    auto c = spawn(writer, dir.path(), mode);
     // Wait for a random number of fresh commits (0: kill while the child opens the store),
     // then add a random spin so the kill lands at varying points inside the next batch.
     auto target = rng() % 12;
@@ -175,11 +220,23 @@ TEST_CASE("batches survive SIGKILL all or nothing") {
     ::close(c.reports);
     check.check(dir.path(), reported);
   }
-  std::printf("crash test: %llu kills landed between a commit and its report\n",
+  std::printf("%s: %llu kills landed between a commit and its report\n", name,
               static_cast<unsigned long long>(check.unreported_commits));
-  std::printf("storage-crash: kills=%d batches_checked=%llu torn=%llu\n", kills,
+  std::printf("%s: kills=%d batches_checked=%llu torn=%llu\n", name, kills,
               static_cast<unsigned long long>(check.batches_checked),
               static_cast<unsigned long long>(check.torn));
   CHECK(check.torn == 0);
   CHECK(check.batches_checked > 0);
+}
+
+}  // namespace
+
+TEST_CASE("batches survive SIGKILL all or nothing") {
+  checker check;
+  kill_repeatedly("storage-crash", nullptr, check);
+}
+
+TEST_CASE("raft log batches survive SIGKILL all or nothing") {
+  log_checker check;
+  kill_repeatedly("storage-crash-log", "log", check);
 }
