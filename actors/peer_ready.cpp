@@ -248,11 +248,13 @@ void peer::on_log_persisted() {
 }
 
 void peer::on_applied(const persisted& ack) {
-  if (applying_.empty() || applying_.front().number != ack.ready_number) return;
-  auto a = std::move(applying_.front());
-  applying_.pop_front();
-  if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
-  answer_applied(a);
+  // One acknowledgement covers every apply half up to the one it names.
+  while (!applying_.empty() && applying_.front().number <= ack.ready_number) {
+    auto a = std::move(applying_.front());
+    applying_.pop_front();
+    if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
+    answer_applied(a);
+  }
   serve_reads();
 }
 

@@ -1,6 +1,7 @@
 #include "actors/store_writer.hpp"
 
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -86,10 +87,13 @@ void flush(writer_pointer self) {
   ++st.stats.batches;
   st.stats.tasks += tasks.size();
   if (tasks.size() > st.stats.max_batch_tasks) st.stats.max_batch_tasks = tasks.size();
-  for (auto& p : tasks) {
-    persisted ack{p.task.region, p.task.ready_number, st.target.stage, !failure.empty(), failure};
-    if (p.sender)
-      self->send(caf::actor_cast<ack_receiver>(p.sender), persisted_atom::value, std::move(ack));
+  // One acknowledgement per sender and region, for its last task of the batch: it covers the
+  // earlier ones, which saves a message per extra ready of a busy region.
+  std::set<std::pair<caf::actor_control_block*, region_id>> acked;
+  for (auto p = tasks.rbegin(); p != tasks.rend(); ++p) {
+    if (!p->sender || !acked.emplace(p->sender.get(), p->task.region).second) continue;
+    persisted ack{p->task.region, p->task.ready_number, st.target.stage, !failure.empty(), failure};
+    self->send(caf::actor_cast<ack_receiver>(p->sender), persisted_atom::value, std::move(ack));
   }
 }
 

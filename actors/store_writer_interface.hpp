@@ -62,8 +62,9 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 ///
 /// - `(persist_atom, write_task)` — from a region peer: make the task durable in the next
 ///   group commit. Acknowledged to the sender, never answered as a request, with
-///   `(persisted_atom, persisted)` once the batch holding it is committed. Tasks of one sender
-///   are acknowledged in the order they were sent.
+///   `(persisted_atom, persisted)` once the batch holding it is committed: one acknowledgement
+///   per sender, region and batch, naming the last such task in it, covers that task and every
+///   earlier one. Tasks of one sender are committed in the order they were sent.
 /// - `(flush_atom)` — commit what has been collected. Sent by the writer to itself, and by a
 ///   region peer whose read waits for an apply half the writer may be holding back.
 /// - `(tick_atom)` — sent by the writer to itself only, the commit delay after the first task
