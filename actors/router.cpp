@@ -1,9 +1,14 @@
 #include "actors/router.hpp"
 
+#include <algorithm>
+#include <deque>
+#include <functional>
 #include <iostream>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
@@ -16,6 +21,14 @@ namespace rdb {
 
 namespace {
 
+/// A forward waiting for its region peer's answer.
+struct forward {
+  region_id region;
+  caf::actor_clock::time_point deadline;
+  /// Answers the client with an error (the typed promise lives in the answer handler too).
+  std::function<void(caf::error)> fail;
+};
+
 struct router_state {
   static inline const char* name = "rdb.router";
 
@@ -23,7 +36,13 @@ struct router_state {
   router_config cfg;
   /// The table last published; the router is its only writer.
   std::shared_ptr<const route_table> table = std::make_shared<const route_table>();
-  std::uint64_t pending = 0;
+  /// Forwards by token, and their tokens in deadline order (every forward gets the same
+  /// timeout, so that is the order they were made in).
+  std::unordered_map<std::uint64_t, forward> pending;
+  std::deque<std::uint64_t> by_deadline;
+  std::uint64_t next_token = 1;
+  /// True while a `tick` is on its way: one timer at a time for all forwards.
+  bool sweep_armed = false;
 };
 
 using router_pointer = router_actor::stateful_pointer<router_state>;
@@ -37,15 +56,41 @@ void publish(router_pointer self, std::optional<route_table> next) {
 
 /// Maps failures of the forward itself to client errors; a region peer's own errors pass as is.
 caf::error forward_error(const caf::error& e, region_id region) {
-  if (e == caf::sec::request_timeout)
-    return to_error(make_request_error(errc::timeout, region, "the region peer did not answer"));
   if (e == caf::sec::request_receiver_down)
     return to_error(make_request_error(errc::region_not_found, region, "the region peer is down"));
   return e;
 }
 
+/// Sends the next `tick` unless one is on its way.
+void arm_sweep(router_pointer self) {
+  auto& st = self->state;
+  if (st.sweep_armed || st.pending.empty()) return;
+  st.sweep_armed = true;
+  self->delayed_send(self, std::max(st.cfg.request_timeout / 4, caf::timespan{1'000'000}),
+                     tick_atom::value);
+}
+
+/// Answers `timeout` to every forward past its deadline. Answers that come later are dropped.
+void sweep(router_pointer self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  auto now = self->clock().now();
+  while (!st.by_deadline.empty()) {
+    auto i = st.pending.find(st.by_deadline.front());
+    if (i != st.pending.end()) {
+      if (i->second.deadline > now) break;
+      i->second.fail(to_error(
+          make_request_error(errc::timeout, i->second.region, "the region peer did not answer")));
+      st.pending.erase(i);
+    }
+    st.by_deadline.pop_front();
+  }
+  arm_sweep(self);
+}
+
 /// The routing step shared by all client requests: find the region (by id, or by `key` when the
-/// header names none), check the epoch, then forward to the region's peer with a timeout.
+/// header names none), check the epoch, then forward to the region's peer, answering `timeout`
+/// if it does not answer within `request_timeout` (to a sweep's precision).
 template <class Response, class Atom, class Request>
 caf::result<Response> route(router_pointer self, Atom atom, Request req, const std::string& key) {
   auto& st = self->state;
@@ -71,21 +116,25 @@ caf::result<Response> route(router_pointer self, Atom atom, Request req, const s
       return to_error(e);
     }
   }
-  if (st.pending >= st.cfg.max_pending)
+  if (st.pending.size() >= st.cfg.max_pending)
     return to_error(
         make_request_error(errc::server_busy, hdr.region, "too many requests in flight"));
-  ++st.pending;
   auto region = hdr.region;
   auto rp = self->template make_response_promise<Response>();
-  self->request(r->peer, st.cfg.request_timeout, atom, std::move(req))
+  auto token = st.next_token++;
+  st.pending.emplace(token, forward{region, self->clock().now() + st.cfg.request_timeout,
+                                    [rp](caf::error e) mutable { rp.deliver(std::move(e)); }});
+  st.by_deadline.push_back(token);
+  arm_sweep(self);
+  // No CAF timeout on the request: each one would cost the clock thread a wake-up per forward
+  // and per answer. The sweep bounds the wait instead.
+  self->request(r->peer, caf::infinite, atom, std::move(req))
       .then(
           [=](Response& resp) mutable {
-            --self->state.pending;
-            rp.deliver(std::move(resp));
+            if (self->state.pending.erase(token) > 0) rp.deliver(std::move(resp));
           },
           [=](caf::error& e) mutable {
-            --self->state.pending;
-            rp.deliver(forward_error(e, region));
+            if (self->state.pending.erase(token) > 0) rp.deliver(forward_error(e, region));
           });
   return rp;
 }
@@ -126,6 +175,7 @@ router_actor::behavior_type router_fn(router_pointer self, std::shared_ptr<route
         publish(self, self->state.table->with_leader(region, leader));
       },
       [=](routes_atom) { return self->state.table->metas(); },
+      [=](tick_atom) { sweep(self); },
   };
 }
 

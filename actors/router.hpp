@@ -13,7 +13,8 @@ namespace rdb {
 /// Tuning of the router.
 struct router_config {
   /// How long the router waits for a region peer's answer before answering `timeout`. A crashed
-  /// peer never answers (CAF 0.17 has no broken promises), so every forward needs a bound.
+  /// peer never answers (CAF 0.17 has no broken promises), so every forward needs a bound. The
+  /// bound is kept by a sweep every quarter of it, so an answer may take up to 1.25 times it.
   caf::timespan request_timeout = std::chrono::seconds{5};
   /// Client requests forwarded and not yet answered, beyond which new ones get `server_busy`
   /// (CAF has no backpressure: without a bound a burst only grows mailboxes).

@@ -87,6 +87,8 @@ class route_holder {
 /// - `(leader_atom, region_id, storage::region_peer)` — a region peer reports the leader it
 ///   now knows of (id none if none). Publishes.
 /// - `(routes_atom)` -> std::vector<storage::region_meta> — the routed regions in key order.
+/// - `(tick_atom)` — sent by the router to itself only: answer `timeout` to forwards past their
+///   deadline.
 using router_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
                      caf::replies_to<kv_put_atom, put_request>::with<write_response>,
@@ -95,6 +97,7 @@ using router_actor =
                      caf::reacts_to<route_update_atom, storage::region_meta, region_peer_actor>,
                      caf::reacts_to<route_remove_atom, region_id>,
                      caf::reacts_to<leader_atom, region_id, storage::region_peer>,
-                     caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>>;
+                     caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>,
+                     caf::reacts_to<tick_atom>>;
 
 }  // namespace rdb

@@ -196,6 +196,19 @@ TEST_CASE_FIXTURE(test::store_fixture, "router: a hanging peer gets timeout, a f
   sched.run();
   REQUIRE(first->has_value());
   CHECK(code_of(**first) == errc::timeout);
+  // The timed-out forward no longer counts: the next request is forwarded, not refused.
+  auto third = std::make_shared<std::optional<caf::error>>();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(router, caf::infinite, kv_put_atom::value,
+                  put_request{{}, "c", "1", client_id{1}, 0})
+        .then([](write_response&) {}, [=](caf::error& e) { *third = e; });
+  });
+  sched.run();
+  CHECK_FALSE(third->has_value());
+  sched.advance_time(std::chrono::milliseconds{300});
+  sched.run();
+  REQUIRE(third->has_value());
+  CHECK(code_of(**third) == errc::timeout);
   caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
   sched.run();
 }

@@ -77,7 +77,8 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
   }
   auto key = c->prefix + "-" + std::to_string(c->seq % 100'000);
   auto start = clock_type::now();
-  self->request(c->routers[c->target], std::chrono::seconds{10}, kv_put_atom::value,
+  // No CAF timeout (each costs the clock thread wake-ups): the router answers `timeout` itself.
+  self->request(c->routers[c->target], caf::infinite, kv_put_atom::value,
                 put_request{{}, key, std::string(value_size, 'v'), client_id{c->id}, 0})
       .then(
           [=](write_response&) {
