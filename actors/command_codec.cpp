@@ -117,6 +117,17 @@ std::string command_codec::encode(const command& cmd) {
   return out;
 }
 
+std::optional<std::pair<peer_id, std::uint64_t>> command_codec::decode_origin(
+    std::string_view data) {
+  reader r{data};
+  auto version = r.u8("version");
+  r.u8("kind");
+  peer_id proposer{r.u64("proposer")};
+  auto tag = r.u64("tag");
+  if (!r.ok() || version != format_version) return std::nullopt;
+  return std::pair{proposer, tag};
+}
+
 std::expected<command, request_error> command_codec::decode(std::string_view data) {
   auto corrupt = [](std::string what) {
     return std::unexpected{make_request_error(errc::storage_corrupt, region_id{},

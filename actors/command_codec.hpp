@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,11 @@ class command_codec {
 
   /// The command in `data`; `storage_corrupt` (with what was wrong) for malformed data.
   static std::expected<command, request_error> decode(std::string_view data);
+
+  /// Who proposed the command in `data` and under which tag, read from the fixed header
+  /// alone (no copy of key or value): what a replica needs to bind its proposals to their
+  /// entries. Nothing if the header is malformed; the full `decode` at apply reports why.
+  static std::optional<std::pair<peer_id, std::uint64_t>> decode_origin(std::string_view data);
 };
 
 }  // namespace rdb

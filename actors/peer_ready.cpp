@@ -60,8 +60,8 @@ void peer::maybe_handle_ready() {
   for (const auto& e : rd.entries) {
     if (e.data.empty()) continue;
     if (e.type == raft::entry_type::normal) {
-      auto cmd = command_codec::decode(e.data);
-      if (cmd && cmd->proposer == self_.id) proposals_.bind(cmd->tag, e.index, e.term);
+      auto origin = command_codec::decode_origin(e.data);
+      if (origin && origin->first == self_.id) proposals_.bind(origin->second, e.index, e.term);
     } else if (auto cc = raft::conf_change::decode(e.data)) {
       auto cmd = command_codec::decode(cc->context);
       if (cmd && cmd->proposer == self_.id) proposals_.bind(cmd->tag, e.index, e.term);
@@ -237,8 +237,12 @@ void peer::on_log_persisted() {
     // Reads and membership changes wait for the apply; plain writes were answered on commit.
     out.apply.task.urgent =
         !reads_.empty() || !out.apply.applied.empty() || out.apply.task.has_region_state;
-    output_.tasks.push_back(out.apply.task);
-    out.apply.task.ops.clear();
+    // The data changes go to the writer; what waits for the acknowledgement stays here.
+    write_task kept;
+    kept.has_apply_state = out.apply.task.has_apply_state;
+    kept.apply_state = out.apply.task.apply_state;
+    kept.urgent = out.apply.task.urgent;
+    output_.tasks.push_back(std::exchange(out.apply.task, std::move(kept)));
     applying_.push_back(std::move(out.apply));
   }
   raft::ready done;

@@ -34,6 +34,18 @@ TEST_CASE("codec: a put survives the round trip, binary key and all") {
   CHECK(*r == c);
 }
 
+TEST_CASE("codec: the origin is read from the header alone") {
+  auto data = command_codec::encode(sample_put());
+  auto origin = command_codec::decode_origin(data);
+  REQUIRE(origin.has_value());
+  CHECK(origin->first == peer_id{11});
+  CHECK(origin->second == 42);
+  // A header cut short, or of an unknown version, has no origin.
+  CHECK_FALSE(command_codec::decode_origin(std::string_view{data}.substr(0, 17)).has_value());
+  data[0] = 9;
+  CHECK_FALSE(command_codec::decode_origin(data).has_value());
+}
+
 TEST_CASE("codec: a delete and an empty key round trip") {
   command c;
   c.kind = command_kind::del;
