@@ -213,9 +213,14 @@ result<void> log_engine::replay_segment(std::uint32_t number, bool last) {
     bool whole = off + header_bytes + len <= data.size();
     auto payload = whole ? std::string_view{data}.substr(off + header_bytes, len) : "";
     if (!whole || crc_of(payload) != crc) {
-      if (last) break;
-      return fail(errc::storage_corrupt,
-                  path + ": record at offset " + std::to_string(off) + " failed its checksum");
+      if (!last)
+        return fail(errc::storage_corrupt,
+                    path + ": record at offset " + std::to_string(off) + " failed its checksum");
+      // A torn write: cut it off for good, or it would read as corruption once a later
+      // segment exists.
+      if (!opts_.read_only)
+        if (auto ok = terminate(number, off); !ok) return ok;
+      break;
     }
     if (auto ok = apply_record(number, off, payload); !ok) return ok;
     off += header_bytes + len;
@@ -329,26 +334,42 @@ result<void> log_engine::start_segment(std::uint32_t number) {
   if (fd < 0) return fail(errc::io_error, errno_text("creating " + path));
   // Allocated up front, the blocks are there when records land: a sync then rarely has to
   // write file metadata too.
-  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(opts_.log_segment_bytes)); rc != 0) {
+  // A segment that could not be made ready is removed, so a retry can create it again.
+  auto give_up = [&](const std::string& what) {
+    auto e = fail(errc::io_error, errno_text(what + " " + path));
     ::close(fd);
+    ::unlink(path.c_str());
+    return e;
+  };
+  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(opts_.log_segment_bytes)); rc != 0) {
     errno = rc;
-    return fail(errc::io_error, errno_text("preallocating " + path));
+    return give_up("preallocating");
   }
   int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
   bool synced = dfd >= 0 && ::fsync(fd) == 0 && ::fsync(dfd) == 0;
   if (dfd >= 0) ::close(dfd);
-  if (!synced) {
-    ::close(fd);
-    return fail(errc::io_error, errno_text("syncing new segment " + path));
-  }
+  if (!synced) return give_up("syncing new segment");
   std::unique_lock lock{mutex_};
   segments_[number] = segment{fd, 0};
+  return {};
+}
+
+result<void> log_engine::terminate(std::uint32_t number, std::uint64_t offset) {
+  std::string zero;
+  put_u32(zero, 0);
+  const auto& seg = segments_.at(number);
+  if (::pwrite(seg.fd, zero.data(), zero.size(), static_cast<off_t>(offset)) !=
+          static_cast<ssize_t>(zero.size()) ||
+      ::fdatasync(seg.fd) != 0)
+    return fail(errc::io_error, errno_text("ending segment " + segment_name(dir_, number)));
   return {};
 }
 
 result<void> log_engine::append_record(const std::string& payload) {
   auto& [number, seg] = *segments_.rbegin();
   if (seg.end > 0 && seg.end + header_bytes + payload.size() > opts_.log_segment_bytes) {
+    // Records end at a zero length; a failed write may have left bytes after the last one.
+    if (auto ok = terminate(number, seg.end); !ok) return ok;
     if (auto ok = start_segment(number + 1); !ok) return ok;
     return append_record(payload);
   }
@@ -447,6 +468,11 @@ result<void> log_engine::encode(const write_batch& batch, std::string& out) {
       s.truncated_term = term;
     } else if (const auto* as = std::get_if<write_batch::apply_state_op>(&o)) {
       auto& s = sim_of(as->region);
+      if (as->as.truncated_index < s.truncated_index)
+        return fail(errc::invalid_argument,
+                    "truncating " + region_text(as->region) + " back to index " +
+                        std::to_string(as->as.truncated_index.value()) + " below " +
+                        std::to_string(s.truncated_index.value()));
       head(op_kind::truncate, as->region);
       put_u64(out, as->as.truncated_index.value());
       put_u64(out, as->as.truncated_term.value());
@@ -482,33 +508,41 @@ result<std::vector<raft::entry>> log_engine::entries(region_id region, raft::log
     return fail(errc::invalid_argument, where(region, lo) + ": entries(" +
                                             std::to_string(lo.value()) + ", " +
                                             std::to_string(hi.value()) + ") is inverted");
-  std::shared_lock lock{mutex_};
-  auto r = regions_.find(region);
-  static const region_log empty;
-  const auto& log = r == regions_.end() ? empty : r->second;
-  if (lo <= log.truncated_index)
-    return fail(errc::compacted, where(region, lo) + " is compacted (first index " +
-                                     std::to_string(log.truncated_index.value() + 1) + ")");
-  if (hi > log.last() + 1)
-    return fail(errc::unavailable, where(region, hi - 1) + " is past the last index " +
-                                       std::to_string(log.last().value()));
+  // Locations are copied under the lock and read outside it, so a catch-up read never holds
+  // up the writer; segment files stay open as long as the engine.
+  std::vector<std::pair<entry_loc, int>> locs;
+  {
+    std::shared_lock lock{mutex_};
+    auto r = regions_.find(region);
+    static const region_log empty;
+    const auto& log = r == regions_.end() ? empty : r->second;
+    if (lo <= log.truncated_index)
+      return fail(errc::compacted, where(region, lo) + " is compacted (first index " +
+                                       std::to_string(log.truncated_index.value() + 1) + ")");
+    if (hi > log.last() + 1)
+      return fail(errc::unavailable, where(region, hi - 1) + " is past the last index " +
+                                         std::to_string(log.last().value()));
+    std::uint64_t total = 0;
+    for (auto i = lo; i < hi; ++i) {
+      const auto& loc = log.locs[i.value() - log.truncated_index.value() - 1];
+      if (!locs.empty() && total + loc.size > max_bytes) break;
+      total += loc.size;
+      locs.emplace_back(loc, segments_.at(loc.segment).fd);
+    }
+  }
   std::vector<raft::entry> out;
-  std::uint64_t total = 0;
   std::string buf;
-  for (auto i = lo; i < hi; ++i) {
-    const auto& loc = log.locs[i.value() - log.truncated_index.value() - 1];
-    if (!out.empty() && total + loc.size > max_bytes) break;
+  auto i = lo;
+  for (const auto& [loc, fd] : locs) {
     buf.resize(loc.size);
-    auto seg = segments_.find(loc.segment);
-    if (seg == segments_.end() ||
-        ::pread(seg->second.fd, buf.data(), loc.size, static_cast<off_t>(loc.offset)) !=
-            static_cast<ssize_t>(loc.size))
+    if (::pread(fd, buf.data(), loc.size, static_cast<off_t>(loc.offset)) !=
+        static_cast<ssize_t>(loc.size))
       return fail(errc::io_error, errno_text("reading " + where(region, i)));
     auto e = record_codec::decode_entry(buf);
     if (!e || e->index != i)
       return fail(errc::storage_corrupt, where(region, i) + ": record failed verification");
-    total += loc.size;
     out.push_back(std::move(*e));
+    ++i;
   }
   return out;
 }

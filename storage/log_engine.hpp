@@ -32,11 +32,11 @@ namespace rdb::storage {
 /// On disk: `<dir>/NNNNNNNNNNNNNNNN.log`, numbered from 1. A record is `u32 payload length,
 /// u32 CRC-32 of the payload, payload`; the payload is a list of operations (log_engine.cpp
 /// has the encoding), entries and hard states as the same verified FlatBuffers as elsewhere.
-/// The first record of the first segment is the store identity. A segment ends at a zero
-/// length (its preallocated tail). A record whose length or CRC does not hold ends the log
-/// when it is in the last segment (a write torn by a crash: it was never acknowledged, and is
-/// cut off at open); anywhere else it is corruption (`storage_corrupt`): segments before the
-/// last were synced whole.
+/// The first record of the first segment is the store identity. Records end at a zero length,
+/// written after each record and again (synced) before a new segment starts. A record whose
+/// length or CRC does not hold ends the log when it is in the last segment (a write torn by a
+/// crash: it was never acknowledged, and a zero length is written over it at open); anywhere
+/// else it is corruption (`storage_corrupt`): segments before the last were ended cleanly.
 ///
 /// In memory: per region the hard state, the truncated index and term, and where each entry of
 /// the log lives (segment, offset, size, term). Entries are read back with `pread` and
@@ -115,6 +115,8 @@ class log_engine {
   /// Encodes `batch` into `out`, checking it against the current state.
   result<void> encode(const write_batch& batch, std::string& out);
   result<void> append_record(const std::string& payload);
+  /// Writes and syncs a zero length at `offset` of segment `number`: its records end there.
+  result<void> terminate(std::uint32_t number, std::uint64_t offset);
   std::string where(region_id region, raft::log_index i) const;
 
   std::string dir_;

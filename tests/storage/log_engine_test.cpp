@@ -108,6 +108,9 @@ TEST_CASE("raft log: compaction, truncation state, clear and destroy") {
     write_batch past;
     past.compact_log(r1, idx(13));
     CHECK(code_of(log->write(past)) == errc::invalid_argument);
+    write_batch back;
+    back.set_apply_state(r1, apply_state{idx(5), idx(5), raft::term_id{5}});
+    CHECK(code_of(log->write(back)) == errc::invalid_argument);
     write_batch bye;
     bye.destroy_region(r2);
     take(log->write(bye));
@@ -166,6 +169,32 @@ TEST_CASE("raft log: a torn last record is cut off and the log goes on") {
   auto log = open_log(dir.path());
   CHECK(log->last_index(r1).value() == idx(8));
   CHECK(log->term(r1, idx(6)).value() == raft::term_id{2});
+}
+
+TEST_CASE("raft log: a torn record stays cut off after the log moves to a new segment") {
+  temp_dir dir;
+  std::uint64_t good_bytes = 0;
+  {
+    auto log = open_log(dir.path(), 8192);
+    append(*log, r1, 1, 3, 1);
+    good_bytes = log->bytes();
+    append(*log, r1, 4, 4, 1);
+  }
+  int fd = ::open(first_segment(dir.path()).c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  std::string junk(20, '\x5a');
+  REQUIRE(::pwrite(fd, junk.data(), junk.size(), static_cast<off_t>(good_bytes + 12)) == 20);
+  ::close(fd);
+  {
+    auto log = open_log(dir.path(), 8192);
+    CHECK(log->last_index(r1).value() == idx(3));
+    // Too big for what is left of the first segment: it opens the second.
+    append(*log, r1, 4, 400, 2);
+    CHECK(log->segment_count() == 2);
+  }
+  auto log = open_log(dir.path(), 8192);
+  CHECK(log->last_index(r1).value() == idx(400));
+  CHECK(log->term(r1, idx(4)).value() == raft::term_id{2});
 }
 
 TEST_CASE("raft log: a damaged record before the last segment is corruption") {
