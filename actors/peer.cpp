@@ -59,7 +59,8 @@ peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
       storage_(std::move(rs)),
       raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index), *storage_),
       self_(self),
-      applied_(storage_->apply_state().applied_index) {}
+      applied_(storage_->apply_state().applied_index),
+      handed_out_(applied_) {}
 
 // -- checks ---------------------------------------------------------------------------------
 

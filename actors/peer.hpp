@@ -226,6 +226,8 @@ class peer {
   peer_output output_;
   /// Written applied index: reads at or below it are served.
   raft::log_index applied_;
+  /// The last committed index handed out in a ready; its apply may still be on its way.
+  raft::log_index handed_out_;
   raft::node_id leader_id_;
   std::uint64_t next_tag_ = 1;
   int quiet_ticks_ = 0;

@@ -72,7 +72,7 @@ void peer::maybe_handle_ready() {
   // After binding: proposals committed in this very ready are answered (writes now, membership
   // changes once the ready is durable), even if leadership was lost meanwhile.
   if (rd.soft_state) {
-    auto committed = rd.committed_entries.empty() ? applied_ : rd.committed_entries.back().index;
+    auto committed = rd.committed_entries.empty() ? handed_out_ : rd.committed_entries.back().index;
     handle_soft_state(*rd.soft_state, committed);
   }
   if (rd.hard_state) {
@@ -124,6 +124,7 @@ void peer::send(std::vector<raft::message> msgs) {
 
 void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out) {
   if (ents.empty()) return;
+  handed_out_ = ents.back().index;
   auto meta_now = meta();
   bool meta_changed = false;
   for (auto& e : ents) {
