@@ -46,6 +46,19 @@ void report_to_pd(peer_pointer self) {
              caf::actor_cast<region_peer_actor>(self));
 }
 
+/// Answers every waiting client with `err`. An actor that stops must: CAF 0.17 never tells a
+/// requester that a promise died with its actor, and the router forwards without a timeout.
+void fail_waiting(peer_pointer self, const request_error& err) {
+  auto& st = self->state;
+  for (auto& [token, answer] : st.waiting) {
+    peer_reply r;
+    r.token = token;
+    r.error = err;
+    answer(r);
+  }
+  st.waiting.clear();
+}
+
 /// Carries out what the peer logic asked for after an input.
 void drain(peer_pointer self) {
   auto& st = self->state;
@@ -73,13 +86,7 @@ void drain(peer_pointer self) {
   }
   if (out.fatal) {
     auto err = make_request_error(errc::storage_corrupt, st.logic->meta().id, *out.fatal);
-    for (auto& [token, answer] : st.waiting) {
-      peer_reply r;
-      r.token = token;
-      r.error = err;
-      answer(r);
-    }
-    st.waiting.clear();
+    fail_waiting(self, err);
     self->quit(to_error(err));
     return;
   }
@@ -123,6 +130,11 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
     self->send(st.ctx.router, route_update_atom::value, st.logic->meta(),
                caf::actor_cast<region_peer_actor>(self));
   drain(self);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    fail_waiting(self, make_request_error(errc::region_not_found, self->state.logic->meta().id,
+                                          "the region peer stopped"));
+    self->quit(msg.reason);
+  });
   return {
       [=](kv_get_atom, const get_request& req) {
         auto rp = self->make_response_promise<get_response>();

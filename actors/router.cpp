@@ -127,7 +127,8 @@ caf::result<Response> route(router_pointer self, Atom atom, Request req, const s
   st.by_deadline.push_back(token);
   arm_sweep(self);
   // No CAF timeout on the request: each one would cost the clock thread a wake-up per forward
-  // and per answer. The sweep bounds the wait instead.
+  // and per answer. The sweep bounds the client's wait instead. A region peer that stops
+  // answers what it holds, so only a peer killed outright leaves its answer handlers here.
   self->request(r->peer, caf::infinite, atom, std::move(req))
       .then(
           [=](Response& resp) mutable {

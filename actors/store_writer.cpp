@@ -136,7 +136,12 @@ store_writer_actor::behavior_type writer(writer_pointer self, write_target targe
           return to_error(make_request_error(errc::storage_corrupt, meta.id, res.error().message));
         return true;
       },
-      [=](stats_atom) { return self->state.stats; },
+      [=](stats_atom) {
+        // Tasks held back for company are committed first: an answer means everything sent
+        // before it is written (the supervisor drains writers this way before a restart).
+        flush(self);
+        return self->state.stats;
+      },
   };
 }
 

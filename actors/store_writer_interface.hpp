@@ -16,14 +16,14 @@
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
 
-/// A store writer: the only LMDB writer of one of its store's two environments
-/// (storage/engines.hpp), a detached actor (it blocks on fsync). The log writer takes the log
-/// halves of readys, the apply writer their apply halves.
+/// A store writer: the only writer of one of its store's two parts (storage/engines.hpp), the
+/// log engine or the kv environment, a detached actor (it blocks on fsync). The log writer
+/// takes the log halves of readys, the apply writer their apply halves.
 ///
 /// Group commit: region peers send one `write_task` per raft ready. The first task after a
 /// flush makes the writer send itself `flush_atom`; that message queues behind every task
 /// already in the mailbox, so when it arrives the writer turns everything collected since into
-/// ONE `storage::write_batch`, commits it with ONE `store::write` (one transaction, one sync),
+/// ONE `storage::write_batch`, commits it with ONE write (one record or transaction, one sync),
 /// and only then acknowledges each task to its sender with `(persisted_atom, persisted)`.
 /// Under load a batch holds the readys of many regions; an idle store still commits a single
 /// task at once.
@@ -76,7 +76,8 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 ///   later, starts from the same log position. Answers true if written, false if this half was
 ///   already there (nothing changed). Storage failures answer a `caf::error` of category "rdb"
 ///   with `storage_corrupt`.
-/// - `(stats_atom)` -> writer_stats.
+/// - `(stats_atom)` -> writer_stats — after committing every task received before it, so the
+///   answer also tells that they are written.
 using store_writer_actor =
     caf::typed_actor<caf::reacts_to<persist_atom, write_task>, caf::reacts_to<flush_atom>,
                      caf::reacts_to<tick_atom>,

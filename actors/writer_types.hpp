@@ -54,11 +54,12 @@ inline std::string to_string(write_stage s) {
   return s == write_stage::log ? "log" : "apply";
 }
 
-/// What one ready of one region asks to be made durable, in one of its two halves (`stage`).
-/// A task is written in this order in one transaction: log entries (a conflicting suffix
-/// replaced), hard state, then the data changes of the ready's committed entries, the new
-/// apply state and the region state they produce. So apply state, data and region meta changed
-/// by an entry are never apart on disk.
+/// What one ready of one region asks to be made durable. The region peer builds it whole, then
+/// splits it (`split_apply_half`): the log half (log entries, a conflicting suffix replaced,
+/// and hard state) goes to the log engine; the apply half (the data changes of the ready's
+/// committed entries, the new apply state and the region state they produce) goes to the kv
+/// environment in one transaction, so apply state, data and region meta changed by an entry
+/// are never apart on disk.
 struct write_task {
   region_id region;
   /// The ready's number, echoed in the acknowledgement.

@@ -10,8 +10,8 @@
 
 namespace rdb::storage {
 
-/// The two LMDB environments of one store directory, split as TiKV splits raft-engine and kvdb
-/// so that the sync on every client write's path touches only a few pages.
+/// The two parts of one store directory, split as TiKV splits raft-engine and kvdb so that the
+/// sync on every client write's path writes little more than the entries.
 ///
 /// - `raft` (`<dir>/raft`): each region's log, its hard state, and the log's truncated index
 ///   and term, in the append-only log engine (log_engine.hpp). Every write is synced before it
@@ -23,7 +23,8 @@ namespace rdb::storage {
 /// The contract between them: an entry reaches `kv` only after it is durable in `raft`, and
 /// the log is never truncated past the applied index that `kv` has made durable. So on restart
 /// `kv`'s applied index never exceeds `raft`'s hard state commit or last index, and every
-/// entry after it is still in the log.
+/// entry after it is still in the log. Durable in `kv` means: written by a commit that a later
+/// commit (or an `mdb_env_sync`) followed, since the meta page of the last one is not synced.
 struct engines {
   std::shared_ptr<log_engine> raft;
   std::shared_ptr<store> kv;

@@ -161,3 +161,28 @@ TEST_CASE_FIXTURE(gated_cluster,
   CHECK_MESSAGE((*answer)->engaged(), sys.render((*answer)->error()));
   CHECK(status(0).region.peers.size() == 4);
 }
+
+TEST_CASE_FIXTURE(cluster, "region: a peer that stops answers the clients it kept waiting") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  // Cut off, the leader cannot commit: the put waits.
+  net->isolate(store_of(0), true);
+  auto out = std::make_shared<std::optional<caf::expected<write_response>>>();
+  auto leader = nodes[0].peer;
+  auto hdr = header();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(leader, caf::infinite, kv_put_atom::value,
+                  put_request{hdr, "k", "v", client_id{1}, 1})
+        .then([=](write_response& r) { *out = r; },
+              [=](caf::error& e) { *out = caf::expected<write_response>{e}; });
+  });
+  sched.run();
+  CHECK_FALSE(out->has_value());
+  caf::anon_send_exit(leader, caf::exit_reason::user_shutdown);
+  sched.run();
+  REQUIRE(out->has_value());
+  REQUIRE_FALSE((*out)->engaged());
+  CHECK(code_of((*out)->error()) == errc::region_not_found);
+  net->isolate(store_of(0), false);
+}
