@@ -135,15 +135,10 @@ TEST_CASE_FIXTURE(gated_cluster,
   caf::anon_send(gate_actor, tick_atom::value);
   sched.run();
   gate->hold = true;
-  auto answer = std::make_shared<std::optional<caf::expected<write_response>>>();
-  auto leader = nodes[0].peer;
   storage::region_peer learner{peer_id{14}, store_id{4}, storage::peer_role::learner};
-  auto req = change_peer_request{header(), peer_change_kind::add_learner, learner};
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(leader, caf::infinite, change_peer_atom::value, req)
-        .then([=](write_response& r) { *answer = r; },
-              [=](caf::error& e) { *answer = caf::expected<write_response>{std::move(e)}; });
-  });
+  auto answer = send_request<write_response>(
+      sys, nodes[0].peer, change_peer_atom::value,
+      change_peer_request{header(), peer_change_kind::add_learner, learner});
   sched.run();
   // Committed, its apply held back: no answer yet.
   REQUIRE_FALSE(gate->held.empty());
@@ -168,15 +163,9 @@ TEST_CASE_FIXTURE(cluster, "region: a peer that stops answers the clients it kep
   sched.run();
   // Cut off, the leader cannot commit: the put waits.
   net->isolate(store_of(0), true);
-  auto out = std::make_shared<std::optional<caf::expected<write_response>>>();
   auto leader = nodes[0].peer;
-  auto hdr = header();
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(leader, caf::infinite, kv_put_atom::value,
-                  put_request{hdr, "k", "v", client_id{1}, 1})
-        .then([=](write_response& r) { *out = r; },
-              [=](caf::error& e) { *out = caf::expected<write_response>{e}; });
-  });
+  auto out = send_request<write_response>(sys, leader, kv_put_atom::value,
+                                          put_request{header(), "k", "v", client_id{1}, 1});
   sched.run();
   CHECK_FALSE(out->has_value());
   caf::anon_send_exit(leader, caf::exit_reason::user_shutdown);

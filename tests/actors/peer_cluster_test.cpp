@@ -140,15 +140,8 @@ TEST_CASE_FIXTURE(cluster, "region: a leader that loses leadership fails what it
   tick_all(2);
   // Cut the leader off: its proposal cannot commit. A new leader is elected elsewhere.
   net->isolate(store_of(0), true);
-  auto out = std::make_shared<std::optional<caf::expected<write_response>>>();
-  auto leader = nodes[0].peer;
-  auto hdr = header();
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(leader, caf::infinite, kv_put_atom::value,
-                  put_request{hdr, "c", "1", client_id{1}, 1})
-        .then([=](write_response& r) { *out = r; },
-              [=](caf::error& e) { *out = caf::expected<write_response>{e}; });
-  });
+  auto out = test::send_request<write_response>(sys, nodes[0].peer, kv_put_atom::value,
+                                                put_request{header(), "c", "1", client_id{1}, 1});
   sched.run();
   CHECK_FALSE(out->has_value());
   // Check quorum makes the isolated leader step down within an election timeout or two.

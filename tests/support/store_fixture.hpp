@@ -20,18 +20,30 @@ struct store_test_config : caf::actor_system_config {
 /// The fixture of deterministic actor tests: CAF's test coordinator with the store types.
 using store_fixture = test_coordinator_fixture<store_test_config>;
 
-/// Sends a request from a fresh actor, runs the coordinator until nothing is left to do and
-/// returns the answer (a value or an error). Fails the test if no answer came: on the
-/// deterministic scheduler a missing answer is a hang, never a slow reply.
+/// Where the answer to a request sent with `send_request` lands: empty until it comes.
+template <class Response>
+using answer_slot = std::shared_ptr<std::optional<caf::expected<Response>>>;
+
+/// Sends a request from a fresh actor without running anything; the answer (a value or an
+/// error) lands in the returned slot once the coordinator has run far enough.
 template <class Response, class Handle, class... Ts>
-caf::expected<Response> ask(caf::actor_system& sys, caf::scheduler::test_coordinator& sched,
-                            Handle dest, Ts... xs) {
+answer_slot<Response> send_request(caf::actor_system& sys, Handle dest, Ts... xs) {
   auto out = std::make_shared<std::optional<caf::expected<Response>>>();
   sys.spawn([=](caf::event_based_actor* self) {
     self->request(dest, caf::infinite, xs...)
         .then([=](Response& r) { *out = std::move(r); },
               [=](caf::error& e) { *out = caf::expected<Response>{std::move(e)}; });
   });
+  return out;
+}
+
+/// Sends a request from a fresh actor, runs the coordinator until nothing is left to do and
+/// returns the answer (a value or an error). Fails the test if no answer came: on the
+/// deterministic scheduler a missing answer is a hang, never a slow reply.
+template <class Response, class Handle, class... Ts>
+caf::expected<Response> ask(caf::actor_system& sys, caf::scheduler::test_coordinator& sched,
+                            Handle dest, Ts... xs) {
+  auto out = send_request<Response>(sys, dest, xs...);
   sched.run();
   REQUIRE_MESSAGE(out->has_value(), "the request was never answered");
   return std::move(**out);
@@ -42,12 +54,7 @@ caf::expected<Response> ask(caf::actor_system& sys, caf::scheduler::test_coordin
 template <class Response, class Handle, class... Ts>
 caf::expected<Response> ask_now(caf::actor_system& sys, caf::scheduler::test_coordinator& sched,
                                 Handle dest, Ts... xs) {
-  auto out = std::make_shared<std::optional<caf::expected<Response>>>();
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(dest, caf::infinite, xs...)
-        .then([=](Response& r) { *out = std::move(r); },
-              [=](caf::error& e) { *out = caf::expected<Response>{std::move(e)}; });
-  });
+  auto out = send_request<Response>(sys, dest, xs...);
   while (sched.try_run_once()) {
   }
   REQUIRE_MESSAGE(out->has_value(), "the request was not answered without time passing");
