@@ -180,12 +180,8 @@ TEST_CASE_FIXTURE(test::store_fixture, "router: a hanging peer gets timeout, a f
   auto router = spawn_router(sys, holder, cfg);
   caf::anon_send(router, route_update_atom::value, meta_of(1, "", ""), spawn_black_hole(sys));
   sched.run();
-  auto first = std::make_shared<std::optional<caf::error>>();
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(router, caf::infinite, kv_put_atom::value,
-                  put_request{{}, "a", "1", client_id{1}, 0})
-        .then([](write_response&) {}, [=](caf::error& e) { *first = e; });
-  });
+  auto first = test::send_request<write_response>(sys, router, kv_put_atom::value,
+                                                  put_request{{}, "a", "1", client_id{1}, 0});
   sched.run();
   CHECK_FALSE(first->has_value());
   auto second = test::ask<write_response>(sys, sched, router, kv_put_atom::value,
@@ -195,20 +191,18 @@ TEST_CASE_FIXTURE(test::store_fixture, "router: a hanging peer gets timeout, a f
   sched.advance_time(std::chrono::milliseconds{300});
   sched.run();
   REQUIRE(first->has_value());
-  CHECK(code_of(**first) == errc::timeout);
+  REQUIRE_FALSE((*first)->engaged());
+  CHECK(code_of((*first)->error()) == errc::timeout);
   // The timed-out forward no longer counts: the next request is forwarded, not refused.
-  auto third = std::make_shared<std::optional<caf::error>>();
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(router, caf::infinite, kv_put_atom::value,
-                  put_request{{}, "c", "1", client_id{1}, 0})
-        .then([](write_response&) {}, [=](caf::error& e) { *third = e; });
-  });
+  auto third = test::send_request<write_response>(sys, router, kv_put_atom::value,
+                                                  put_request{{}, "c", "1", client_id{1}, 0});
   sched.run();
   CHECK_FALSE(third->has_value());
   sched.advance_time(std::chrono::milliseconds{300});
   sched.run();
   REQUIRE(third->has_value());
-  CHECK(code_of(**third) == errc::timeout);
+  REQUIRE_FALSE((*third)->engaged());
+  CHECK(code_of((*third)->error()) == errc::timeout);
   caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
   sched.run();
 }

@@ -73,13 +73,30 @@ bool next_report(int fd, std::uint64_t& k) {
 }
 
 /// Counts what disagrees with "batches 1..c committed, nothing else", printing the first few.
-class checker {
+class tally {
  public:
   std::uint64_t torn = 0;
   std::uint64_t batches_checked = 0;
   /// Kills that landed after a commit but before its report reached the pipe.
   std::uint64_t unreported_commits = 0;
 
+ protected:
+  void expect(bool ok, const std::string& what) {
+    if (ok) return;
+    if (++torn <= 10) MESSAGE("torn: " << what);
+  }
+  /// The last committed batch `c` must be the last reported one or the one after it.
+  void expect_committed(std::uint64_t c, std::uint64_t reported) {
+    expect(c >= reported && c <= reported + 1,
+           "committed " + std::to_string(c) + " but reported " + std::to_string(reported));
+    if (c == reported + 1) ++unreported_commits;
+    batches_checked += c;
+  }
+};
+
+/// Checks a store (LMDB) directory.
+class checker : public tally {
+ public:
   void check(const std::string& dir, std::uint64_t reported) {
     store_options opts;
     opts.cluster = cluster_id{7};
@@ -90,21 +107,13 @@ class checker {
     std::uint64_t c = 0;
     if (auto counter = take(view.get(crash::counter_key)))
       std::from_chars(counter->data(), counter->data() + counter->size(), c);
-    expect(c >= reported && c <= reported + 1,
-           "committed " + std::to_string(c) + " but reported " + std::to_string(reported));
+    expect_committed(c, reported);
     for (std::uint64_t r = 1; r <= crash::regions; ++r)
       check_region(view, region_id{r}, c);
     check_data(view, c);
-    if (c == reported + 1) ++unreported_commits;
-    batches_checked += c;
   }
 
  private:
-  void expect(bool ok, const std::string& what) {
-    if (ok) return;
-    if (++torn <= 10) MESSAGE("torn: " << what);
-  }
-
   void check_region(const read_view& view, region_id region, std::uint64_t c) {
     auto where = "region " + std::to_string(region.value()) + " at batch " + std::to_string(c);
     auto hs = take(view.load_hard_state(region));
@@ -140,12 +149,8 @@ class checker {
 
 /// The same for the log halves written to a raft log engine: the logs and hard states agree on
 /// the last committed batch.
-class log_checker {
+class log_checker : public tally {
  public:
-  std::uint64_t torn = 0;
-  std::uint64_t batches_checked = 0;
-  std::uint64_t unreported_commits = 0;
-
   void check(const std::string& dir, std::uint64_t reported) {
     store_options opts;
     opts.cluster = cluster_id{7};
@@ -155,8 +160,7 @@ class log_checker {
     auto log = take(std::move(opened));
     auto hs = log->hard_state(region_id{1});
     std::uint64_t c = hs ? hs->commit.value() : 0;
-    expect(c >= reported && c <= reported + 1,
-           "committed " + std::to_string(c) + " but reported " + std::to_string(reported));
+    expect_committed(c, reported);
     for (std::uint64_t r = 1; r <= crash::regions; ++r) {
       region_id region{r};
       auto where = "region " + std::to_string(r) + " at batch " + std::to_string(c);
@@ -171,14 +175,6 @@ class log_checker {
         expect(e.term == raft::term_id{1} && e.data == crash::batch_value(e.index.value(), r),
                where + ": entry " + std::to_string(e.index.value()));
     }
-    if (c == reported + 1) ++unreported_commits;
-    batches_checked += c;
-  }
-
- private:
-  void expect(bool ok, const std::string& what) {
-    if (ok) return;
-    if (++torn <= 10) MESSAGE("torn: " << what);
   }
 };
 
