@@ -70,7 +70,7 @@ void peer::maybe_handle_ready() {
   for (auto& p : proposals_.take_unbound())
     fail(p.token, make_not_leader(meta().id, leader()));
   // After binding: proposals committed in this very ready are answered (writes now, membership
-  // changes once the ready is durable), even if leadership was lost meanwhile.
+  // changes once their apply is written), even if leadership was lost meanwhile.
   if (rd.soft_state) {
     auto committed = rd.committed_entries.empty() ? handed_out_ : rd.committed_entries.back().index;
     handle_soft_state(*rd.soft_state, committed);
@@ -81,11 +81,15 @@ void peer::maybe_handle_ready() {
   }
   task.entries = std::move(rd.entries);
   apply_committed(rd.committed_entries, task, out);
-  // The summary keeps the entries: raft_storage caches them once they are durable.
-  out.summary = task;
-  out.summary.ops.clear();
   out.apply.number = rd.number;
   out.apply.task = split_apply_half(task);
+  // What raft_storage::on_persisted needs: the log half (its entries are cached once durable)
+  // with the apply and region state, but not the data changes.
+  out.summary = task;
+  out.summary.has_apply_state = out.apply.task.has_apply_state;
+  out.summary.apply_state = out.apply.task.apply_state;
+  out.summary.has_region_state = out.apply.task.has_region_state;
+  out.summary.region_state = out.apply.task.region_state;
   outstanding_ = std::move(out);
   output_.tasks.push_back(std::move(task));
   // Reads whose index was already applied need not wait for this ready.
