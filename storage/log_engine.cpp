@@ -170,6 +170,8 @@ result<void> log_engine::replay() {
   std::vector<std::uint32_t> numbers;
   for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
     auto name = f.path().filename().string();
+    // A segment prepared and never started: a new one is prepared anyway.
+    if (name.ends_with(".log.prep") && !opts_.read_only) ::unlink(f.path().c_str());
     if (name.size() != 20 || !name.ends_with(".log") ||
         !std::all_of(name.begin(), name.begin() + 16, [](char c) { return c >= '0' && c <= '9'; }))
       continue;
@@ -177,6 +179,7 @@ result<void> log_engine::replay() {
   }
   if (ec) return fail(errc::io_error, "listing raft log directory " + dir_ + ": " + ec.message());
   std::sort(numbers.begin(), numbers.end());
+  if (!opts_.read_only) preparer_ = std::make_unique<segment_preparer>(opts_.log_segment_bytes);
   if (numbers.empty()) {
     if (opts_.read_only || !opts_.create_if_missing)
       return fail(errc::not_bootstrapped, "no raft log in " + dir_);
@@ -188,6 +191,7 @@ result<void> log_engine::replay() {
                   "raft log segment " + segment_name(dir_, numbers.front() + k) + " is missing");
     if (auto ok = replay_segment(numbers[k], k + 1 == numbers.size()); !ok) return ok;
   }
+  if (preparer_) preparer_->prepare(segment_name(dir_, numbers.back() + 1));
   return check_ident();
 }
 
@@ -328,29 +332,50 @@ result<void> log_engine::create_first_segment() {
   return append_record(payload);
 }
 
-result<void> log_engine::start_segment(std::uint32_t number) {
+result<int> log_engine::make_segment(std::uint32_t number) {
   auto path = segment_name(dir_, number);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) return fail(errc::io_error, errno_text("creating " + path));
-  // Allocated up front, the blocks are there when records land: a sync then rarely has to
-  // write file metadata too.
-  // A segment that could not be made ready is removed, so a retry can create it again.
-  auto give_up = [&](const std::string& what) {
-    auto e = fail(errc::io_error, errno_text(what + " " + path));
+  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd < 0) return fail(errc::io_error, errno_text("opening directory " + dir_));
+  int fd = preparer_ ? preparer_->take(path) : -1;
+  if (fd >= 0 && ::rename(segment_preparer::temp_path(path).c_str(), path.c_str()) != 0) {
+    ::close(fd);
+    fd = -1;
+  }
+  if (fd < 0) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+    // Allocated up front, the blocks are there when records land: a sync then rarely has to
+    // write file metadata too.
+    int rc = fd < 0 ? errno : ::posix_fallocate(fd, 0, static_cast<off_t>(opts_.log_segment_bytes));
+    if (rc == 0 && ::fsync(fd) != 0) rc = errno;
+    if (rc != 0) {
+      // A segment that could not be made ready is removed, so a retry can create it again.
+      if (fd >= 0) {
+        ::close(fd);
+        ::unlink(path.c_str());
+      }
+      ::close(dfd);
+      errno = rc;
+      return fail(errc::io_error, errno_text("creating segment " + path));
+    }
+  }
+  bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!synced) {
     ::close(fd);
     ::unlink(path.c_str());
-    return e;
-  };
-  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(opts_.log_segment_bytes)); rc != 0) {
-    errno = rc;
-    return give_up("preallocating");
+    return fail(errc::io_error, errno_text("syncing directory for segment " + path));
   }
-  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
-  bool synced = dfd >= 0 && ::fsync(fd) == 0 && ::fsync(dfd) == 0;
-  if (dfd >= 0) ::close(dfd);
-  if (!synced) return give_up("syncing new segment");
-  std::unique_lock lock{mutex_};
-  segments_[number] = segment{fd, 0};
+  return fd;
+}
+
+result<void> log_engine::start_segment(std::uint32_t number) {
+  auto fd = make_segment(number);
+  if (!fd) return std::unexpected{fd.error()};
+  {
+    std::unique_lock lock{mutex_};
+    segments_[number] = segment{*fd, 0};
+  }
+  if (preparer_) preparer_->prepare(segment_name(dir_, number + 1));
   return {};
 }
 

@@ -15,6 +15,7 @@
 #include "storage/error.hpp"
 #include "storage/ids.hpp"
 #include "storage/record_codec.hpp"
+#include "storage/segment_preparer.hpp"
 #include "storage/store_options.hpp"
 #include "storage/types.hpp"
 #include "storage/write_batch.hpp"
@@ -111,6 +112,9 @@ class log_engine {
   result<void> apply_record(std::uint32_t number, std::uint64_t offset, std::string_view payload);
   result<void> create_first_segment();
   result<void> start_segment(std::uint32_t number);
+  /// Makes the file of segment `number` exist, preallocated and synced, and returns its
+  /// descriptor: the prepared one if there is one, else created here.
+  result<int> make_segment(std::uint32_t number);
   result<void> check_ident() const;
   /// Encodes `batch` into `out`, checking it against the current state.
   result<void> encode(const write_batch& batch, std::string& out);
@@ -130,6 +134,8 @@ class log_engine {
   std::uint64_t bytes_ = 0;
   record_codec codec_;
   std::mutex write_mutex_;
+  /// Prepares the next segment while the current one fills (not when read-only).
+  std::unique_ptr<segment_preparer> preparer_;
 };
 
 }  // namespace rdb::storage

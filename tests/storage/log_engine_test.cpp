@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "storage/log_engine.hpp"
@@ -138,6 +139,17 @@ TEST_CASE("raft log: records span segments and are all read back") {
   auto log = open_log(dir.path(), 4096);
   CHECK(log->segment_count() > 3);
   CHECK(take(log->entries(r1, idx(1), idx(201), UINT64_MAX)) == make_entries(1, 200, 1));
+}
+
+TEST_CASE("raft log: a segment prepared but never started is removed at open") {
+  temp_dir dir;
+  open_log(dir.path());
+  auto stale = dir.path() + "/0000000000000007.log.prep";
+  { std::ofstream{stale} << "left by a crash"; }
+  auto log = open_log(dir.path());
+  CHECK_FALSE(std::filesystem::exists(stale));
+  append(*log, r1, 1, 2, 1);
+  CHECK(log->segment_count() == 1);
 }
 
 TEST_CASE("raft log: a torn last record is cut off and the log goes on") {
