@@ -31,6 +31,8 @@ enum class errc : std::uint8_t {
   storage_corrupt = 8,
   /// The store was removed from the cluster and may not rejoin under its old id.
   store_tombstone = 9,
+  /// Answered by a node's link to PD, not by PD: no connection to PD right now. Retry later.
+  unreachable = 10,
 };
 
 /// The enumerator's name, e.g. "stale_epoch".
@@ -54,6 +56,8 @@ constexpr std::string_view to_string(errc code) {
       return "storage_corrupt";
     case errc::store_tombstone:
       return "store_tombstone";
+    case errc::unreachable:
+      return "unreachable";
   }
   return "unknown";
 }

@@ -37,7 +37,8 @@ typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_info& x) {
-  return f(caf::meta::type_name("store_info"), x.id, x.address, x.state, x.stats, x.last_heartbeat);
+  return f(caf::meta::type_name("store_info"), x.id, x.address, x.client_address, x.state, x.stats,
+           x.last_heartbeat);
 }
 
 template <class Inspector>

@@ -43,10 +43,12 @@ using is_bootstrapped_atom = caf::atom_constant<caf::atom("pd_isboot")>;
 using alloc_id_atom = caf::atom_constant<caf::atom("pd_allocid")>;
 
 /// (put_store_atom, store_info) -> store_id
-/// Registers a store, reading only `id` and `address`. With a none id: answers the id of the
-/// store already registered under that address, or allocates one. With an id: that store must
-/// exist (`unknown_store` otherwise, `store_tombstone` if removed); its address is updated if
-/// it moved. An address held by another live store is `invalid_argument`.
+/// Registers a store, reading only `id`, `address` and `client_address`. With a none id:
+/// answers the id of the store already registered under that address, or allocates one. With
+/// an id: that store must exist (`unknown_store` otherwise, `store_tombstone` if removed). Either
+/// way a non-empty address or client address that differs from the recorded one replaces it
+/// (a restarted store may listen elsewhere). An address held by another live store is
+/// `invalid_argument`.
 using put_store_atom = caf::atom_constant<caf::atom("pd_putstor")>;
 
 /// (store_heartbeat_atom, store_stats) -> store_info

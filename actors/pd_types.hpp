@@ -104,12 +104,14 @@ struct store_stats {
   bool operator==(const store_stats&) const = default;
 };
 
-/// A store as PD knows it. In `put_store` only `id` and `address` are read.
+/// A store as PD knows it. In `put_store` only `id`, `address` and `client_address` are read.
 struct store_info {
   /// None in a first registration: PD allocates the id.
   store_id id;
   /// Where the store's node listens, "host:port". Unique among live stores.
   std::string address;
+  /// Where the store serves the client KV service (`host:port`); empty if it serves none.
+  std::string client_address;
   store_state state = store_state::up;
   /// The last heartbeat's figures; zero before the first.
   store_stats stats;

@@ -158,12 +158,17 @@ result<id_range> cluster_state::alloc_ids(std::uint64_t count) {
 result<store_id> cluster_state::put_store(const store_info& info) {
   if (info.id.is_none()) {
     if (info.address.empty()) return fail(errc::invalid_argument, "a new store needs an address");
-    if (const auto* known = stores_.find_by_address(info.address)) return known->id;
+    if (const auto* known = stores_.find_by_address(info.address)) {
+      auto again = info;
+      again.id = known->id;
+      return put_store(again);
+    }
     change_set changes;
     auto plan = reserve_ids(1, changes);
     store_info s;
     s.id = store_id{plan.ids.first};
     s.address = info.address;
+    s.client_address = info.client_address;
     s.stats.store = s.id;
     s.last_heartbeat = now_;
     changes.stores.push_back(s);
@@ -176,12 +181,16 @@ result<store_id> cluster_state::put_store(const store_info& info) {
   if (!known) return fail(errc::unknown_store, describe(info.id) + " was never registered");
   if (known->state == store_state::tombstone)
     return fail(errc::store_tombstone, describe(info.id) + " was removed");
-  if (info.address.empty() || info.address == known->address) return known->id;
-  if (const auto* other = stores_.find_by_address(info.address))
-    return fail(errc::invalid_argument,
-                "address " + info.address + " belongs to " + describe(other->id));
+  bool same_address = info.address.empty() || info.address == known->address;
+  bool same_client = info.client_address.empty() || info.client_address == known->client_address;
+  if (same_address && same_client) return known->id;
+  if (!same_address)
+    if (const auto* other = stores_.find_by_address(info.address))
+      return fail(errc::invalid_argument,
+                  "address " + info.address + " belongs to " + describe(other->id));
   auto moved = *known;
-  moved.address = info.address;
+  if (!same_address) moved.address = info.address;
+  if (!same_client) moved.client_address = info.client_address;
   change_set changes;
   changes.stores.push_back(moved);
   if (auto ok = commit(changes); !ok) return std::unexpected(ok.error());

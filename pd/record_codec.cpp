@@ -69,9 +69,10 @@ std::string_view record_codec::encode_high_water(std::uint64_t high_water) {
 std::string_view record_codec::encode(const store_info& store) {
   builder_.Clear();
   auto address = builder_.CreateString(store.address);
+  auto client_address = builder_.CreateString(store.client_address);
   auto state =
       store.state == store_state::tombstone ? fb::PdStoreState::Tombstone : fb::PdStoreState::Up;
-  builder_.Finish(fb::CreatePdStore(builder_, store.id.value(), address, state));
+  builder_.Finish(fb::CreatePdStore(builder_, store.id.value(), address, state, client_address));
   return finished();
 }
 
@@ -119,6 +120,7 @@ std::optional<store_info> record_codec::decode_store(std::string_view bytes) {
     store_info out;
     out.id = store_id{s->id()};
     out.address = s->address()->str();
+    if (s->client_address()) out.client_address = s->client_address()->str();
     out.state =
         s->state() == fb::PdStoreState::Tombstone ? store_state::tombstone : store_state::up;
     out.stats.store = out.id;
