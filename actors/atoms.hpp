@@ -20,6 +20,7 @@ using raft_msg_atom = caf::atom_constant<caf::atom("raft_msg")>;
 using send_raft_atom = caf::atom_constant<caf::atom("send_raft")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using unreachable_atom = caf::atom_constant<caf::atom("unreach")>;
 using batch_ack_atom = caf::atom_constant<caf::atom("batch_ack")>;
 

@@ -122,6 +122,10 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.peers[store] = inbox;
         self->state.outbox.connect(store);
       },
+      [=](disconnect_atom, store_id store) {
+        self->state.peers.erase(store);
+        self->state.outbox.disconnect(store);
+      },
       [=](flush_atom) {
         auto& st = self->state;
         st.flush_scheduled = false;

@@ -22,8 +22,9 @@
 /// delivers each envelope to the local peer of its region, found in the router's published
 /// route table without a message hop.
 ///
-/// This interface is the one a network transport implements later; the in-process transport
-/// connects the transports of stores living in one actor system.
+/// The same actor serves both wirings: stores of one actor system connect their transports
+/// directly, and the node binary connects it to other processes' transports, which it reaches
+/// over CAF's middleman (tools/rdb-node).
 namespace rdb {
 
 template <class Inspector>
@@ -52,9 +53,12 @@ using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft
 /// - `(connect_atom, store_id, transport_actor)` — teaches this transport how to reach the
 ///   transport of another store (the in-process wiring; a network transport resolves
 ///   addresses instead). Replaces any earlier handle of that store.
+/// - `(disconnect_atom, store_id)` — the connection to that store is gone: forget its handle
+///   and drop what was queued for it; its envelopes are unreachable until the next connect.
 using transport_actor =
     caf::typed_actor<caf::reacts_to<send_raft_atom, std::vector<raft_envelope>>,
                      caf::reacts_to<deliver_atom, raft_batch>,
-                     caf::reacts_to<connect_atom, store_id, transport_inbox_actor>>;
+                     caf::reacts_to<connect_atom, store_id, transport_inbox_actor>,
+                     caf::reacts_to<disconnect_atom, store_id>>;
 
 }  // namespace rdb

@@ -8,6 +8,13 @@ void transport_outbox::connect(store_id dest) {
   dests_[dest].in_flight = 0;
 }
 
+void transport_outbox::disconnect(store_id dest) {
+  auto i = dests_.find(dest);
+  if (i == dests_.end()) return;
+  stats_.dropped_unreachable += i->second.queue.size();
+  dests_.erase(i);
+}
+
 transport_outbox::add_result transport_outbox::add(raft_envelope env) {
   auto i = dests_.find(env.to.store);
   if (i == dests_.end()) {

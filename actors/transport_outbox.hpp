@@ -53,6 +53,8 @@ class transport_outbox {
   /// Makes `dest` reachable; a reconnect resets its window (batches in flight to the old
   /// handle may never be acknowledged).
   void connect(store_id dest);
+  /// Makes `dest` unreachable and drops what was queued for it: its connection is gone.
+  void disconnect(store_id dest);
   bool reachable(store_id dest) const { return dests_.count(dest) > 0; }
 
   enum class add_result : std::uint8_t {

@@ -63,6 +63,9 @@ transport_actor::behavior_type direct_transport(transport_actor::pointer self,
       [=](connect_atom, store_id, const transport_inbox_actor&) {
         // Every store is reachable through the shared network already.
       },
+      [=](disconnect_atom, store_id) {
+        // The shared network has no connections to lose.
+      },
   };
 }
 
