@@ -37,6 +37,9 @@ struct agent_state {
   std::unordered_map<region_id, sent_report> sent;
   /// Regions whose creation the supervisor is working on: not asked twice.
   std::unordered_set<region_id> creating;
+  /// True until PD answered a region list: a store that joined before the cluster was
+  /// bootstrapped asks every round, not only every `sync_every` rounds.
+  bool unsynced = true;
   agent_stats stats;
 };
 
@@ -97,6 +100,7 @@ void sync_regions(agent_pointer self) {
       .then(
           [=](const std::vector<pd::region_info>& regions) {
             auto& s = self->state;
+            s.unsynced = false;
             auto table = s.cfg.routes->load();
             for (const auto& info : regions) {
               auto id = info.meta.id;
@@ -120,7 +124,7 @@ void sync_regions(agent_pointer self) {
 
 void round(agent_pointer self) {
   auto& st = self->state;
-  if (st.stats.rounds % st.cfg.sync_every == 0) sync_regions(self);
+  if (st.unsynced || st.stats.rounds % st.cfg.sync_every == 0) sync_regions(self);
   ++st.stats.rounds;
   ++st.stats.store_heartbeats;
   self->request(st.cfg.pd, st.cfg.request_timeout, pd::store_heartbeat_atom::value,

@@ -59,8 +59,8 @@ struct agent_config {
   /// Bound on every request to PD and to the supervisor: CAF 0.17 loses answers owed by dead
   /// actors, so a lost answer only costs one round.
   caf::timespan request_timeout = std::chrono::seconds{3};
-  /// Every how many rounds the agent asks PD which regions this store should carry (the first
-  /// round always asks).
+  /// Every how many rounds the agent asks PD which regions this store should carry (every
+  /// round until PD has answered once, e.g. while the cluster is not bootstrapped yet).
   std::uint64_t sync_every = 10;
 };
 
