@@ -1,0 +1,111 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+/// The C++ client of rdb's KV service (schemas/kv.capnp), used by the console, the benchmark
+/// and the cluster tests.
+///
+/// A client keeps a region cache: the range, epoch, replicas and leader of each region it has
+/// used, filled by asking any store it knows for the region of a key (the store asks PD, or
+/// answers from its own routes when PD is away). Each operation goes to the leader the cache
+/// names and follows the service's errors: `notLeader` moves to the named leader,
+/// `epochNotMatch` replaces the cached regions, `regionNotFound`, `keyNotInRegion`,
+/// `serverBusy`, `timeout` and lost connections retry with backoff (5 ms doubling to 500 ms)
+/// after dropping what they made stale. Every operation has a deadline.
+///
+/// Not thread-safe: one client per thread (it owns that thread's Cap'n Proto event loop
+/// connections). Writes carry the client's id and a sequence number that a retry reuses.
+namespace rdb::client {
+
+enum class code : std::uint8_t {
+  /// Final: the request is malformed (oversized key or value, bad limit).
+  invalid_argument = 1,
+  /// Final: a replica found a damaged record.
+  storage_corrupt = 2,
+  /// The deadline passed while retrying; a write's outcome is then unknown.
+  deadline_exceeded = 3,
+};
+
+std::string_view to_string(code c);
+
+struct error {
+  code what = code::deadline_exceeded;
+  /// The last thing that went wrong, for humans.
+  std::string detail;
+};
+
+template <class T>
+using result = std::expected<T, error>;
+
+struct options {
+  /// Client addresses (host:port) of one or more stores; more are learned from the regions.
+  std::vector<std::string> stores;
+  /// Bound on each operation, retries included.
+  std::chrono::milliseconds deadline{10'000};
+  /// Identifies this client's writes; 0 picks a random one.
+  std::uint64_t client_id = 0;
+};
+
+/// A region as the client caches it.
+struct region {
+  std::uint64_t id = 0;
+  std::string start_key;
+  /// Empty: +infinity.
+  std::string end_key;
+  std::uint64_t conf_ver = 0;
+  std::uint64_t version = 0;
+  /// Stores holding a replica, in peer order.
+  std::vector<std::uint64_t> stores;
+  /// The leader's store, 0 if unknown.
+  std::uint64_t leader_store = 0;
+};
+
+/// Counters, for the benchmark and tests.
+struct client_stats {
+  std::uint64_t attempts = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t region_lookups = 0;
+  std::uint64_t connections = 0;
+};
+
+class client {
+ public:
+  explicit client(options opts);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// The value of `key`, nothing if absent. Linearizable.
+  result<std::optional<std::string>> get(std::string_view key);
+  result<void> put(std::string_view key, std::string_view value);
+  /// Deleting an absent key succeeds.
+  result<void> del(std::string_view key);
+  /// Up to `limit` records with keys in [start, end) in key order, across regions; an empty
+  /// `end` is +infinity.
+  result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view start,
+                                                                std::string_view end,
+                                                                std::uint32_t limit);
+  /// One lookup per key, in order. Keys are sent in one call per leader store.
+  result<std::vector<std::optional<std::string>>> batch_get(const std::vector<std::string>& keys);
+  /// Writes every pair (not atomically: each pair is its own write). One call per leader store.
+  result<void> batch_put(const std::vector<std::pair<std::string, std::string>>& pairs);
+  /// The region holding `key`, refreshed from the cluster.
+  result<region> region_of(std::string_view key);
+
+  const client_stats& stats() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rdb::client

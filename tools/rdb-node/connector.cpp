@@ -1,0 +1,160 @@
+#include "tools/rdb-node/connector.hpp"
+
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/after.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "tools/rdb-node/log.hpp"
+
+namespace rdb::node {
+
+std::optional<std::pair<std::string, std::uint16_t>> split_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  std::uint16_t port = 0;
+  const char* first = address.data() + colon + 1;
+  const char* last = address.data() + address.size();
+  auto [end, ec] = std::from_chars(first, last, port);
+  if (ec != std::errc{} || end != last || first == last) return std::nullopt;
+  return std::make_pair(address.substr(0, colon), port);
+}
+
+connector::connector(caf::actor_system& sys, caf::actor pd_link, std::shared_ptr<address_book> book,
+                     connector_config cfg)
+    : sys_(sys), pd_link_(std::move(pd_link)), book_(std::move(book)), cfg_(std::move(cfg)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+connector::~connector() {
+  stop();
+}
+
+void connector::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void connector::attach(store_id self, local_transport_actor transport) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  self_ = self;
+  transport_ = std::move(transport);
+}
+
+store_id connector::register_store(store_id id, std::chrono::steady_clock::time_point deadline) {
+  caf::scoped_actor self{sys_};
+  auto pd = caf::actor_cast<pd::pd_actor>(pd_link_);
+  pd::store_info info;
+  info.id = id;
+  info.address = cfg_.address;
+  info.client_address = cfg_.client_address;
+  // At least one try, then until the deadline.
+  for (;;) {
+    store_id got;
+    self->request(pd, cfg_.request_timeout, pd::put_store_atom::value, info)
+        .receive([&](store_id s) { got = s; },
+                 [&](caf::error& e) {
+                   log(log_level::debug, "connector", 0,
+                       "registering with PD failed: " + sys_.render(e));
+                 });
+    if (!got.is_none()) return got;
+    if (stopping_ || std::chrono::steady_clock::now() >= deadline) return store_id{};
+    std::this_thread::sleep_for(cfg_.interval);
+  }
+}
+
+void connector::run() {
+  caf::scoped_actor self{sys_};
+  while (!stopping_) {
+    if (!pd_) {
+      auto h = sys_.middleman().remote_actor<pd::pd_actor>(cfg_.pd_host, cfg_.pd_port);
+      if (h) {
+        pd_ = *h;
+        self->monitor(pd_);
+        self->send(pd_link_, connect_atom::value, caf::actor_cast<caf::actor>(pd_));
+        registered_ = false;
+        log_info("connector",
+                 "connected to PD at " + cfg_.pd_host + ":" + std::to_string(cfg_.pd_port));
+      }
+    }
+    store_id me;
+    local_transport_actor transport;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      me = self_;
+      transport = transport_;
+    }
+    if (pd_) refresh(self, me, transport);
+    self->receive([&](caf::down_msg& dm) { on_down(dm, transport); },
+                  caf::after(cfg_.interval) >> [] {});
+  }
+  for (auto& [id, p] : peers_)
+    self->demonitor(p.handle);
+  if (pd_) self->demonitor(caf::actor_cast<caf::actor>(pd_));
+}
+
+void connector::refresh(caf::scoped_actor& self, store_id me,
+                        const local_transport_actor& transport) {
+  if (!me.is_none() && !registered_)
+    registered_ = register_store(me, std::chrono::steady_clock::now()) == me;
+  std::vector<pd::store_info> stores;
+  self->request(pd_, cfg_.request_timeout, pd::get_stores_atom::value)
+      .receive([&](std::vector<pd::store_info>& xs) { stores = std::move(xs); },
+               [&](caf::error& e) {
+                 log(log_level::debug, "connector", 0, "listing stores failed: " + sys_.render(e));
+               });
+  if (stores.empty()) return;
+  std::map<store_id, std::string> book;
+  for (const auto& s : stores)
+    if (s.state != pd::store_state::tombstone) book[s.id] = s.client_address;
+  book_->replace(std::move(book));
+  if (!transport) return;
+  for (const auto& s : stores) {
+    if (s.id == me || s.state == pd::store_state::tombstone) continue;
+    auto known = peers_.find(s.id);
+    if (known != peers_.end()) {
+      if (known->second.address == s.address) continue;
+      // The store restarted elsewhere: the old connection is stale.
+      self->demonitor(known->second.handle);
+      self->send(transport, disconnect_atom::value, s.id);
+      peers_.erase(known);
+    }
+    auto hp = split_address(s.address);
+    if (!hp) continue;
+    auto h = sys_.middleman().remote_actor<transport_inbox_actor>(hp->first, hp->second);
+    if (!h) {
+      log(log_level::debug, "connector", 0,
+          "store " + std::to_string(s.id.value()) + " at " + s.address +
+              " unreachable: " + sys_.render(h.error()));
+      continue;
+    }
+    self->monitor(*h);
+    self->send(transport, connect_atom::value, s.id, *h);
+    peers_[s.id] = peer_store{s.address, caf::actor_cast<caf::actor>(*h)};
+    log_info("connector",
+             "connected to store " + std::to_string(s.id.value()) + " at " + s.address);
+  }
+}
+
+void connector::on_down(const caf::down_msg& dm, const local_transport_actor& transport) {
+  if (pd_ && dm.source == pd_.address()) {
+    pd_ = nullptr;
+    caf::anon_send(pd_link_, disconnect_atom::value);
+    log_warning("connector", "lost the connection to PD");
+    return;
+  }
+  for (auto i = peers_.begin(); i != peers_.end(); ++i) {
+    if (i->second.handle.address() != dm.source) continue;
+    if (transport) caf::anon_send(transport, disconnect_atom::value, i->first);
+    log_warning("connector", "lost the connection to store " + std::to_string(i->first.value()));
+    peers_.erase(i);
+    return;
+  }
+}
+
+}  // namespace rdb::node

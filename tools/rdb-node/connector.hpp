@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/address_book.hpp"
+#include "actors/pd_interface.hpp"
+#include "actors/transport.hpp"
+
+namespace rdb::node {
+
+struct connector_config {
+  /// PD's middleman address.
+  std::string pd_host = "127.0.0.1";
+  std::uint16_t pd_port = 0;
+  /// This store as it registers with PD: its middleman address (its identity at PD) and its
+  /// client address.
+  std::string address;
+  std::string client_address;
+  /// Pause between rounds, and the bound on every request to PD.
+  std::chrono::milliseconds interval{500};
+  std::chrono::milliseconds request_timeout{2000};
+};
+
+/// Keeps a store connected: to PD through the PD link (actors/pd_link.hpp), and to every other
+/// store's transport. Runs on a thread of its own because CAF 0.17 connects with blocking
+/// calls. Each round it reconnects what is missing, re-registers the store's addresses with PD
+/// after a new PD connection, and refreshes the address book from PD's store list; between
+/// rounds it waits for `down_msg`s of the remote handles it monitors, so a lost connection is
+/// noticed within the middleman's connection timeout and the transport stops sending into it.
+class connector {
+ public:
+  /// Starts the rounds at once (PD only until `attach`).
+  connector(caf::actor_system& sys, caf::actor pd_link, std::shared_ptr<address_book> book,
+            connector_config cfg);
+  ~connector();
+
+  connector(const connector&) = delete;
+  connector& operator=(const connector&) = delete;
+
+  /// Registers the store with PD, retrying until PD answers or `deadline` passes: the id PD
+  /// allocated for the address (or `id` itself when it is known), none on failure.
+  store_id register_store(store_id id, std::chrono::steady_clock::time_point deadline);
+
+  /// From now on the rounds also serve store `self`: they register its addresses with PD after
+  /// every new PD connection and hand its transport the other stores' handles.
+  void attach(store_id self, local_transport_actor transport);
+
+  /// Ends the rounds and joins the thread. Idempotent.
+  void stop();
+
+ private:
+  struct peer_store {
+    std::string address;
+    caf::actor handle;
+  };
+
+  void run();
+  void refresh(caf::scoped_actor& self, store_id me, const local_transport_actor& transport);
+  void on_down(const caf::down_msg& dm, const local_transport_actor& transport);
+
+  caf::actor_system& sys_;
+  caf::actor pd_link_;
+  std::shared_ptr<address_book> book_;
+  connector_config cfg_;
+  /// Set by `attach`, read by the rounds.
+  std::mutex mtx_;
+  store_id self_;
+  local_transport_actor transport_;
+  /// Owned by the rounds' thread.
+  pd::pd_actor pd_;
+  bool registered_ = false;
+  std::map<store_id, peer_store> peers_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+/// Splits "host:port"; nothing if malformed.
+std::optional<std::pair<std::string, std::uint16_t>> split_address(const std::string& address);
+
+}  // namespace rdb::node

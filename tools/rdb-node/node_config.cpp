@@ -1,0 +1,78 @@
+#include "tools/rdb-node/node_config.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <caf/atom.hpp>
+#include <caf/config_option_adder.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "actors/store_types.hpp"
+#include "storage/types.hpp"
+#include "tools/rdb-node/connector.hpp"
+#include "tools/rdb-node/log.hpp"
+
+namespace rdb::node {
+
+node_config::node_config() : max_key_bytes(storage::max_key_size) {
+  add_store_types(*this);
+  load<caf::io::middleman>();
+  opt_group{custom_options_, "global"}
+      .add(mode, "mode", "what this process runs: pd, store or both (default: store)")
+      .add(data_dir, "data-dir",
+           "directory of this node's data: pd/ and store/ (default: rdb-data)")
+      .add(host, "host", "address to listen on (default: 127.0.0.1)")
+      .add(pd_port, "pd-port", "PD's port with --mode=pd or both; 0 picks one (default: 2379)")
+      .add(pd_address, "pd", "PD to join, host:port (default: 127.0.0.1:2379)")
+      .add(peer_port, "peer-port",
+           "the store's port for other stores (raft traffic); 0 picks one (default: 20160)")
+      .add(client_port, "client-port",
+           "the store's Cap'n Proto KV service port; 0 picks one (default: 20161)")
+      .add(tick_interval, "tick-interval", "raft tick period of every region (default: 100ms)")
+      .add(election_ticks, "election-ticks", "ticks before a follower campaigns (default: 10)")
+      .add(heartbeat_ticks, "heartbeat-ticks", "ticks between leader heartbeats (default: 2)")
+      .add(pd_tick_interval, "pd-tick-interval",
+           "PD's clock; a store silent for 10 ticks is down (default: 1s)")
+      .add(initial_stores, "initial-stores",
+           "PD bootstraps the cluster once this many stores registered (default: 3)")
+      .add(initial_regions, "initial-regions",
+           "regions of a new cluster, split evenly over the first byte, 1-256 (default: 16)")
+      .add(replicas, "replicas", "replicas of each initial region (default: 3)")
+      .add(cluster_id, "cluster-id", "id of the cluster a new store joins (default: 1)")
+      .add(max_key_bytes, "max-key-bytes", "largest key accepted, at most 510 (default: 510)")
+      .add(max_value_bytes, "max-value-bytes", "largest value accepted (default: 8388608)")
+      .add(log_level_text, "log-level", "error, warning, info or debug (default: warning)");
+  auto cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  set("scheduler.max-threads", cores);
+  // A busy actor yields after this many messages, so ticks are not starved.
+  set("scheduler.max-throughput", std::size_t{300});
+  set("scheduler.policy", caf::atom("sharing"));
+  // Off by default in CAF 0.17: without them a crashed peer is noticed only when TCP gives up.
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{3}});
+}
+
+std::string node_config::validate() {
+  if (!runs_pd() && !runs_store()) return "--mode must be pd, store or both, not '" + mode + "'";
+  node::log_level level;
+  if (!parse_log_level(log_level_text, level))
+    return "--log-level must be error, warning, info or debug, not '" + log_level_text + "'";
+  set_log_level(level);
+  if (data_dir.empty()) return "--data-dir must not be empty";
+  if (runs_store() && !runs_pd() && !split_address(pd_address))
+    return "--pd must be host:port, not '" + pd_address + "'";
+  if (tick_interval <= caf::timespan{0}) return "--tick-interval must be positive";
+  if (pd_tick_interval <= caf::timespan{0}) return "--pd-tick-interval must be positive";
+  if (heartbeat_ticks < 1 || election_ticks <= heartbeat_ticks)
+    return "--heartbeat-ticks must be at least 1 and below --election-ticks";
+  if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
+  if (replicas < 1 || replicas > initial_stores)
+    return "--replicas must be at least 1 and at most --initial-stores";
+  if (cluster_id == 0) return "--cluster-id must not be 0";
+  if (max_key_bytes < 1 || max_key_bytes > storage::max_key_size)
+    return "--max-key-bytes must be 1-" + std::to_string(storage::max_key_size);
+  if (max_value_bytes < 1) return "--max-value-bytes must be at least 1";
+  return {};
+}
+
+}  // namespace rdb::node

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/timespan.hpp>
+
+namespace rdb::node {
+
+/// Every option of rdb-node, with its default. Registered in CAF's "global" group, so each is a
+/// `--name=value` flag and a `name=value` line under `[global]` in the ini file.
+struct node_config : caf::actor_system_config {
+  node_config();
+
+  std::string mode = "store";
+  std::string data_dir = "rdb-data";
+  std::string host = "127.0.0.1";
+  std::uint16_t pd_port = 2379;
+  std::string pd_address = "127.0.0.1:2379";
+  std::uint16_t peer_port = 20160;
+  std::uint16_t client_port = 20161;
+  caf::timespan tick_interval = std::chrono::milliseconds{100};
+  int election_ticks = 10;
+  int heartbeat_ticks = 2;
+  caf::timespan pd_tick_interval = std::chrono::seconds{1};
+  std::size_t initial_stores = 3;
+  std::size_t initial_regions = 16;
+  std::size_t replicas = 3;
+  std::uint64_t cluster_id = 1;
+  std::size_t max_key_bytes;
+  std::size_t max_value_bytes = std::size_t{8} << 20;
+  std::string log_level_text = "warning";
+
+  bool runs_pd() const { return mode == "pd" || mode == "both"; }
+  bool runs_store() const { return mode == "store" || mode == "both"; }
+
+  /// Checks what CAF's parser cannot (it ignores unknown ini keys and mistyped values) and
+  /// applies the log level. Empty when fine, else what is wrong.
+  std::string validate();
+};
+
+}  // namespace rdb::node
