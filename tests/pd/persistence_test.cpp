@@ -189,6 +189,7 @@ TEST_CASE("record codec: every record decodes to what was encoded") {
   store_info s;
   s.id = store_id{5};
   s.address = "h:1";
+  s.client_address = "h:2";
   s.state = store_state::tombstone;
   CHECK(record_codec::decode_store(codec.encode(s)) == durable_part(s));
   s.state = store_state::down;

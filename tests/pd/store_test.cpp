@@ -53,6 +53,26 @@ TEST_CASE("store registration: a known id may move, never onto another store's a
   CHECK(take(cs.store(b)).address == "h2:1");
 }
 
+TEST_CASE("store registration: the client address is recorded, replaced and persisted") {
+  memory_meta_store ms;
+  auto cs = take(cluster_state::open(ms));
+  auto first = at("h1:1");
+  first.client_address = "h1:2";
+  auto a = take(cs.put_store(first));
+  CHECK(take(cs.store(a)).client_address == "h1:2");
+  // Re-registering by address with new client port (a restart elsewhere) replaces it.
+  auto moved = at("h1:1");
+  moved.client_address = "h1:3";
+  CHECK(take(cs.put_store(moved)) == a);
+  CHECK(take(cs.store(a)).client_address == "h1:3");
+  CHECK(ms.state().stores.front().client_address == "h1:3");
+  // An empty client address keeps the recorded one.
+  CHECK(take(cs.put_store(at("h1:1", a))) == a);
+  CHECK(take(cs.store(a)).client_address == "h1:3");
+  auto reopened = take(cluster_state::open(ms));
+  CHECK(take(reopened.store(a)).client_address == "h1:3");
+}
+
 TEST_CASE("store registration: refusals") {
   memory_meta_store ms;
   auto cs = take(cluster_state::open(ms));
