@@ -36,7 +36,10 @@ result<void> check_ids_below(const persisted_state& st) {
 }  // namespace
 
 cluster_state::cluster_state(meta_store& store, cluster_config cfg)
-    : store_(&store), ids_(cfg.id_batch), stores_(cfg.store_down_ticks) {}
+    : store_(&store),
+      ids_(cfg.id_batch),
+      stores_(cfg.store_down_ticks),
+      balance_leaders_(cfg.balance_leaders) {}
 
 result<cluster_state> cluster_state::open(meta_store& store, cluster_config cfg) {
   auto st = store.load();

@@ -20,6 +20,9 @@ struct cluster_config {
   std::uint64_t id_batch = id_allocator::default_batch;
   /// Ticks without a heartbeat after which a store is down.
   std::uint64_t store_down_ticks = 10;
+  /// Moves leadership off a store that leads at least two regions more than another live store
+  /// holding a voter of the region (a transfer_leader directive on the region's heartbeat).
+  bool balance_leaders = false;
 };
 
 /// Everything the placement driver knows, and the rules for changing it. No CAF, no clock, no
@@ -125,12 +128,18 @@ class cluster_state {
   /// that are done or obsolete.
   directive next_directive(const region_info& info);
 
+  /// A transfer_leader directive that evens out leader counts, if `info`'s leader's store
+  /// leads two or more regions than the least-loaded live store with a voter of `info`.
+  /// Transfers already ordered count as done, so one round of heartbeats does not overshoot.
+  std::optional<directive> balance_leader(const region_info& info) const;
+
   meta_store* store_;
   std::optional<bootstrap_request> layout_;
   id_allocator ids_;
   store_table stores_;
   region_table regions_;
   std::map<region_id, directive> directives_;
+  bool balance_leaders_;
   tick_no now_;
 };
 

@@ -59,6 +59,39 @@ std::optional<directive> cluster_state::pending_directive(region_id id) const {
   return it->second;
 }
 
+std::optional<directive> cluster_state::balance_leader(const region_info& info) const {
+  if (info.leader.id.is_none()) return std::nullopt;
+  // Leader counts as they will be once the transfers already ordered took effect.
+  auto effective = [&](store_id store) {
+    auto n = static_cast<std::int64_t>(regions_.leader_count(store));
+    for (const auto& [id, d] : directives_) {
+      if (d.kind != directive_kind::transfer_leader) continue;
+      const auto* r = regions_.find_by_id(id);
+      if (!r || r->leader.id.is_none()) continue;
+      if (d.peer.store == store) ++n;
+      if (r->leader.store == store) --n;
+    }
+    return n;
+  };
+  auto from = effective(info.leader.store);
+  const storage::region_peer* best = nullptr;
+  std::int64_t best_count = 0;
+  for (const auto& p : info.meta.peers) {
+    if (p.role != storage::peer_role::voter || p.store == info.leader.store) continue;
+    const auto* s = stores_.find(p.store);
+    if (!s || s->state != store_state::up) continue;
+    auto n = effective(p.store);
+    if (!best || n < best_count) best = &p, best_count = n;
+  }
+  if (!best || from < best_count + 2) return std::nullopt;
+  directive d;
+  d.kind = directive_kind::transfer_leader;
+  d.region = info.meta.id;
+  d.epoch = info.meta.epoch;
+  d.peer = *best;
+  return d;
+}
+
 directive cluster_state::next_directive(const region_info& info) {
   auto it = directives_.find(info.meta.id);
   if (it == directives_.end()) return directive{};

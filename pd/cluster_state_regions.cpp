@@ -109,7 +109,13 @@ result<region_heartbeat_response> cluster_state::on_region_heartbeat(const regio
     directives_.erase(id);
   }
   auto response = region_heartbeat_response{next_directive(next)};
+  auto id = next.meta.id;
   regions_.put(std::move(next));
+  if (response.next.kind == directive_kind::none && balance_leaders_)
+    if (auto d = balance_leader(*regions_.find_by_id(id))) {
+      directives_.insert_or_assign(id, *d);
+      response.next = *d;
+    }
   return response;
 }
 

@@ -53,6 +53,7 @@ void region_table::put(region_info r) {
   remove(r.meta.id);
   assert(overlapping(r.meta.start_key, r.meta.end_key).empty());
   by_start_.emplace(r.meta.start_key, r.meta.id);
+  if (!r.leader.id.is_none()) ++leaders_[r.leader.store];
   auto id = r.meta.id;
   by_id_.insert_or_assign(id, std::move(r));
 }
@@ -61,7 +62,13 @@ void region_table::remove(region_id id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
   by_start_.erase(it->second.meta.start_key);
+  if (const auto& l = it->second.leader; !l.id.is_none()) --leaders_[l.store];
   by_id_.erase(it);
+}
+
+std::size_t region_table::leader_count(store_id store) const {
+  auto it = leaders_.find(store);
+  return it == leaders_.end() ? 0 : it->second;
 }
 
 }  // namespace rdb::pd

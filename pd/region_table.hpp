@@ -44,6 +44,9 @@ class region_table {
   /// The regions with a peer on `store`, in key order.
   std::vector<region_info> of_store(store_id store) const;
 
+  /// How many regions report a leader on `store`; kept up to date by `put` and `remove`.
+  std::size_t leader_count(store_id store) const;
+
   /// Inserts or replaces the entry of `r.meta.id`. Precondition: `r`'s range overlaps no other
   /// region's (remove those first).
   void put(region_info r);
@@ -54,6 +57,7 @@ class region_table {
   /// start key -> region id.
   std::map<std::string, region_id, std::less<>> by_start_;
   std::unordered_map<region_id, region_info> by_id_;
+  std::unordered_map<store_id, std::size_t> leaders_;
 };
 
 }  // namespace rdb::pd

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "pd/cluster_state.hpp"
 #include "pd/memory_meta_store.hpp"
@@ -126,6 +127,83 @@ TEST_CASE("directives: a region that leaves the table takes its directive along"
     child.peers[i].id = ids.new_peers[i];
   take(f.cs.on_region_heartbeat(heartbeat_of(child)));
   CHECK_FALSE(f.cs.pending_directive(d.region).has_value());
+}
+
+}  // namespace rdb::pd::test
+
+namespace rdb::pd::test {
+
+namespace {
+
+/// A bootstrapped cluster of 3 stores and 6 regions whose leaders all sit on one store.
+struct skewed {
+  memory_meta_store ms;
+  cluster_state cs;
+  std::vector<storage::region_meta> metas;
+  store_id hot;
+
+  explicit skewed(bool balance)
+      : cs(take(cluster_state::open(ms, cluster_config{.balance_leaders = balance}))),
+        metas(take(cs.bootstrap(make_layout({"b", "d", "f", "h", "k"}, 3, 3)))),
+        hot(cs.stores().front().id) {}
+
+  region_heartbeat led_by(const storage::region_meta& m, store_id store) const {
+    auto hb = heartbeat_of(m, 0);
+    for (const auto& p : m.peers)
+      if (p.store == store) hb.leader = p.id;
+    return hb;
+  }
+
+  std::map<store_id, int> leaders() const {
+    std::map<store_id, int> out;
+    for (const auto& r : take(cs.regions()))
+      ++out[r.leader.store];
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("leader balance: transfers off the hot store until counts differ by at most one") {
+  skewed f{true};
+  for (const auto& m : f.metas)
+    take(f.cs.on_region_heartbeat(f.led_by(m, f.hot)));
+  int transfers = 0;
+  // Rounds of heartbeats; a region follows its directive by reporting the target as leader.
+  for (int round = 0; round < 5; ++round)
+    for (const auto& m : f.metas) {
+      auto current = take(f.cs.region_by_id(m.id)).leader.store;
+      auto response = take(f.cs.on_region_heartbeat(f.led_by(m, current)));
+      if (response.next.kind != directive_kind::transfer_leader) continue;
+      CHECK(response.next.peer.store != current);
+      CHECK(response.next.peer.role == storage::peer_role::voter);
+      ++transfers;
+      take(f.cs.on_region_heartbeat(f.led_by(m, response.next.peer.store)));
+    }
+  auto counts = f.leaders();
+  REQUIRE(counts.size() == 3);
+  for (const auto& [store, n] : counts)
+    CHECK(n == 2);
+  // Pending transfers count as done: nothing overshoots and moves back.
+  CHECK(transfers == 4);
+}
+
+TEST_CASE("leader balance: never onto a down store, and off unless configured") {
+  skewed off{false};
+  for (const auto& m : off.metas)
+    CHECK(take(off.cs.on_region_heartbeat(off.led_by(m, off.hot))).next.kind ==
+          directive_kind::none);
+
+  skewed f{true};
+  auto stores = f.cs.stores();
+  // Only the hot store keeps heartbeating; the others go down.
+  for (int t = 0; t < 11; ++t) {
+    take(f.cs.on_store_heartbeat(store_stats{.store = f.hot}));
+    f.cs.tick();
+  }
+  REQUIRE(take(f.cs.store(stores[1].id)).state == store_state::down);
+  for (const auto& m : f.metas)
+    CHECK(take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next.kind == directive_kind::none);
 }
 
 }  // namespace rdb::pd::test

@@ -38,6 +38,8 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(initial_regions, "initial-regions",
            "regions of a new cluster, split evenly over the first byte, 1-256 (default: 16)")
       .add(replicas, "replicas", "replicas of each initial region (default: 3)")
+      .add(balance_leaders, "balance-leaders",
+           "PD moves leaders off stores that lead more regions than others (default: true)")
       .add(cluster_id, "cluster-id", "id of the cluster a new store joins (default: 1)")
       .add(max_key_bytes, "max-key-bytes", "largest key accepted, at most 510 (default: 510)")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted (default: 8388608)")
