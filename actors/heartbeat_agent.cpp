@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <iostream>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -11,6 +10,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/log.hpp"
 #include "actors/route_table.hpp"
 
 namespace rdb {
@@ -47,8 +47,9 @@ using agent_pointer = store_agent_actor::stateful_pointer<agent_state>;
 
 void note_failure(agent_pointer self, const char* what, const caf::error& e) {
   ++self->state.stats.pd_failures;
-  std::cerr << "rdb.agent: store " << self->state.cfg.store << ": " << what
-            << " failed: " << self->system().render(e) << '\n';
+  // Before bootstrap every region list fails; that is expected, not worth a warning.
+  auto level = pd::pd_code(e) == pd::errc::not_bootstrapped ? log_level::debug : log_level::warning;
+  log(level, "agent", 0, std::string{what} + " failed: " + self->system().render(e));
 }
 
 void send_region_heartbeat(agent_pointer self, pending_report report) {

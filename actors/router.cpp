@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
-#include <iostream>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -15,6 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/log.hpp"
 #include "actors/route_table.hpp"
 
 namespace rdb {
@@ -166,7 +166,7 @@ router_actor::behavior_type router_fn(router_pointer self, std::shared_ptr<route
         request_error refusal;
         auto next = self->state.table->with_update(meta, peer, &refusal);
         if (!next && !refusal.detail.empty())
-          std::cerr << "rdb.router: route refused: " << refusal.detail << '\n';
+          log(log_level::warning, "router", meta.id.value(), "route refused: " + refusal.detail);
         publish(self, std::move(next));
       },
       [=](route_remove_atom, region_id region) {

@@ -1,7 +1,6 @@
 #include "actors/supervisor.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -14,6 +13,7 @@
 #include <caf/unit.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/log.hpp"
 #include "actors/region_registry.hpp"
 
 namespace rdb {
@@ -47,8 +47,7 @@ bool spawn_peer(supervisor_pointer self, region_id region) {
   ctx.config.region = region;
   auto p = spawn_region_peer(self->system(), std::move(ctx));
   if (!p) {
-    std::cerr << "rdb.supervisor: store " << st.cfg.peer.config.store << " cannot open region "
-              << region << ": " << p.error().message << '\n';
+    log(log_level::error, "supervisor", region.value(), "cannot open: " + p.error().message);
     return false;
   }
   self->monitor(*p);
@@ -116,7 +115,7 @@ void drain_writer(supervisor_pointer self, const store_writer_actor& writer, The
 void restart(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   if (!st.registry.note_restart(region, st.cfg.max_restarts)) {
-    std::cerr << "rdb.supervisor: region " << region << " failed too often; given up\n";
+    log(log_level::error, "supervisor", region.value(), "failed too often; given up");
     give_up(self, region);
     return;
   }
@@ -154,8 +153,8 @@ void on_down(supervisor_pointer self, const caf::down_msg& dm) {
     advance_stop(self);
     return;
   }
-  std::cerr << "rdb.supervisor: region " << region << " peer down ("
-            << self->system().render(dm.reason) << "); restarting from disk\n";
+  log(log_level::warning, "supervisor", region.value(),
+      "peer down (" + self->system().render(dm.reason) + "); restarting from disk");
   restart(self, region);
 }
 
@@ -170,8 +169,7 @@ std::uint64_t start_from_disk(supervisor_pointer self) {
     const auto& meta = local.region;
     if (local.state == storage::peer_state::tombstone || st.registry.contains(meta.id)) continue;
     if (auto refusal = st.registry.check(meta)) {
-      std::cerr << "rdb.supervisor: not starting region " << meta.id << ": " << refusal->detail
-                << '\n';
+      log(log_level::error, "supervisor", meta.id.value(), "not starting: " + refusal->detail);
       continue;
     }
     st.registry.add(meta);

@@ -10,7 +10,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/atoms.hpp"
-#include "tools/rdb-node/log.hpp"
+#include "actors/log.hpp"
 
 namespace rdb::node {
 

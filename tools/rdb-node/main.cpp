@@ -24,6 +24,7 @@
 #include <caf/send.hpp>
 
 #include "actors/kv_service.hpp"
+#include "actors/log.hpp"
 #include "actors/pd_link.hpp"
 #include "actors/store_node.hpp"
 #include "actors/store_types.hpp"
@@ -31,7 +32,6 @@
 #include "storage/store.hpp"
 #include "tools/rdb-node/bootstrapper.hpp"
 #include "tools/rdb-node/connector.hpp"
-#include "tools/rdb-node/log.hpp"
 #include "tools/rdb-node/node_config.hpp"
 #include "tools/rdb-node/ports.hpp"
 

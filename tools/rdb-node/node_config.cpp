@@ -7,10 +7,10 @@
 #include <caf/config_option_adder.hpp>
 #include <caf/io/middleman.hpp>
 
+#include "actors/log.hpp"
 #include "actors/store_types.hpp"
 #include "storage/types.hpp"
 #include "tools/rdb-node/connector.hpp"
-#include "tools/rdb-node/log.hpp"
 
 namespace rdb::node {
 
@@ -56,7 +56,7 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
 
 std::string node_config::validate() {
   if (!runs_pd() && !runs_store()) return "--mode must be pd, store or both, not '" + mode + "'";
-  node::log_level level;
+  rdb::log_level level;
   if (!parse_log_level(log_level_text, level))
     return "--log-level must be error, warning, info or debug, not '" + log_level_text + "'";
   set_log_level(level);

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace rdb::node {
+namespace rdb {
 
 enum class log_level : std::uint8_t { error = 0, warning = 1, info = 2, debug = 3 };
 
@@ -28,4 +28,4 @@ inline void log_error(std::string_view component, std::string_view event) {
   log(log_level::error, component, 0, event);
 }
 
-}  // namespace rdb::node
+}  // namespace rdb

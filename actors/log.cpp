@@ -1,4 +1,4 @@
-#include "tools/rdb-node/log.hpp"
+#include "actors/log.hpp"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include <ctime>
 #include <string>
 
-namespace rdb::node {
+namespace rdb {
 
 namespace {
 
@@ -78,4 +78,4 @@ void log(log_level level, std::string_view component, std::uint64_t region,
   (void)rc;
 }
 
-}  // namespace rdb::node
+}  // namespace rdb
