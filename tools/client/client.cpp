@@ -232,6 +232,23 @@ struct client::impl {
     return verdict::retry_later;
   }
 
+  /// Positions 0..n-1 grouped by the client address of the leader of key `key_of(i)`'s region;
+  /// positions whose leader is unknown go to `alone`, to be sent one by one with retries.
+  template <class KeyOf>
+  std::map<std::string, std::vector<std::size_t>> group_by_leader(std::size_t n, KeyOf key_of,
+                                                                  clock_type::time_point deadline,
+                                                                  std::vector<std::size_t>& alone) {
+    std::map<std::string, std::vector<std::size_t>> out;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto* r = locate(key_of(i), deadline);
+      if (r == nullptr || r->leader_store == 0)
+        alone.push_back(i);
+      else
+        out[target(*r, 0)].push_back(i);
+    }
+    return out;
+  }
+
   static void set_header(kv::Header::Builder h, const region& r) {
     h.setRegion(r.id);
     h.setConfVer(r.conf_ver);
@@ -354,15 +371,9 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
   // One call per leader store, all in flight together; a key whose call fails is read alone
   // with the usual retries.
   auto deadline = clock_type::now() + impl_->opts.deadline;
-  std::map<std::string, std::vector<std::size_t>> by_store;
   std::vector<std::size_t> alone;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto* r = impl_->locate(keys[i], deadline);
-    if (r == nullptr || r->leader_store == 0)
-      alone.push_back(i);
-    else
-      by_store[impl_->target(*r, 0)].push_back(i);
-  }
+  auto by_store = impl_->group_by_leader(
+      keys.size(), [&](std::size_t i) -> const std::string& { return keys[i]; }, deadline, alone);
   for (auto& [address, idx] : by_store) {
     try {
       auto req = impl_->connect(address).cap.batchGetRequest();
@@ -393,15 +404,10 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
 
 result<void> client::batch_put(const std::vector<std::pair<std::string, std::string>>& pairs) {
   auto deadline = clock_type::now() + impl_->opts.deadline;
-  std::map<std::string, std::vector<std::size_t>> by_store;
   std::vector<std::size_t> alone;
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    auto* r = impl_->locate(pairs[i].first, deadline);
-    if (r == nullptr || r->leader_store == 0)
-      alone.push_back(i);
-    else
-      by_store[impl_->target(*r, 0)].push_back(i);
-  }
+  auto by_store = impl_->group_by_leader(
+      pairs.size(), [&](std::size_t i) -> const std::string& { return pairs[i].first; }, deadline,
+      alone);
   for (auto& [address, idx] : by_store) {
     try {
       auto req = impl_->connect(address).cap.batchPutRequest();
