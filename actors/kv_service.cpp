@@ -12,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/log.hpp"
 #include "actors/route_table.hpp"
 #include "schemas/kv.capnp.h"
 
@@ -129,11 +130,14 @@ class kv_impl final : public kv::Kv::Server {
   kj::Promise<void> batchPut(BatchPutContext ctx) override {
     auto p = ctx.getParams();
     auto pairs = p.getPairs();
+    // Every pair is checked before any is written: a refused batch writes nothing.
+    auto err = ctx.getResults().initError();
+    for (auto pair : pairs) {
+      if (refuse_key(pair.getKey(), err) || refuse_value(pair.getValue(), err))
+        return kj::READY_NOW;
+    }
     auto promises = kj::heapArrayBuilder<kj::Promise<reply<write_response>>>(pairs.size());
     for (unsigned i = 0; i < pairs.size(); ++i) {
-      auto err = ctx.getResults().initError();
-      if (refuse_key(pairs[i].getKey(), err) || refuse_value(pairs[i].getValue(), err))
-        return kj::READY_NOW;
       put_request req{request_header{}, text(pairs[i].getKey()), text(pairs[i].getValue()),
                       client_id{p.getClient()}, p.getFirstSeq() == 0 ? 0 : p.getFirstSeq() + i};
       promises.add(ask<write_response>(router_, caf::infinite, kv_put_atom::value, std::move(req)));
@@ -153,7 +157,10 @@ class kv_impl final : public kv::Kv::Server {
         .then([this, ctx](reply<pd::region_info>&& r) mutable {
           auto res = ctx.getResults();
           auto key = text(ctx.getParams().getKey());
-          if (r) return fill_region(res.initRegion(), r->meta, r->leader.id);
+          if (r) {
+            res.setFromPd(true);
+            return fill_region(res.initRegion(), r->meta, r->leader.id);
+          }
           // PD is unreachable or does not know the key yet: this store's own routes still
           // serve its regions.
           auto table = routes_->load();
@@ -317,7 +324,10 @@ storage::result<std::unique_ptr<kv_service>> kv_service::start(
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
       capnp::TwoPartyServer server(kj::heap<kv_impl>(sys, std::move(router), std::move(routes),
                                                      std::move(pd), std::move(book), cfg));
-      auto serving = server.listen(*listener).eagerlyEvaluate(nullptr);
+      auto serving = server.listen(*listener).eagerlyEvaluate([](kj::Exception&& e) {
+        log(log_level::error, "kv", 0,
+            std::string{"stopped accepting clients: "} + e.getDescription().cStr());
+      });
       ready->set_value(
           started{static_cast<std::uint16_t>(listener->getPort()), {}, kj::mv(stop.fulfiller)});
       stop.promise.wait(io.waitScope);

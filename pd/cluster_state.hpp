@@ -91,10 +91,10 @@ class cluster_state {
   /// Queues `d` for its region, replacing any directive pending there. The directive rides
   /// every response to a heartbeat that reports `d.epoch`, so a lost response costs one
   /// heartbeat period; it is dropped once the region reports another epoch (the step took
-  /// effect or was overtaken), once a transfer's target leads, or when the region leaves the
-  /// table. Refused unless `d.epoch` is PD's current epoch of the region (`stale_epoch`) and the
-  /// step fits the membership (`invalid_argument`). Pending directives are soft state: a
-  /// restarted PD has none, and its scheduler decides again.
+  /// effect or was overtaken), once a transfer's target leads or its store is no longer up, or
+  /// when the region leaves the table. Refused unless `d.epoch` is PD's current epoch of the region
+  /// (`stale_epoch`) and the step fits the membership (`invalid_argument`). Pending directives are
+  /// soft state: a restarted PD has none, and its scheduler decides again.
   result<void> push_directive(const directive& d);
 
   /// The directive pending for `id`, if any.

@@ -98,6 +98,11 @@ directive cluster_state::next_directive(const region_info& info) {
   const auto& d = it->second;
   bool done = d.epoch != info.meta.epoch ||
               (d.kind == directive_kind::transfer_leader && info.leader.id == d.peer.id);
+  if (d.kind == directive_kind::transfer_leader) {
+    // A transfer to a store that went down would be asked for on every heartbeat, forever.
+    const auto* target = stores_.find(d.peer.store);
+    done = done || !target || target->state != store_state::up;
+  }
   if (done) {
     directives_.erase(it);
     return directive{};

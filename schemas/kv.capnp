@@ -91,6 +91,7 @@ interface Kv {
   # Each pair is one write with sequence firstSeq + its position; the first failure fails the
   # batch; the client retries the whole batch.
   batchPut @5 (pairs :List(KvPair), client :UInt64, firstSeq :UInt64) -> (error :Error);
-  # The region holding `key`, as PD knows it, with its replica stores' client addresses.
-  regionInfo @6 (key :Data) -> (error :Error, region :RegionInfo);
+  # The region holding `key`, as PD knows it, with its replica stores' client addresses. When
+  # PD cannot be asked, the store answers from its own routes and fromPd is false.
+  regionInfo @6 (key :Data) -> (error :Error, region :RegionInfo, fromPd :Bool);
 }

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -175,19 +177,38 @@ TEST_CASE("cluster: PD killed with SIGKILL; regions keep serving; restarted, it 
   // A client with an empty cache finds regions through the stores' own routes.
   client::client fresh{to(cluster.client_addresses())};
   check_range(fresh, 0, 200, "a");
+  auto routed = fresh.region_of(key_of(0));
+  REQUIRE(routed.has_value());
+  CHECK_FALSE(routed->from_pd);
 
   cluster.restart_pd();
   client::client after{to(cluster.client_addresses())};
+  // The stores reconnect to PD within a few of their 500 ms rounds; until then they answer
+  // from their own routes.
+  auto reconnected = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  for (;;) {
+    auto r = after.region_of(key_of(0));
+    REQUIRE(r.has_value());
+    if (r->from_pd) break;
+    REQUIRE(std::chrono::steady_clock::now() < reconnected);
+  }
+  std::set<std::uint64_t> regions;
   for (int b = 0; b < 256; b += 16) {
     auto r = after.region_of(std::string(1, static_cast<char>(b)));
     REQUIRE(r.has_value());
+    // Described by the restarted PD from what it persisted.
+    CHECK(r->from_pd);
     CHECK(r->stores.size() == 3);
+    regions.insert(r->id);
   }
+  CHECK(regions.size() == 16);
   put_range(after, 200, 250, "a");
   check_range(after, 0, 250, "a");
   // A store restarted after PD still registers under its old id and serves.
+  auto id_before = cluster.store_id(2);
   REQUIRE(cluster.stop_store(2) == 0);
   cluster.restart_store(2);
+  CHECK(cluster.store_id(2) == id_before);
   client::client via_restarted{to({cluster.client_address(2)})};
   check_range(via_restarted, 0, 250, "a");
 }
@@ -200,6 +221,11 @@ TEST_CASE("cluster: bad input gets a clear error and the node keeps serving") {
   auto long_key = c.put(std::string(511, 'k'), "v");
   REQUIRE_FALSE(long_key.has_value());
   CHECK(long_key.error().what == client::code::invalid_argument);
+  // Refused at the region lookup already, for a client that has no region cached.
+  client::client cold{to(cluster.client_addresses())};
+  auto cold_key = cold.get(std::string(511, 'k'));
+  REQUIRE_FALSE(cold_key.has_value());
+  CHECK(cold_key.error().what == client::code::invalid_argument);
   auto big_value = c.put("k", std::string(65537, 'v'));
   REQUIRE_FALSE(big_value.has_value());
   CHECK(big_value.error().what == client::code::invalid_argument);

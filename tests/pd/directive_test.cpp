@@ -206,4 +206,28 @@ TEST_CASE("leader balance: never onto a down store, and off unless configured") 
     CHECK(take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next.kind == directive_kind::none);
 }
 
+TEST_CASE("leader balance: a transfer whose target store went down is dropped") {
+  skewed f{true};
+  // The first region to get a transfer order (once the hot store leads two or more).
+  directive first;
+  storage::region_meta m;
+  for (const auto& meta : f.metas) {
+    auto next = take(f.cs.on_region_heartbeat(f.led_by(meta, f.hot))).next;
+    if (first.kind == directive_kind::none && next.kind == directive_kind::transfer_leader)
+      first = next, m = meta;
+  }
+  REQUIRE(first.kind == directive_kind::transfer_leader);
+  REQUIRE(f.cs.pending_directive(m.id).has_value());
+  // Every store but the target keeps heartbeating; the target goes down.
+  for (int t = 0; t < 11; ++t) {
+    for (const auto& s : f.cs.stores())
+      if (s.id != first.peer.store) take(f.cs.on_store_heartbeat(store_stats{.store = s.id}));
+    f.cs.tick();
+  }
+  REQUIRE(take(f.cs.store(first.peer.store)).state == store_state::down);
+  auto next = take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next;
+  CHECK_FALSE(
+      (next.kind == directive_kind::transfer_leader && next.peer.store == first.peer.store));
+}
+
 }  // namespace rdb::pd::test

@@ -72,6 +72,8 @@ struct client::impl {
   client_stats stats;
   /// The error behind the latest failed attempt.
   error last{code::deadline_exceeded, "no attempt made"};
+  /// Set by `locate` when a store refused the key itself (`last` says why).
+  bool lookup_refused = false;
 
   // -- connections ----------------------------------------------------------------------------
 
@@ -119,8 +121,9 @@ struct client::impl {
   }
 
   /// Caches `info`, dropping cached regions it overlaps; learns its stores' addresses.
-  void learn(kv::RegionInfo::Reader info) {
+  void learn(kv::RegionInfo::Reader info, bool from_pd) {
     region r;
+    r.from_pd = from_pd;
     r.id = info.getId();
     r.start_key = text(info.getStartKey());
     r.end_key = text(info.getEndKey());
@@ -154,6 +157,7 @@ struct client::impl {
   /// The cached region of `key`, asking a store when it is not cached. Null when no store
   /// answered (`last` says why).
   region* locate(std::string_view key, clock_type::time_point deadline) {
+    lookup_refused = false;
     if (auto* r = cached(key)) return r;
     for (const auto& address : lookup_addresses()) {
       ++stats.region_lookups;
@@ -164,10 +168,12 @@ struct client::impl {
         auto res = wait(req.send(), deadline);
         auto err = res.getError();
         if (!err.isNone()) {
-          last = error{code::deadline_exceeded, err.getDetail()};
+          // A malformed key is refused by every store alike: no point asking the next.
+          lookup_refused = judge(err, 0) == verdict::final;
+          if (lookup_refused) return nullptr;
           continue;
         }
-        learn(res.getRegion());
+        learn(res.getRegion(), res.getFromPd());
         if (auto* r = cached(key)) return r;
       } catch (const kj::Exception& e) {
         drop(address, e);
@@ -210,7 +216,7 @@ struct client::impl {
         last = error{code::deadline_exceeded, e.getDetail()};
         forget(region_id);
         for (auto r : e.getEpochNotMatch())
-          learn(r);
+          learn(r, false);
         return verdict::retry_now;
       case kv::Error::REGION_NOT_FOUND:
       case kv::Error::KEY_NOT_IN_REGION:
@@ -271,8 +277,11 @@ struct client::impl {
           v = attempt(connect(address), *r, deadline);
         } catch (const kj::Exception& e) {
           drop(address, e);
-          r->leader_store = 0;
+          // The region may have moved or its stores restarted elsewhere: look it up again.
+          forget(r->id);
         }
+      } else if (lookup_refused) {
+        return std::unexpected(last);
       }
       if (v == verdict::done) return {};
       if (v == verdict::final) return std::unexpected(last);

@@ -66,6 +66,8 @@ struct region {
   std::vector<std::uint64_t> stores;
   /// The leader's store, 0 if unknown.
   std::uint64_t leader_store = 0;
+  /// Whether PD described the region; false: a store's own routes did (PD was unreachable).
+  bool from_pd = false;
 };
 
 /// Counters, for the benchmark and tests.

@@ -109,10 +109,16 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
     log_error("store", "no free port on " + cfg.host);
     return nullptr;
   }
-  auto pd_host = split_address(cfg.pd_address);
   connector_config cc;
-  cc.pd_host = pd_host->first;
-  cc.pd_port = pd_port != 0 ? pd_port : pd_host->second;
+  if (pd_port != 0) {
+    // PD runs in this process (--mode=both) and listens on --host.
+    cc.pd_host = cfg.host;
+    cc.pd_port = pd_port;
+  } else {
+    auto pd_host = split_address(cfg.pd_address);
+    cc.pd_host = pd_host->first;
+    cc.pd_port = pd_host->second;
+  }
   cc.address = cfg.host + ":" + std::to_string(part->peer_port);
   cc.client_address = cfg.host + ":" + std::to_string(part->client_port);
   auto book = std::make_shared<address_book>();

@@ -61,8 +61,7 @@ std::string node_config::validate() {
     return "--log-level must be error, warning, info or debug, not '" + log_level_text + "'";
   set_log_level(level);
   if (data_dir.empty()) return "--data-dir must not be empty";
-  if (runs_store() && !runs_pd() && !split_address(pd_address))
-    return "--pd must be host:port, not '" + pd_address + "'";
+  if (!split_address(pd_address)) return "--pd must be host:port, not '" + pd_address + "'";
   if (tick_interval <= caf::timespan{0}) return "--tick-interval must be positive";
   if (pd_tick_interval <= caf::timespan{0}) return "--pd-tick-interval must be positive";
   if (heartbeat_ticks < 1 || election_ticks <= heartbeat_ticks)
