@@ -90,6 +90,11 @@ struct client::impl {
   kj::WaitScope& wait_scope() { return connections.begin()->second.ez->getWaitScope(); }
   kj::Timer& timer() { return connections.begin()->second.ez->getIoProvider().getTimer(); }
 
+  /// The end of one attempt of an operation that must end by `deadline`.
+  clock_type::time_point attempt_deadline(clock_type::time_point deadline) const {
+    return std::min(deadline, clock_type::now() + opts.attempt_timeout);
+  }
+
   /// Waits for `p` until `deadline`; a kj exception (lost connection, timeout) propagates.
   template <class T>
   T wait(kj::Promise<T>&& p, clock_type::time_point deadline) {
@@ -165,7 +170,7 @@ struct client::impl {
       auto req = c.cap.regionInfoRequest();
       req.setKey(bytes(key));
       try {
-        auto res = wait(req.send(), deadline);
+        auto res = wait(req.send(), attempt_deadline(deadline));
         auto err = res.getError();
         if (!err.isNone()) {
           // A malformed key is refused by every store alike: no point asking the next.
@@ -274,7 +279,7 @@ struct client::impl {
         auto address = target(*r, n);
         ++stats.attempts;
         try {
-          v = attempt(connect(address), *r, deadline);
+          v = attempt(connect(address), *r, attempt_deadline(deadline));
         } catch (const kj::Exception& e) {
           drop(address, e);
           // The region may have moved or its stores restarted elsewhere: look it up again.
@@ -389,7 +394,7 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
       auto list = req.initKeys(static_cast<unsigned>(idx.size()));
       for (unsigned k = 0; k < idx.size(); ++k)
         list.set(k, bytes(keys[idx[k]]));
-      auto res = impl_->wait(req.send(), deadline);
+      auto res = impl_->wait(req.send(), impl_->attempt_deadline(deadline));
       if (!res.getError().isNone() || res.getResults().size() != idx.size()) {
         alone.insert(alone.end(), idx.begin(), idx.end());
         continue;
@@ -428,7 +433,7 @@ result<void> client::batch_put(const std::vector<std::pair<std::string, std::str
       req.setClient(impl_->opts.client_id);
       req.setFirstSeq(impl_->seq + 1);
       impl_->seq += idx.size();
-      auto res = impl_->wait(req.send(), deadline);
+      auto res = impl_->wait(req.send(), impl_->attempt_deadline(deadline));
       auto err = res.getError();
       if (err.isInvalidArgument() || err.isStorageCorrupt()) {
         impl_->judge(err, 0);

@@ -50,6 +50,10 @@ struct options {
   std::vector<std::string> stores;
   /// Bound on each operation, retries included.
   std::chrono::milliseconds deadline{10'000};
+  /// Bound on one attempt (one call to one store): a store that does not answer in time is
+  /// given up for this attempt and the operation retried elsewhere. Longer than a store's own
+  /// request timeout (5 s), after which it answers `timeout` itself.
+  std::chrono::milliseconds attempt_timeout{7'000};
   /// Identifies this client's writes; 0 picks a random one.
   std::uint64_t client_id = 0;
 };
