@@ -131,8 +131,42 @@ result<void> batch_applier::apply_op(const write_batch::region_state_op& op) {
   return put_state(op.region, keys::state_kind::region_state, codec_.encode(op.rs));
 }
 
+result<void> batch_applier::apply_op(const write_batch::session_op& op) {
+  auto key = keys::make_session_key(op.region, op.session.client);
+  int rc = txn_.put(dbs_.raft_state, keys::view(key), codec_.encode(op.session));
+  if (rc != 0)
+    return std::unexpected(lmdb_error(rc, "writing a client session of " + region_text(op.region)));
+  return {};
+}
+
+result<void> batch_applier::apply_op(const write_batch::del_session_op& op) {
+  auto key = keys::make_session_key(op.region, op.client);
+  int rc = txn_.del(dbs_.raft_state, keys::view(key));
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(
+        lmdb_error(rc, "deleting a client session of " + region_text(op.region)));
+  return {};
+}
+
+result<void> batch_applier::delete_sessions(region_id region) {
+  auto c = cursor::open(txn_, dbs_.raft_state);
+  if (!c) return std::unexpected(c.error());
+  auto start = keys::make_session_key(region, 0);
+  int rc = c->seek(keys::view(start));
+  while (rc == 0) {
+    auto parsed = keys::parse_state_key(c->key());
+    if (!parsed || parsed->first != region || parsed->second != keys::state_kind::client_session)
+      break;
+    rc = c->del();
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(lmdb_error(rc, "deleting client sessions of " + region_text(region)));
+  return {};
+}
+
 result<void> batch_applier::apply_op(const write_batch::destroy_op& op) {
   if (auto ok = delete_log(op.region, raft::log_index{}, raft::log_index{}); !ok) return ok;
+  if (auto ok = delete_sessions(op.region); !ok) return ok;
   size_deltas_.erase(op.region);
   for (auto kind : {keys::state_kind::hard_state, keys::state_kind::apply_state,
                     keys::state_kind::region_state, keys::state_kind::region_size}) {

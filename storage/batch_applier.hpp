@@ -41,6 +41,8 @@ class batch_applier {
   result<void> apply_op(const write_batch::hard_state_op& op);
   result<void> apply_op(const write_batch::apply_state_op& op);
   result<void> apply_op(const write_batch::region_state_op& op);
+  result<void> apply_op(const write_batch::session_op& op);
+  result<void> apply_op(const write_batch::del_session_op& op);
   result<void> apply_op(const write_batch::destroy_op& op);
   result<void> apply_op(const write_batch::put_op& op);
   result<void> apply_op(const write_batch::del_op& op);
@@ -48,6 +50,8 @@ class batch_applier {
 
   /// Deletes the region's entries with index >= from and < to (to none: no upper bound).
   result<void> delete_log(region_id region, raft::log_index from, raft::log_index to);
+  /// Deletes every client session of the region.
+  result<void> delete_sessions(region_id region);
   result<void> put_state(region_id region, keys::state_kind kind, std::string_view value);
   /// The data cursor shared by all data operations of the batch, opened on first use.
   result<cursor*> data_cursor();

@@ -36,8 +36,18 @@ state_key make_state_key(region_id region, state_kind kind) {
 }
 
 std::optional<std::pair<region_id, state_kind>> parse_state_key(std::string_view key) {
-  if (key.size() != 9) return std::nullopt;
-  return std::pair{region_id{get_u64(key.data())}, static_cast<state_kind>(key[8])};
+  if (key.size() != 9 && key.size() != 17) return std::nullopt;
+  auto kind = static_cast<state_kind>(key[8]);
+  if ((key.size() == 17) != (kind == state_kind::client_session)) return std::nullopt;
+  return std::pair{region_id{get_u64(key.data())}, kind};
+}
+
+session_key make_session_key(region_id region, std::uint64_t client) {
+  session_key k;
+  put_u64(k.data(), region.value());
+  k[8] = static_cast<char>(state_kind::client_session);
+  put_u64(k.data() + 9, client);
+  return k;
 }
 
 void make_data_key(std::string& out, std::string_view user_key) {

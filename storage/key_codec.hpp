@@ -21,10 +21,13 @@ enum class state_kind : std::uint8_t {
   apply_state = 2,
   region_state = 3,
   region_size = 4,
+  /// One record per client: the key is the state key followed by the client id (u64 BE).
+  client_session = 5,
 };
 
 using log_key = std::array<char, 16>;
 using state_key = std::array<char, 9>;
+using session_key = std::array<char, 17>;
 
 /// The first byte of every `data` key. LMDB refuses zero-length keys, so the empty user key
 /// needs some prefix; a fixed byte keeps the user keys' order unchanged.
@@ -43,8 +46,12 @@ std::optional<std::pair<region_id, raft::log_index>> parse_log_key(std::string_v
 
 /// region_id (u64 BE) + kind byte.
 state_key make_state_key(region_id region, state_kind kind);
-/// The region and kind of a `raft_state` key, or nothing if it is not 9 bytes.
+/// The region and kind of a `raft_state` key: a state key, or a session key (17 bytes, kind
+/// `client_session`). Nothing for any other key.
 std::optional<std::pair<region_id, state_kind>> parse_state_key(std::string_view key);
+
+/// region_id (u64 BE) + `client_session` + client id (u64 BE).
+session_key make_session_key(region_id region, std::uint64_t client);
 
 /// Writes the `data` key for `user_key` into `out` (reused to avoid an allocation per key).
 void make_data_key(std::string& out, std::string_view user_key);
@@ -56,6 +63,9 @@ inline std::string_view view(const log_key& k) {
   return {k.data(), k.size()};
 }
 inline std::string_view view(const state_key& k) {
+  return {k.data(), k.size()};
+}
+inline std::string_view view(const session_key& k) {
   return {k.data(), k.size()};
 }
 

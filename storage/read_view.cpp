@@ -106,6 +106,10 @@ result<std::uint64_t> read_view::approximate_size(region_id region) const {
   return state_reader{txn_, *dbs_}.region_size(region);
 }
 
+result<std::vector<client_session>> read_view::load_client_sessions(region_id region) const {
+  return state_reader{txn_, *dbs_}.client_sessions(region);
+}
+
 result<std::vector<region_id>> read_view::region_ids() const {
   return state_reader{txn_, *dbs_}.region_ids();
 }

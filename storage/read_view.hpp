@@ -57,6 +57,8 @@ class read_view {
   result<std::optional<raft::hard_state>> load_hard_state(region_id region) const;
   result<std::optional<apply_state>> load_apply_state(region_id region) const;
   result<std::optional<region_local_state>> load_region_state(region_id region) const;
+  /// The region's client sessions, in client id order.
+  result<std::vector<client_session>> load_client_sessions(region_id region) const;
   /// The region's approximate data size, kept up to date by every write batch.
   result<std::uint64_t> approximate_size(region_id region) const;
   /// Every region with any state record (hard, apply, local state or size), in id order.

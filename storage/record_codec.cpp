@@ -149,6 +149,29 @@ std::optional<region_local_state> record_codec::decode_region_state(std::string_
       });
 }
 
+std::string_view record_codec::encode(const client_session& s) {
+  builder_.Clear();
+  auto applied = builder_.CreateVector(s.applied);
+  builder_.Finish(fb::CreateClientSession(builder_, s.client, s.watermark, s.last_index, applied));
+  return finished();
+}
+
+std::optional<client_session> record_codec::decode_client_session(std::string_view bytes) {
+  return verified<fb::ClientSession>(
+      bytes, [](const fb::ClientSession* s) -> std::optional<client_session> {
+        client_session out{s->client(), s->watermark(), s->last_index(), {}};
+        if (const auto* applied = s->applied()) {
+          out.applied.reserve(applied->size());
+          for (auto seq : *applied) {
+            if (seq < out.watermark || (!out.applied.empty() && seq <= out.applied.back()))
+              return std::nullopt;
+            out.applied.push_back(seq);
+          }
+        }
+        return out;
+      });
+}
+
 std::optional<store_ident> record_codec::decode_store_ident(std::string_view bytes) {
   return verified<fb::StoreIdent>(bytes, [](const fb::StoreIdent* s) -> std::optional<store_ident> {
     return store_ident{cluster_id{s->cluster_id()}, store_id{s->store_id()}, s->format_version()};

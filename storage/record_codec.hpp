@@ -28,6 +28,7 @@ class record_codec {
   std::string_view encode(const region_local_state& rs);
   std::string_view encode(const store_ident& ident);
   std::string_view encode_region_size(std::uint64_t bytes);
+  std::string_view encode(const client_session& s);
 
   static std::optional<raft::entry> decode_entry(std::string_view bytes);
   /// Only the term and index of an entry, without copying its payload.
@@ -38,6 +39,8 @@ class record_codec {
   static std::optional<region_local_state> decode_region_state(std::string_view bytes);
   static std::optional<store_ident> decode_store_ident(std::string_view bytes);
   static std::optional<std::uint64_t> decode_region_size(std::string_view bytes);
+  /// Also refuses a session whose applied numbers are not ascending or lie below its watermark.
+  static std::optional<client_session> decode_client_session(std::string_view bytes);
 
  private:
   std::string_view finished() const;

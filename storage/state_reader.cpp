@@ -26,6 +26,9 @@ std::string describe(region_id region, keys::state_kind kind) {
     case keys::state_kind::region_size:
       name = "region_size";
       break;
+    case keys::state_kind::client_session:
+      name = "client_session";
+      break;
   }
   return "raft_state region " + std::to_string(region.value()) + " key " + name;
 }
@@ -76,6 +79,30 @@ result<std::uint64_t> state_reader::region_size(region_id region) const {
       load(txn_, dbs_, region, keys::state_kind::region_size, record_codec::decode_region_size);
   if (!size) return std::unexpected(size.error());
   return size->value_or(0);
+}
+
+result<std::vector<client_session>> state_reader::client_sessions(region_id region) const {
+  auto c = cursor::open(txn_, dbs_.raft_state);
+  if (!c) return std::unexpected(c.error());
+  std::vector<client_session> out;
+  auto start = keys::make_session_key(region, 0);
+  int rc = c->seek(keys::view(start));
+  for (; rc == 0; rc = c->next()) {
+    auto parsed = keys::parse_state_key(c->key());
+    if (!parsed || parsed->first != region || parsed->second != keys::state_kind::client_session)
+      break;
+    auto client = keys::get_u64(c->key().data() + 9);
+    auto s = record_codec::decode_client_session(c->value());
+    if (!s || s->client != client)
+      return fail(errc::storage_corrupt, describe(region, keys::state_kind::client_session) +
+                                             " of client " + std::to_string(client) +
+                                             ": record failed verification");
+    out.push_back(std::move(*s));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return std::unexpected(
+        lmdb_error(rc, "reading " + describe(region, keys::state_kind::client_session)));
+  return out;
 }
 
 result<std::vector<region_id>> state_reader::region_ids() const {

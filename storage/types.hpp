@@ -43,6 +43,21 @@ struct apply_state {
   bool operator==(const apply_state&) const = default;
 };
 
+/// What a region remembers of one client's writes so that a retried write is applied once
+/// (raft thesis, section 6.3, extended to several writes in flight). The client promises never
+/// to send again a sequence number below `watermark`; `applied` holds, in ascending order, the
+/// numbers at or above it whose writes were applied. `last_index` is the log index of the
+/// client's latest applied write: when a region keeps too many sessions, the one idle longest
+/// in log order goes first, the same on every replica.
+struct client_session {
+  std::uint64_t client = 0;
+  std::uint64_t watermark = 0;
+  std::uint64_t last_index = 0;
+  std::vector<std::uint64_t> applied;
+
+  bool operator==(const client_session&) const = default;
+};
+
 /// conf_ver grows with every membership change, version with every split or merge.
 struct region_epoch {
   std::uint64_t conf_ver = 0;

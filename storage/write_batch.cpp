@@ -39,6 +39,15 @@ result<void> check_entries(const write_batch::append_op& op) {
   return {};
 }
 
+result<void> check_session(const client_session& s) {
+  for (std::size_t i = 0; i < s.applied.size(); ++i)
+    if (s.applied[i] < s.watermark || (i > 0 && s.applied[i] <= s.applied[i - 1]))
+      return fail(errc::invalid_argument,
+                  "session of client " + std::to_string(s.client) +
+                      ": applied sequence numbers must ascend from the watermark");
+  return {};
+}
+
 }  // namespace
 
 void write_batch::append(region_id region, std::vector<raft::entry> entries) {
@@ -55,6 +64,14 @@ void write_batch::clear_log(region_id region) {
 
 void write_batch::set_hard_state(region_id region, const raft::hard_state& hs) {
   ops_.emplace_back(hard_state_op{region, hs});
+}
+
+void write_batch::put_session(region_id region, const client_session& s) {
+  ops_.emplace_back(session_op{region, s});
+}
+
+void write_batch::del_session(region_id region, std::uint64_t client) {
+  ops_.emplace_back(del_session_op{region, client});
 }
 
 void write_batch::set_apply_state(region_id region, const apply_state& as) {
@@ -94,6 +111,8 @@ result<void> write_batch::validate() const {
       if (ok) ok = check_key(r->end);
     } else if (const auto* a = std::get_if<append_op>(&o)) {
       ok = check_entries(*a);
+    } else if (const auto* c = std::get_if<session_op>(&o)) {
+      ok = check_session(c->session);
     } else if (const auto* s = std::get_if<region_state_op>(&o);
                s && s->rs.region.id != s->region) {
       ok = fail(errc::invalid_argument,

@@ -51,7 +51,13 @@ class write_batch {
   void set_apply_state(region_id region, const apply_state& as);
   void set_region_state(region_id region, const region_local_state& rs);
 
-  /// Deletes the region's log and all of its state records (the replica is gone for good).
+  /// Writes one client session of the region (replacing the client's earlier record).
+  void put_session(region_id region, const client_session& s);
+  /// Deletes the region's session of `client` (absent is fine).
+  void del_session(region_id region, std::uint64_t client);
+
+  /// Deletes the region's log and all of its state records, sessions included (the replica is
+  /// gone for good).
   void destroy_region(region_id region);
 
   // -- data -------------------------------------------------------------------------------
@@ -94,6 +100,14 @@ class write_batch {
     region_id region;
     region_local_state rs;
   };
+  struct session_op {
+    region_id region;
+    client_session session;
+  };
+  struct del_session_op {
+    region_id region;
+    std::uint64_t client = 0;
+  };
   struct destroy_op {
     region_id region;
   };
@@ -112,7 +126,8 @@ class write_batch {
     std::string end;
   };
   using op = std::variant<append_op, compact_op, clear_log_op, hard_state_op, apply_state_op,
-                          region_state_op, destroy_op, put_op, del_op, delete_range_op>;
+                          region_state_op, session_op, del_session_op, destroy_op, put_op, del_op,
+                          delete_range_op>;
 
   /// The recorded operations in order, for the code that writes them.
   const std::vector<op>& ops() const { return ops_; }

@@ -111,8 +111,31 @@ TEST_CASE("garbage state records are storage_corrupt naming region and record") 
       case keys::state_kind::region_size:
         check_corrupt(view.approximate_size(r3).error(), name);
         break;
+      case keys::state_kind::client_session:
+        FAIL("client sessions have keys of their own (tested below)");
+        break;
     }
   }
+}
+
+TEST_CASE("a garbage or misplaced client session is storage_corrupt naming region and client") {
+  auto key = std::string{keys::view(keys::make_session_key(r3, 9))};
+  for (const auto& junk : garbage()) {
+    temp_dir dir;
+    populate(dir.path());
+    raw_put(dir.path(), "raft_state", key, junk);
+    auto s = open_store(dir.path());
+    auto e = take(s->read()).load_client_sessions(r3).error();
+    check_corrupt(e, "client_session");
+    CHECK_MESSAGE(e.message.find("client 9") != std::string::npos, e.message);
+  }
+  // A valid record of another client under this client's key.
+  temp_dir dir;
+  populate(dir.path());
+  record_codec codec;
+  raw_put(dir.path(), "raft_state", key, std::string{codec.encode(client_session{8, 0, 1, {}})});
+  auto s = open_store(dir.path());
+  check_corrupt(take(s->read()).load_client_sessions(r3).error(), "client 9");
 }
 
 TEST_CASE("a write batch that meets a corrupt record fails and changes nothing") {

@@ -109,3 +109,64 @@ TEST_CASE("state operations without a region or under the wrong region are refus
   take(s->write(data));
   CHECK(take(take(s->read()).regions()).empty());
 }
+
+TEST_CASE("client sessions round-trip per region in client order, replace and delete") {
+  temp_dir dir;
+  client_session a{7, 10, 40, {10, 12, 15}};
+  client_session b{3, 1, 41, {}};
+  client_session other{7, 99, 5, {100}};
+  {
+    auto s = open_store(dir.path());
+    write_batch w;
+    w.set_region_state(region_id{2}, make_region(2, "", "m"));
+    w.put_session(region_id{2}, a);
+    w.put_session(region_id{2}, b);
+    w.put_session(region_id{3}, other);
+    take(s->write(w));
+  }
+  auto s = open_store(dir.path());
+  CHECK(take(take(s->read()).load_client_sessions(region_id{2})) ==
+        std::vector<client_session>{b, a});
+  CHECK(take(take(s->read()).load_client_sessions(region_id{3})) ==
+        std::vector<client_session>{other});
+  // Session records are state records of their region, not regions of their own.
+  CHECK(take(take(s->read()).region_ids()) == std::vector<region_id>{region_id{2}, region_id{3}});
+
+  a.watermark = 13;
+  a.applied = {15, 16};
+  write_batch w;
+  w.put_session(region_id{2}, a);
+  w.del_session(region_id{2}, b.client);
+  w.del_session(region_id{2}, 12345);  // absent is fine
+  take(s->write(w));
+  CHECK(take(take(s->read()).load_client_sessions(region_id{2})) == std::vector<client_session>{a});
+}
+
+TEST_CASE("destroying a region removes its client sessions and no other region's") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  write_batch w;
+  w.set_region_state(region_id{2}, make_region(2, "", "m"));
+  w.put_session(region_id{2}, client_session{1, 0, 4, {1}});
+  w.put_session(region_id{2}, client_session{2, 0, 5, {1}});
+  w.put_session(region_id{3}, client_session{1, 0, 6, {2}});
+  take(s->write(w));
+  write_batch destroy;
+  destroy.destroy_region(region_id{2});
+  take(s->write(destroy));
+  auto view = take(s->read());
+  CHECK(take(view.load_client_sessions(region_id{2})).empty());
+  CHECK(take(view.load_client_sessions(region_id{3})).size() == 1);
+}
+
+TEST_CASE("a client session whose applied numbers do not ascend from its watermark is refused") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  for (auto bad : {client_session{1, 5, 9, {4}}, client_session{1, 0, 9, {3, 3}},
+                   client_session{1, 0, 9, {4, 2}}}) {
+    write_batch w;
+    w.put_session(region_id{2}, bad);
+    CHECK(code_of(s->write(w)) == errc::invalid_argument);
+  }
+  CHECK(take(take(s->read()).load_client_sessions(region_id{2})).empty());
+}
