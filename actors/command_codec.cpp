@@ -6,7 +6,9 @@ namespace rdb {
 
 namespace {
 
-constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version = 2;
+/// The layout without first_incomplete.
+constexpr std::uint8_t format_v1 = 1;
 
 void put_u8(std::string& out, std::uint8_t x) {
   out.push_back(static_cast<char>(x));
@@ -98,6 +100,7 @@ std::string command_codec::encode(const command& cmd) {
   put_u64(out, cmd.tag);
   put_u64(out, cmd.client.value());
   put_u64(out, cmd.seq);
+  put_u64(out, cmd.first_incomplete);
   switch (cmd.kind) {
     case command_kind::put:
       put_bytes(out, cmd.key);
@@ -124,7 +127,7 @@ std::optional<std::pair<peer_id, std::uint64_t>> command_codec::decode_origin(
   r.u8("kind");
   peer_id proposer{r.u64("proposer")};
   auto tag = r.u64("tag");
-  if (!r.ok() || version != format_version) return std::nullopt;
+  if (!r.ok() || (version != format_version && version != format_v1)) return std::nullopt;
   return std::pair{proposer, tag};
 }
 
@@ -135,7 +138,7 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
   };
   reader r{data};
   auto version = r.u8("version");
-  if (r.ok() && version != format_version)
+  if (r.ok() && version != format_version && version != format_v1)
     return corrupt("unknown format version " + std::to_string(version));
   command cmd;
   auto kind = r.u8("kind");
@@ -143,6 +146,7 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
   cmd.tag = r.u64("tag");
   cmd.client = client_id{r.u64("client")};
   cmd.seq = r.u64("seq");
+  if (version == format_version) cmd.first_incomplete = r.u64("first_incomplete");
   if (!r.ok()) return corrupt(r.error());
   switch (kind) {
     case static_cast<std::uint8_t>(command_kind::put):

@@ -32,6 +32,7 @@ struct command {
   /// Client session and sequence, for deduplication of retried writes.
   client_id client;
   std::uint64_t seq = 0;
+  std::uint64_t first_incomplete = 0;
   /// put, del: the key; put: the value.
   std::string key;
   std::string value;
@@ -47,11 +48,13 @@ struct command {
 
 /// Encodes commands into raft entry data and back. The layout is persisted in every log, so it
 /// is versioned by its first byte and never changes in place:
-///   u8 version (1) | u8 kind | u64 proposer | u64 tag | u64 client | u64 seq |
+///   u8 version (2) | u8 kind | u64 proposer | u64 tag | u64 client | u64 seq |
+///   u64 first_incomplete |
 ///   put/del:     u32 key size | key | (put) u32 value size | value
 ///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
-/// Integers are little-endian. Decoding checks every length against the bytes present and
-/// refuses trailing bytes, so a torn or foreign record is reported, never misread.
+/// Version 1 lacks first_incomplete (read as 0) and is still decoded. Integers are little-endian.
+/// Decoding checks every length against the bytes present and refuses trailing bytes, so a torn or
+/// foreign record is reported, never misread.
 class command_codec {
  public:
   static std::string encode(const command& cmd);

@@ -59,6 +59,11 @@ typename Inspector::result_type inspect(Inspector& f, region_local_state& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_session& x) {
+  return f(caf::meta::type_name("client_session"), x.client, x.watermark, x.last_index, x.applied);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kv_pair& x) {
   return f(caf::meta::type_name("kv_pair"), x.key, x.value);
 }

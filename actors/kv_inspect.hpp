@@ -25,12 +25,14 @@ typename Inspector::result_type inspect(Inspector& f, get_response& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, put_request& x) {
-  return f(caf::meta::type_name("put_request"), x.header, x.key, x.value, x.client, x.seq);
+  return f(caf::meta::type_name("put_request"), x.header, x.key, x.value, x.client, x.seq,
+           x.first_incomplete);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_request& x) {
-  return f(caf::meta::type_name("delete_request"), x.header, x.key, x.client, x.seq);
+  return f(caf::meta::type_name("delete_request"), x.header, x.key, x.client, x.seq,
+           x.first_incomplete);
 }
 
 template <class Inspector>

@@ -68,7 +68,7 @@ class kv_impl final : public kv::Kv::Server {
     auto err = ctx.getResults().initError();
     if (refuse_key(p.getKey(), err) || refuse_value(p.getValue(), err)) return kj::READY_NOW;
     put_request req{header_of(p.getHeader()), text(p.getKey()), text(p.getValue()),
-                    client_id{p.getClient()}, p.getSeq()};
+                    client_id{p.getClient()}, p.getSeq(),       p.getFirstIncomplete()};
     return answer_write(
         ctx, ask<write_response>(router_, caf::infinite, kv_put_atom::value, std::move(req)));
   }
@@ -77,7 +77,7 @@ class kv_impl final : public kv::Kv::Server {
     auto p = ctx.getParams();
     if (refuse_key(p.getKey(), ctx.getResults().initError())) return kj::READY_NOW;
     delete_request req{header_of(p.getHeader()), text(p.getKey()), client_id{p.getClient()},
-                       p.getSeq()};
+                       p.getSeq(), p.getFirstIncomplete()};
     return answer_write(
         ctx, ask<write_response>(router_, caf::infinite, kv_delete_atom::value, std::move(req)));
   }
@@ -138,8 +138,12 @@ class kv_impl final : public kv::Kv::Server {
     }
     auto promises = kj::heapArrayBuilder<kj::Promise<reply<write_response>>>(pairs.size());
     for (unsigned i = 0; i < pairs.size(); ++i) {
-      put_request req{request_header{}, text(pairs[i].getKey()), text(pairs[i].getValue()),
-                      client_id{p.getClient()}, p.getFirstSeq() == 0 ? 0 : p.getFirstSeq() + i};
+      put_request req{request_header{},
+                      text(pairs[i].getKey()),
+                      text(pairs[i].getValue()),
+                      client_id{p.getClient()},
+                      p.getFirstSeq() == 0 ? 0 : p.getFirstSeq() + i,
+                      p.getFirstIncomplete()};
       promises.add(ask<write_response>(router_, caf::infinite, kv_put_atom::value, std::move(req)));
     }
     return kj::joinPromises(promises.finish())

@@ -19,7 +19,7 @@
 namespace rdb {
 
 /// Identifies a client session; with a per-client sequence number it lets a replica recognise a
-/// retried write (dedup is applied later; the fields travel with every write from the start).
+/// retried write and apply it once (actors/session_table.hpp).
 using client_id = strong_id<struct client_id_tag>;
 
 /// Where the client believes its request belongs.
@@ -56,6 +56,9 @@ struct put_request {
   client_id client;
   /// Grows by one per write of `client`; zero means "no dedup wanted".
   std::uint64_t seq = 0;
+  /// The client's lowest sequence number still waiting for an answer (at most `seq`): it
+  /// promises never to send a lower one again, so the region may forget those.
+  std::uint64_t first_incomplete = 0;
 
   bool operator==(const put_request&) const = default;
 };
@@ -66,6 +69,7 @@ struct delete_request {
   std::string key;
   client_id client;
   std::uint64_t seq = 0;
+  std::uint64_t first_incomplete = 0;
 
   bool operator==(const delete_request&) const = default;
 };

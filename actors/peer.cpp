@@ -49,18 +49,27 @@ storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
                          "region " + std::to_string(cfg.region.value()) + " has no peer on store " +
                              std::to_string(cfg.store.value()));
   auto self = *i;
-  return std::unique_ptr<peer>{new peer(cfg, st.kv, std::move(*rs), self)};
+  // The sessions match the durable applied index: both are written in the same apply batch.
+  auto view = st.kv->read();
+  if (!view) return std::unexpected{view.error()};
+  auto sessions = view->load_client_sessions(cfg.region);
+  if (!sessions) return std::unexpected{sessions.error()};
+  return std::unique_ptr<peer>{new peer(cfg, st.kv, std::move(*rs), self, std::move(*sessions))};
 }
 
 peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
-           std::unique_ptr<raft_storage> rs, storage::region_peer self)
+           std::unique_ptr<raft_storage> rs, storage::region_peer self,
+           std::vector<storage::client_session> sessions)
     : cfg_(cfg),
       kv_(std::move(kv)),
       storage_(std::move(rs)),
       raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index), *storage_),
       self_(self),
       applied_(storage_->apply_state().applied_index),
-      handed_out_(applied_) {}
+      handed_out_(applied_),
+      sessions_(cfg.sessions) {
+  sessions_.load(std::move(sessions));
+}
 
 // -- checks ---------------------------------------------------------------------------------
 
@@ -189,6 +198,7 @@ void peer::put(std::uint64_t token, const put_request& req) {
   cmd.kind = command_kind::put;
   cmd.client = req.client;
   cmd.seq = req.seq;
+  cmd.first_incomplete = req.first_incomplete;
   cmd.key = req.key;
   cmd.value = req.value;
   propose(token, std::move(cmd));
@@ -205,6 +215,7 @@ void peer::del(std::uint64_t token, const delete_request& req) {
   cmd.kind = command_kind::del;
   cmd.client = req.client;
   cmd.seq = req.seq;
+  cmd.first_incomplete = req.first_incomplete;
   cmd.key = req.key;
   propose(token, std::move(cmd));
 }

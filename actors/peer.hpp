@@ -16,6 +16,7 @@
 #include "actors/raft/conf_change.hpp"
 #include "actors/raft/raw_node.hpp"
 #include "actors/raft_storage.hpp"
+#include "actors/session_table.hpp"
 #include "actors/transport_types.hpp"
 #include "actors/writer_types.hpp"
 #include "storage/engines.hpp"
@@ -40,6 +41,8 @@ struct peer_config {
   /// Writes and reads one replica lets wait at a time; beyond it requests get `server_busy`
   /// at once instead of piling up behind a stuck quorum.
   std::size_t max_pending_requests = 10000;
+  /// Bounds of the region's client sessions (actors/session_table.hpp).
+  session_table::limits sessions;
 };
 
 /// The answer for the client the actor registered under `token`.
@@ -133,10 +136,13 @@ class peer {
   bool is_leader() const;
   /// Committed entries that could not be decoded and were applied as no-ops.
   std::uint64_t corrupt_entries() const { return corrupt_entries_; }
+  /// Committed writes skipped at apply as retries of writes applied before.
+  std::uint64_t duplicate_writes() const { return duplicate_writes_; }
+  const session_table& sessions() const { return sessions_; }
 
  private:
   peer(const peer_config& cfg, std::shared_ptr<storage::store> kv, std::unique_ptr<raft_storage> rs,
-       storage::region_peer self);
+       storage::region_peer self, std::vector<storage::client_session> sessions);
 
   /// A read waiting for its read index, then for that index to be applied.
   struct pending_read {
@@ -200,6 +206,8 @@ class peer {
   void send(std::vector<raft::message> msgs);
   /// Turns the committed entries into data changes, apply state and region meta of `task`.
   void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
+  /// Adds the data change of a put or delete to `task`, unless it retries an applied write.
+  void apply_write(command& cmd, raft::log_index index, write_task& task);
   void on_log_persisted();
   void on_applied(const persisted& ack);
   void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
@@ -232,6 +240,9 @@ class peer {
   std::uint64_t next_tag_ = 1;
   int quiet_ticks_ = 0;
   std::uint64_t corrupt_entries_ = 0;
+  /// Sessions as of `handed_out_`: ahead of the disk by the apply halves still in flight.
+  session_table sessions_;
+  std::uint64_t duplicate_writes_ = 0;
 };
 
 }  // namespace rdb

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "actors/peer.hpp"
@@ -151,10 +152,8 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     }
     switch (cmd->kind) {
       case command_kind::put:
-        task.ops.push_back(data_op{data_op_kind::put, std::move(cmd->key), std::move(cmd->value)});
-        break;
       case command_kind::del:
-        task.ops.push_back(data_op{data_op_kind::del, std::move(cmd->key), {}});
+        apply_write(*cmd, e.index, task);
         break;
       case command_kind::change_peer:
         ++corrupt_entries_;
@@ -167,6 +166,7 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     else
       out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
   }
+  std::tie(task.sessions, task.ended_sessions) = sessions_.take_changes();
   auto as = storage_->apply_state();
   as.applied_index = ents.back().index;
   task.has_apply_state = true;
@@ -176,6 +176,18 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     task.region_state =
         storage::region_local_state{std::move(meta_now), storage::peer_state::normal};
   }
+}
+
+void peer::apply_write(command& cmd, raft::log_index index, write_task& task) {
+  if (!sessions_.admit(cmd.client.value(), cmd.seq, cmd.first_incomplete, index)) {
+    // A retry of a write applied at a lower index: it is answered as done and changes nothing.
+    ++duplicate_writes_;
+    return;
+  }
+  if (cmd.kind == command_kind::put)
+    task.ops.push_back(data_op{data_op_kind::put, std::move(cmd.key), std::move(cmd.value)});
+  else
+    task.ops.push_back(data_op{data_op_kind::del, std::move(cmd.key), {}});
 }
 
 void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta,

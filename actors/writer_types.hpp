@@ -74,6 +74,9 @@ struct write_task {
   /// Set when an applied entry changed the region meta (a conf change, later a split).
   bool has_region_state = false;
   storage::region_local_state region_state;
+  /// Client sessions the applied writes changed, and those evicted (by client id).
+  std::vector<storage::client_session> sessions;
+  std::vector<std::uint64_t> ended_sessions;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;
@@ -112,12 +115,12 @@ struct writer_stats {
 };
 
 /// Adds one task's changes to `batch` in the documented order: entries, hard state, data
-/// changes, apply state, region state.
+/// changes, client sessions, apply state, region state.
 void add_write_task(storage::write_batch& batch, const write_task& task);
 
 /// Splits a whole ready's task in its two halves: `task` keeps the log entries and hard state
-/// (stage log); the returned task takes the data changes, apply state and region state (stage
-/// apply).
+/// (stage log); the returned task takes the data changes, client sessions, apply state and
+/// region state (stage apply).
 write_task split_apply_half(write_task& task);
 
 /// Whether a task carries nothing to write.

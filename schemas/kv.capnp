@@ -5,8 +5,12 @@
 #
 # Every result carries an `error`; `none` means the other fields hold the answer. Retryable
 # errors say where to go next: `notLeader` names the leader's store and client address,
-# `epochNotMatch` the regions the replica knows now. Writes carry a client id and a per-client
-# sequence number, carried into the log for deduplication of retried writes.
+# `epochNotMatch` the regions the replica knows now. Writes carry a client id, a per-client
+# sequence number and the client's lowest sequence number still waiting for an answer
+# (firstIncomplete, at most seq; 0 if unknown): a region applies each (client, seq) once, so a
+# client retries a write under its original number and a retry is answered without writing
+# again. A client never sends a number below a firstIncomplete it sent. client 0 or seq 0:
+# no deduplication.
 
 $import "/capnp/c++.capnp".namespace("rdb::kv");
 
@@ -78,9 +82,9 @@ struct Lookup {
 interface Kv {
   # Linearizable read.
   get @0 (header :Header, key :Data) -> (error :Error, found :Bool, value :Data);
-  put @1 (header :Header, key :Data, value :Data, client :UInt64, seq :UInt64)
-      -> (error :Error, index :UInt64);
-  delete @2 (header :Header, key :Data, client :UInt64, seq :UInt64)
+  put @1 (header :Header, key :Data, value :Data, client :UInt64, seq :UInt64,
+          firstIncomplete :UInt64) -> (error :Error, index :UInt64);
+  delete @2 (header :Header, key :Data, client :UInt64, seq :UInt64, firstIncomplete :UInt64)
       -> (error :Error, index :UInt64);
   # Up to `limit` records of [startKey, endKey) within one region; continue from `scannedEnd`
   # when it is before endKey (empty endKey and scannedEnd mean +infinity).
@@ -89,8 +93,9 @@ interface Kv {
   # Each key is routed by this store; the first failure fails the batch (reads are idempotent).
   batchGet @4 (keys :List(Data)) -> (error :Error, results :List(Lookup));
   # Each pair is one write with sequence firstSeq + its position; the first failure fails the
-  # batch; the client retries the whole batch.
-  batchPut @5 (pairs :List(KvPair), client :UInt64, firstSeq :UInt64) -> (error :Error);
+  # batch; the client retries its pairs under the same numbers.
+  batchPut @5 (pairs :List(KvPair), client :UInt64, firstSeq :UInt64, firstIncomplete :UInt64)
+      -> (error :Error);
   # The region holding `key`, as PD knows it, with its replica stores' client addresses. When
   # PD cannot be asked, the store answers from its own routes and fromPd is false.
   regionInfo @6 (key :Data) -> (error :Error, region :RegionInfo, fromPd :Bool);

@@ -14,6 +14,7 @@ command sample_put() {
   c.tag = 42;
   c.client = client_id{7};
   c.seq = 3;
+  c.first_incomplete = 2;
   c.key = std::string("k\0ey", 4);
   c.value = std::string(1000, 'v');
   return c;
@@ -32,6 +33,19 @@ TEST_CASE("codec: a put survives the round trip, binary key and all") {
   auto r = command_codec::decode(command_codec::encode(c));
   REQUIRE(r.has_value());
   CHECK(*r == c);
+}
+
+TEST_CASE("codec: a version 1 command, without first_incomplete, still decodes") {
+  auto c = sample_put();
+  auto data = command_codec::encode(c);
+  // Version 1 is the same layout without the 8 bytes of first_incomplete after seq.
+  data[0] = 1;
+  data.erase(34, 8);
+  auto r = command_codec::decode(data);
+  REQUIRE(r.has_value());
+  c.first_incomplete = 0;
+  CHECK(*r == c);
+  CHECK(command_codec::decode_origin(data) == std::pair{peer_id{11}, std::uint64_t{42}});
 }
 
 TEST_CASE("codec: the origin is read from the header alone") {
@@ -79,7 +93,7 @@ TEST_CASE("codec: malformed data is refused as storage_corrupt, never misread") 
   auto trailing = good + "x";
   CHECK(decode_error(trailing) == errc::storage_corrupt);
   auto bad_version = good;
-  bad_version[0] = 2;
+  bad_version[0] = 3;
   CHECK(decode_error(bad_version) == errc::storage_corrupt);
   auto bad_kind = good;
   bad_kind[1] = 77;
@@ -89,7 +103,7 @@ TEST_CASE("codec: malformed data is refused as storage_corrupt, never misread") 
   CHECK(r.error().detail.find("kind") != std::string::npos);
   // A key length that points past the end.
   auto long_key = good;
-  long_key[34] = static_cast<char>(0xff);
+  long_key[42] = static_cast<char>(0xff);
   CHECK(decode_error(long_key) == errc::storage_corrupt);
 }
 

@@ -210,3 +210,43 @@ TEST_CASE_FIXTURE(cluster, "region: a replica with too much waiting answers serv
   tick_all(3);
   CHECK(answers->size() == 3);
 }
+
+TEST_CASE_FIXTURE(cluster, "region: a retried write is applied once, also after a restart") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  auto write = [&](std::size_t i, std::uint64_t client, std::uint64_t seq, std::string value) {
+    return test::ask<write_response>(
+        sys, sched, nodes[i].peer, kv_put_atom::value,
+        put_request{header(), "k", std::move(value), client_id{client}, seq, seq});
+  };
+  REQUIRE(write(0, 1, 1, "first").engaged());
+  // Another client overwrites the key; then the first client's write comes again (its answer
+  // was lost). Applying it twice would undo the second client's acknowledged write.
+  REQUIRE(write(0, 2, 1, "second").engaged());
+  auto retry = write(0, 1, 1, "first");
+  REQUIRE(retry.engaged());
+  CHECK(get(0, "k")->value == "second");
+  // The sessions are on disk with the data: a restarted replica, now leading, decides alike.
+  stop_all();
+  start_all(false);
+  caf::anon_send(nodes[1].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(status(1).is_leader());
+  REQUIRE(write(1, 1, 1, "first").engaged());
+  REQUIRE(write(1, 2, 1, "second again").engaged());
+  CHECK(get(1, "k")->value == "second");
+  // A new number of the same client is a new write.
+  REQUIRE(write(1, 1, 2, "third").engaged());
+  CHECK(get(1, "k")->value == "third");
+  tick_all(2);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    auto view = nodes[i].store.kv->read().value();
+    CHECK(view.get("k").value() == std::optional<std::string>{"third"});
+    auto sessions = view.load_client_sessions(meta.id).value();
+    REQUIRE(sessions.size() == 2);
+    CHECK(sessions[0].client == 1);
+    CHECK(sessions[0].applied == std::vector<std::uint64_t>{2});
+  }
+}

@@ -323,6 +323,12 @@ result<std::optional<std::string>> client::get(std::string_view key) {
 
 result<void> client::put(std::string_view key, std::string_view value) {
   auto seq = ++impl_->seq;
+  return put_as(key, value, seq, seq);
+}
+
+result<void> client::put_as(std::string_view key, std::string_view value, std::uint64_t seq,
+                            std::uint64_t first_incomplete) {
+  // Every attempt carries the same number: a region that applied an earlier one skips this.
   return impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
     auto req = c.cap.putRequest();
     impl::set_header(req.initHeader(), r);
@@ -330,6 +336,7 @@ result<void> client::put(std::string_view key, std::string_view value) {
     req.setValue(bytes(value));
     req.setClient(impl_->opts.client_id);
     req.setSeq(seq);
+    req.setFirstIncomplete(first_incomplete);
     return impl_->judge(impl_->wait(req.send(), dl).getError(), r.id);
   });
 }
@@ -342,6 +349,7 @@ result<void> client::del(std::string_view key) {
     req.setKey(bytes(key));
     req.setClient(impl_->opts.client_id);
     req.setSeq(seq);
+    req.setFirstIncomplete(seq);
     return impl_->judge(impl_->wait(req.send(), dl).getError(), r.id);
   });
 }
@@ -418,10 +426,20 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
 
 result<void> client::batch_put(const std::vector<std::pair<std::string, std::string>>& pairs) {
   auto deadline = clock_type::now() + impl_->opts.deadline;
+  // Every pair has its own number for the whole operation, and none is answered before the
+  // operation ends: the lowest is the client's first incomplete write throughout.
+  auto first_seq = impl_->seq + 1;
+  std::vector<std::uint64_t> seqs(pairs.size());
   std::vector<std::size_t> alone;
   auto by_store = impl_->group_by_leader(
       pairs.size(), [&](std::size_t i) -> const std::string& { return pairs[i].first; }, deadline,
       alone);
+  // Pairs sent to a store get consecutive numbers, as batchPut numbers them by position.
+  for (auto& [address, idx] : by_store)
+    for (auto i : idx)
+      seqs[i] = ++impl_->seq;
+  for (auto i : alone)
+    seqs[i] = ++impl_->seq;
   for (auto& [address, idx] : by_store) {
     try {
       auto req = impl_->connect(address).cap.batchPutRequest();
@@ -431,8 +449,8 @@ result<void> client::batch_put(const std::vector<std::pair<std::string, std::str
         list[k].setValue(bytes(pairs[idx[k]].second));
       }
       req.setClient(impl_->opts.client_id);
-      req.setFirstSeq(impl_->seq + 1);
-      impl_->seq += idx.size();
+      req.setFirstSeq(seqs[idx.front()]);
+      req.setFirstIncomplete(first_seq);
       auto res = impl_->wait(req.send(), impl_->attempt_deadline(deadline));
       auto err = res.getError();
       if (err.isInvalidArgument() || err.isStorageCorrupt()) {
@@ -446,7 +464,7 @@ result<void> client::batch_put(const std::vector<std::pair<std::string, std::str
     }
   }
   for (auto i : alone)
-    if (auto ok = put(pairs[i].first, pairs[i].second); !ok) return ok;
+    if (auto ok = put_as(pairs[i].first, pairs[i].second, seqs[i], first_seq); !ok) return ok;
   return {};
 }
 

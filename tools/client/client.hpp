@@ -111,6 +111,10 @@ class client {
   struct impl;
 
  private:
+  /// Puts under sequence number `seq`, retrying under the same number.
+  result<void> put_as(std::string_view key, std::string_view value, std::uint64_t seq,
+                      std::uint64_t first_incomplete);
+
   std::unique_ptr<impl> impl_;
 };
 

@@ -1,0 +1,74 @@
+#include "actors/session_table.hpp"
+
+#include <algorithm>
+
+namespace rdb {
+
+void session_table::load(std::vector<storage::client_session> sessions) {
+  sessions_.clear();
+  by_index_.clear();
+  changed_.clear();
+  ended_.clear();
+  for (auto& s : sessions) {
+    by_index_.emplace(s.last_index, s.client);
+    auto client = s.client;
+    sessions_.emplace(client, std::move(s));
+  }
+}
+
+bool session_table::admit(std::uint64_t client, std::uint64_t seq, std::uint64_t first_incomplete,
+                          raft::log_index index) {
+  if (client == 0 || seq == 0) return true;
+  auto [it, fresh] = sessions_.try_emplace(client);
+  auto& s = it->second;
+  if (fresh) {
+    s.client = client;
+  } else {
+    if (seq < s.watermark || std::binary_search(s.applied.begin(), s.applied.end(), seq))
+      return false;
+    by_index_.erase({s.last_index, client});
+  }
+  s.applied.insert(std::upper_bound(s.applied.begin(), s.applied.end(), seq), seq);
+  // The client's own write is still unanswered, so its promise cannot exceed `seq`.
+  s.watermark = std::max(s.watermark, std::min(first_incomplete, seq));
+  s.applied.erase(s.applied.begin(),
+                  std::lower_bound(s.applied.begin(), s.applied.end(), s.watermark));
+  if (s.applied.size() > limits_.max_applied)
+    s.applied.erase(
+        s.applied.begin(),
+        s.applied.begin() + static_cast<std::ptrdiff_t>(s.applied.size() - limits_.max_applied));
+  s.last_index = index.value();
+  by_index_.emplace(s.last_index, client);
+  changed_.insert(client);
+  ended_.erase(client);
+  while (sessions_.size() > limits_.max_sessions)
+    evict_oldest();
+  return true;
+}
+
+void session_table::evict_oldest() {
+  auto client = by_index_.begin()->second;
+  by_index_.erase(by_index_.begin());
+  sessions_.erase(client);
+  changed_.erase(client);
+  ended_.insert(client);
+}
+
+std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>>
+session_table::take_changes() {
+  std::vector<storage::client_session> put;
+  put.reserve(changed_.size());
+  for (auto client : changed_)
+    put.push_back(sessions_.at(client));
+  std::vector<std::uint64_t> ended{ended_.begin(), ended_.end()};
+  changed_.clear();
+  ended_.clear();
+  return {std::move(put), std::move(ended)};
+}
+
+const storage::client_session* session_table::find(std::uint64_t client) const {
+  auto i = sessions_.find(client);
+  return i == sessions_.end() ? nullptr : &i->second;
+}
+
+}  // namespace rdb

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "actors/raft/types.hpp"
+#include "storage/types.hpp"
+
+namespace rdb {
+
+/// The client sessions of one region replica: at apply, it tells a new write from a retry of
+/// one already applied, so that a write a client sent twice (its answer was lost, or the leader
+/// changed under it) changes the data once.
+///
+/// Every replica applies the same entries in the same order and so makes the same decisions;
+/// the records it changes are written in the same apply batch as the data and the apply state,
+/// so a replica restarted from disk reloads exactly the sessions its applied index implies.
+///
+/// A client may have several writes in flight: each carries its sequence number and the
+/// client's lowest unanswered one (`first_incomplete`), below which it never sends again.
+/// Two bounds keep the table small, and both trade the guarantee for memory only for a client
+/// that ignores them: a session remembers at most `max_applied` numbers at or above its
+/// watermark (a retry of a forgotten one would be applied again), and a region keeps at most
+/// `max_sessions` sessions, dropping the one whose latest write is oldest in log order.
+class session_table {
+ public:
+  struct limits {
+    std::size_t max_sessions = 100000;
+    std::size_t max_applied = 1024;
+  };
+
+  explicit session_table(limits l) : limits_(l) {}
+
+  /// Replaces the table with sessions read from disk (no changes to write).
+  void load(std::vector<storage::client_session> sessions);
+
+  /// Whether the write `seq` of `client`, committed at `index`, is to be applied: false for a
+  /// write applied before. A new write is recorded. Client 0 or sequence 0 asks for no dedup.
+  bool admit(std::uint64_t client, std::uint64_t seq, std::uint64_t first_incomplete,
+             raft::log_index index);
+
+  /// What changed since the last call: sessions to write and clients whose session to delete.
+  std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>> take_changes();
+
+  std::size_t size() const { return sessions_.size(); }
+  /// The session of `client`, or null.
+  const storage::client_session* find(std::uint64_t client) const;
+
+ private:
+  void evict_oldest();
+
+  limits limits_;
+  std::map<std::uint64_t, storage::client_session> sessions_;
+  /// (last_index, client) of every session: the first is the one idle longest.
+  std::set<std::pair<std::uint64_t, std::uint64_t>> by_index_;
+  std::set<std::uint64_t> changed_;
+  std::set<std::uint64_t> ended_;
+};
+
+}  // namespace rdb
