@@ -12,6 +12,7 @@ namespace rdb {
 using kv_get_atom = caf::atom_constant<caf::atom("kv_get")>;
 using kv_put_atom = caf::atom_constant<caf::atom("kv_put")>;
 using kv_delete_atom = caf::atom_constant<caf::atom("kv_delete")>;
+using kv_cas_atom = caf::atom_constant<caf::atom("kv_cas")>;
 using kv_scan_atom = caf::atom_constant<caf::atom("kv_scan")>;
 
 // -- raft traffic (region peer, transport) ---------------------------------------------------

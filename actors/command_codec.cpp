@@ -93,7 +93,7 @@ class reader {
 
 std::string command_codec::encode(const command& cmd) {
   std::string out;
-  out.reserve(34 + 8 + cmd.key.size() + cmd.value.size() + 18);
+  out.reserve(42 + 13 + cmd.key.size() + cmd.expected.size() + cmd.value.size());
   put_u8(out, format_version);
   put_u8(out, static_cast<std::uint8_t>(cmd.kind));
   put_u64(out, cmd.proposer.value());
@@ -108,6 +108,12 @@ std::string command_codec::encode(const command& cmd) {
       break;
     case command_kind::del:
       put_bytes(out, cmd.key);
+      break;
+    case command_kind::cas:
+      put_bytes(out, cmd.key);
+      put_u8(out, cmd.expect_absent ? 1 : 0);
+      put_bytes(out, cmd.expected);
+      put_bytes(out, cmd.value);
       break;
     case command_kind::change_peer:
       put_u8(out, static_cast<std::uint8_t>(cmd.change));
@@ -158,6 +164,16 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
       cmd.kind = command_kind::del;
       cmd.key = r.bytes("key");
       break;
+    case static_cast<std::uint8_t>(command_kind::cas): {
+      cmd.kind = command_kind::cas;
+      cmd.key = r.bytes("key");
+      auto absent = r.u8("expect_absent");
+      cmd.expected = r.bytes("expected");
+      cmd.value = r.bytes("value");
+      if (r.ok() && absent > 1) r.fail("expect_absent must be 0 or 1");
+      cmd.expect_absent = absent == 1;
+      break;
+    }
     case static_cast<std::uint8_t>(command_kind::change_peer): {
       cmd.kind = command_kind::change_peer;
       auto change = r.u8("change");

@@ -20,6 +20,8 @@ enum class command_kind : std::uint8_t {
   /// Carried in the context of a raft conf change entry: who asked, and the full peer
   /// (store, role) that raft's node id alone does not name.
   change_peer = 3,
+  /// Compare-and-swap: decided at apply against the key's value then.
+  cas = 4,
 };
 
 /// One command of a region's replicated state machine, as proposed and as applied.
@@ -33,9 +35,12 @@ struct command {
   client_id client;
   std::uint64_t seq = 0;
   std::uint64_t first_incomplete = 0;
-  /// put, del: the key; put: the value.
+  /// put, del, cas: the key; put, cas: the (new) value.
   std::string key;
   std::string value;
+  /// cas: what the key must hold (or, with expect_absent, that it holds nothing).
+  bool expect_absent = false;
+  std::string expected;
   /// change_peer: the change, the peer it is about, and the region's conf_ver once it is
   /// applied. Carrying the resulting conf_ver (rather than adding one on apply) keeps the
   /// apply idempotent for a replica founded from a meta that already includes the change.
@@ -51,6 +56,7 @@ struct command {
 ///   u8 version (2) | u8 kind | u64 proposer | u64 tag | u64 client | u64 seq |
 ///   u64 first_incomplete |
 ///   put/del:     u32 key size | key | (put) u32 value size | value
+///   cas:         u32 key size | key | u8 expect_absent | u32 size | expected | u32 size | value
 ///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
 /// Version 1 lacks first_incomplete (read as 0) and is still decoded. Integers are little-endian.
 /// Decoding checks every length against the bytes present and refuses trailing bytes, so a torn or

@@ -30,6 +30,18 @@ typename Inspector::result_type inspect(Inspector& f, put_request& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cas_request& x) {
+  return f(caf::meta::type_name("cas_request"), x.header, x.key, x.expect_absent, x.expected,
+           x.value, x.client, x.seq, x.first_incomplete);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cas_response& x) {
+  return f(caf::meta::type_name("cas_response"), x.swapped, x.found, x.previous, x.retried,
+           x.index);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delete_request& x) {
   return f(caf::meta::type_name("delete_request"), x.header, x.key, x.client, x.seq,
            x.first_incomplete);

@@ -82,6 +82,32 @@ class kv_impl final : public kv::Kv::Server {
         ctx, ask<write_response>(router_, caf::infinite, kv_delete_atom::value, std::move(req)));
   }
 
+  kj::Promise<void> compareAndSwap(CompareAndSwapContext ctx) override {
+    auto p = ctx.getParams();
+    auto err = ctx.getResults().initError();
+    if (refuse_key(p.getKey(), err) || refuse_value(p.getExpected(), err) ||
+        refuse_value(p.getValue(), err))
+      return kj::READY_NOW;
+    cas_request req{header_of(p.getHeader()),
+                    text(p.getKey()),
+                    p.getExpectAbsent(),
+                    text(p.getExpected()),
+                    text(p.getValue()),
+                    client_id{p.getClient()},
+                    p.getSeq(),
+                    p.getFirstIncomplete()};
+    return ask<cas_response>(router_, caf::infinite, kv_cas_atom::value, std::move(req))
+        .then([this, ctx](reply<cas_response>&& r) mutable {
+          auto res = ctx.getResults();
+          if (!r) return set_error(res.initError(), r.error());
+          res.setSwapped(r->swapped);
+          res.setFound(r->found);
+          res.setPrevious(bytes(r->previous));
+          res.setRetried(r->retried);
+          res.setIndex(r->index.value());
+        });
+  }
+
   kj::Promise<void> scan(ScanContext ctx) override {
     auto p = ctx.getParams();
     auto err = ctx.getResults().initError();

@@ -74,6 +74,36 @@ struct delete_request {
   bool operator==(const delete_request&) const = default;
 };
 
+/// Writes `value` under `key` if the key holds `expected` now (with `expect_absent`: if it is
+/// absent), decided when the command is applied, so every replica decides alike. Answered
+/// once that apply is durable on the leader.
+struct cas_request {
+  request_header header;
+  std::string key;
+  bool expect_absent = false;
+  std::string expected;
+  std::string value;
+  client_id client;
+  std::uint64_t seq = 0;
+  std::uint64_t first_incomplete = 0;
+
+  bool operator==(const cas_request&) const = default;
+};
+
+struct cas_response {
+  bool swapped = false;
+  /// What the key held when the command was applied (found false: absent). For a retry (see
+  /// `retried`), what it holds now.
+  bool found = false;
+  std::string previous;
+  /// This (client, seq) was applied before: nothing was written now, and `swapped` is the
+  /// outcome of that first apply.
+  bool retried = false;
+  raft::log_index index;
+
+  bool operator==(const cas_response&) const = default;
+};
+
 /// The answer to every write: it is durable on a quorum and applied on the leader.
 struct write_response {
   /// The raft log index the write was applied at.

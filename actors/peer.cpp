@@ -98,6 +98,13 @@ std::optional<request_error> peer::check_key(std::string_view key) const {
   return std::nullopt;
 }
 
+std::optional<request_error> peer::check_value(std::string_view value) const {
+  if (value.size() <= storage::max_value_size) return std::nullopt;
+  return make_request_error(errc::invalid_argument, meta().id,
+                            "value of " + std::to_string(value.size()) + " bytes exceeds " +
+                                std::to_string(storage::max_value_size));
+}
+
 std::optional<request_error> peer::check_leader() const {
   if (is_leader()) return std::nullopt;
   return make_not_leader(meta().id, leader());
@@ -129,6 +136,13 @@ void peer::reply(std::uint64_t token, write_response resp) {
   r.token = token;
   r.what = peer_reply::kind::write;
   r.write = resp;
+}
+
+void peer::reply(std::uint64_t token, cas_response resp) {
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.what = peer_reply::kind::cas;
+  r.cas = std::move(resp);
 }
 
 void peer::reply(std::uint64_t token, scan_response resp) {
@@ -187,10 +201,7 @@ void peer::put(std::uint64_t token, const put_request& req) {
   note_activity();
   auto err = check_header(req.header, false);
   if (!err) err = check_key(req.key);
-  if (!err && req.value.size() > storage::max_value_size)
-    err = make_request_error(errc::invalid_argument, meta().id,
-                             "value of " + std::to_string(req.value.size()) + " bytes exceeds " +
-                                 std::to_string(storage::max_value_size));
+  if (!err) err = check_value(req.value);
   if (!err) err = check_leader();
   if (!err) err = check_capacity();
   if (err) return fail(token, std::move(*err));
@@ -217,6 +228,27 @@ void peer::del(std::uint64_t token, const delete_request& req) {
   cmd.seq = req.seq;
   cmd.first_incomplete = req.first_incomplete;
   cmd.key = req.key;
+  propose(token, std::move(cmd));
+}
+
+void peer::cas(std::uint64_t token, const cas_request& req) {
+  note_activity();
+  auto err = check_header(req.header, false);
+  if (!err) err = check_key(req.key);
+  if (!err) err = check_value(req.value);
+  if (!err) err = check_value(req.expected);
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  if (err) return fail(token, std::move(*err));
+  command cmd;
+  cmd.kind = command_kind::cas;
+  cmd.client = req.client;
+  cmd.seq = req.seq;
+  cmd.first_incomplete = req.first_incomplete;
+  cmd.key = req.key;
+  cmd.value = req.value;
+  cmd.expect_absent = req.expect_absent;
+  cmd.expected = req.expected;
   propose(token, std::move(cmd));
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/command_codec.hpp"
@@ -47,7 +48,7 @@ struct peer_config {
 
 /// The answer for the client the actor registered under `token`.
 struct peer_reply {
-  enum class kind : std::uint8_t { get, write, scan, error };
+  enum class kind : std::uint8_t { get, write, scan, cas, error };
 
   std::uint64_t token = 0;
   kind what = kind::error;
@@ -55,6 +56,7 @@ struct peer_reply {
   get_response get;
   write_response write;
   scan_response scan;
+  cas_response cas;
   request_error error;
 };
 
@@ -110,6 +112,7 @@ class peer {
   void scan(std::uint64_t token, const scan_request& req);
   void put(std::uint64_t token, const put_request& req);
   void del(std::uint64_t token, const delete_request& req);
+  void cas(std::uint64_t token, const cas_request& req);
   void change_peer(std::uint64_t token, const change_peer_request& req);
 
   // -- raft inputs ------------------------------------------------------------------------------
@@ -158,6 +161,8 @@ class peer {
     raft::log_index index;
     raft::term_id term;
     std::uint64_t tag = 0;
+    /// A compare-and-swap's outcome, decided at apply.
+    std::optional<cas_response> cas;
   };
 
   /// The apply half of a ready, and what waits for it to be written.
@@ -183,12 +188,14 @@ class peer {
 
   std::optional<request_error> check_header(const request_header& h, bool admin) const;
   std::optional<request_error> check_key(std::string_view key) const;
+  std::optional<request_error> check_value(std::string_view value) const;
   std::optional<request_error> check_leader() const;
   std::optional<request_error> check_capacity() const;
   void fail(std::uint64_t token, request_error e);
   void reply(std::uint64_t token, get_response r);
   void reply(std::uint64_t token, write_response r);
   void reply(std::uint64_t token, scan_response r);
+  void reply(std::uint64_t token, cas_response r);
 
   // -- proposals and reads --------------------------------------------------------------------
 
@@ -208,6 +215,15 @@ class peer {
   void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
   /// Adds the data change of a put or delete to `task`, unless it retries an applied write.
   void apply_write(command& cmd, raft::log_index index, write_task& task);
+  /// Decides a compare-and-swap against the key's value as of the entries before it and adds
+  /// its write to `task` if it swaps. A storage failure reading the value is fatal.
+  cas_response apply_cas(command& cmd, raft::log_index index, write_task& task);
+  /// The value of `key` as of every entry handed out so far: the latest unwritten change, or
+  /// else the kv environment.
+  storage::result<std::optional<std::string>> current_value(const std::string& key) const;
+  /// Remembers a change of `key` by the apply half of ready `ready` until it is written.
+  void note_unwritten(std::uint64_t ready, const std::string& key,
+                      std::optional<std::string> value);
   void on_log_persisted();
   void on_applied(const persisted& ack);
   void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
@@ -243,6 +259,15 @@ class peer {
   /// Sessions as of `handed_out_`: ahead of the disk by the apply halves still in flight.
   session_table sessions_;
   std::uint64_t duplicate_writes_ = 0;
+  /// The latest change of each key made by an apply half not yet written (nothing: deleted),
+  /// and the ready number of that half: what a compare-and-swap sees on top of the kv
+  /// environment. `unwritten_keys_` lists each ready's keys, oldest first, to forget them.
+  struct unwritten {
+    std::uint64_t ready = 0;
+    std::optional<std::string> value;
+  };
+  std::unordered_map<std::string, unwritten> unwritten_;
+  std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unwritten_keys_;
 };
 
 }  // namespace rdb

@@ -27,6 +27,7 @@ bool answered_on_commit(command_kind kind) {
     case command_kind::put:
     case command_kind::del:
       return true;
+    case command_kind::cas:
     case command_kind::change_peer:
       return false;
   }
@@ -150,10 +151,14 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
       fail_replaced(e.index);
       continue;
     }
+    applied_entry done{e.index, e.term, cmd->tag, std::nullopt};
     switch (cmd->kind) {
       case command_kind::put:
       case command_kind::del:
         apply_write(*cmd, e.index, task);
+        break;
+      case command_kind::cas:
+        done.cas = apply_cas(*cmd, e.index, task);
         break;
       case command_kind::change_peer:
         ++corrupt_entries_;
@@ -162,9 +167,9 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     if (cmd->proposer != self_.id)
       fail_replaced(e.index);
     else if (answered_on_commit(cmd->kind))
-      answer(applied_entry{e.index, e.term, cmd->tag});
+      answer(done);
     else
-      out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+      out.apply.applied.push_back(std::move(done));
   }
   std::tie(task.sessions, task.ended_sessions) = sessions_.take_changes();
   auto as = storage_->apply_state();
@@ -184,10 +189,58 @@ void peer::apply_write(command& cmd, raft::log_index index, write_task& task) {
     ++duplicate_writes_;
     return;
   }
-  if (cmd.kind == command_kind::put)
+  if (cmd.kind == command_kind::put) {
+    note_unwritten(task.ready_number, cmd.key, cmd.value);
     task.ops.push_back(data_op{data_op_kind::put, std::move(cmd.key), std::move(cmd.value)});
-  else
+  } else {
+    note_unwritten(task.ready_number, cmd.key, std::nullopt);
     task.ops.push_back(data_op{data_op_kind::del, std::move(cmd.key), {}});
+  }
+}
+
+cas_response peer::apply_cas(command& cmd, raft::log_index index, write_task& task) {
+  cas_response r;
+  r.index = index;
+  auto current = current_value(cmd.key);
+  if (!current) {
+    // Another replica may read it fine: deciding without the value could make this one
+    // diverge, so it stops and is restarted from disk.
+    output_.fatal = "reading key for a compare-and-swap at index " + std::to_string(index.value()) +
+                    ": " + current.error().message;
+    return r;
+  }
+  r.found = current->has_value();
+  if (r.found) r.previous = **current;
+  if (!sessions_.admit(cmd.client.value(), cmd.seq, cmd.first_incomplete, index)) {
+    ++duplicate_writes_;
+    r.retried = true;
+    r.swapped = !sessions_.failed(cmd.client.value(), cmd.seq);
+    return r;
+  }
+  bool matches = cmd.expect_absent ? !r.found : (r.found && r.previous == cmd.expected);
+  if (!matches) {
+    sessions_.record_failed(cmd.client.value(), cmd.seq);
+    return r;
+  }
+  r.swapped = true;
+  note_unwritten(task.ready_number, cmd.key, cmd.value);
+  task.ops.push_back(data_op{data_op_kind::put, std::move(cmd.key), std::move(cmd.value)});
+  return r;
+}
+
+storage::result<std::optional<std::string>> peer::current_value(const std::string& key) const {
+  if (auto i = unwritten_.find(key); i != unwritten_.end()) return i->second.value;
+  auto view = kv_->read();
+  if (!view) return std::unexpected{view.error()};
+  return view->get(key);
+}
+
+void peer::note_unwritten(std::uint64_t ready, const std::string& key,
+                          std::optional<std::string> value) {
+  unwritten_[key] = unwritten{ready, std::move(value)};
+  if (unwritten_keys_.empty() || unwritten_keys_.back().first != ready)
+    unwritten_keys_.emplace_back(ready, std::vector<std::string>{});
+  unwritten_keys_.back().second.push_back(key);
 }
 
 void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta,
@@ -225,7 +278,7 @@ void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
     ++meta.epoch.conf_ver;
   out.conf_changes.push_back(*cc);
   if (cmd && cmd->proposer == self_.id)
-    out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag});
+    out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag, std::nullopt});
   else
     fail_replaced(e.index);
 }
@@ -276,16 +329,26 @@ void peer::on_applied(const persisted& ack) {
     if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
     answer_applied(a);
   }
+  // The kv environment now holds these changes, unless a later unwritten one replaced them.
+  while (!unwritten_keys_.empty() && unwritten_keys_.front().first <= ack.ready_number) {
+    for (const auto& key : unwritten_keys_.front().second) {
+      auto i = unwritten_.find(key);
+      if (i != unwritten_.end() && i->second.ready <= ack.ready_number) unwritten_.erase(i);
+    }
+    unwritten_keys_.pop_front();
+  }
   serve_reads();
 }
 
 void peer::answer(const applied_entry& a) {
   proposal_queue::proposal p;
   if (!proposals_.take_at(a.index, p)) return;
-  if (p.term == a.term && p.tag == a.tag)
-    reply(p.token, write_response{a.index});
-  else
+  if (p.term != a.term || p.tag != a.tag)
     fail(p.token, make_not_leader(meta().id, leader()));
+  else if (a.cas)
+    reply(p.token, *a.cas);
+  else
+    reply(p.token, write_response{a.index});
 }
 
 void peer::fail_replaced(raft::log_index index) {

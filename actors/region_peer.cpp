@@ -114,6 +114,8 @@ std::uint64_t await_answer(peer_pointer self, caf::typed_response_promise<Respon
       rp.deliver(std::move(r.get));
     } else if constexpr (std::is_same_v<Response, write_response>) {
       rp.deliver(r.write);
+    } else if constexpr (std::is_same_v<Response, cas_response>) {
+      rp.deliver(std::move(r.cas));
     } else {
       rp.deliver(std::move(r.scan));
     }
@@ -151,6 +153,12 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
       [=](kv_delete_atom, const delete_request& req) {
         auto rp = self->make_response_promise<write_response>();
         self->state.logic->del(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](kv_cas_atom, const cas_request& req) {
+        auto rp = self->make_response_promise<cas_response>();
+        self->state.logic->cas(await_answer(self, rp), req);
         drain(self);
         return rp;
       },

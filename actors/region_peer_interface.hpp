@@ -46,6 +46,8 @@ namespace rdb {
 /// - `(kv_get_atom, get_request)` -> get_response — linearizable read (ReadIndex).
 /// - `(kv_put_atom, put_request)` -> write_response — answered once applied.
 /// - `(kv_delete_atom, delete_request)` -> write_response — answered once applied.
+/// - `(kv_cas_atom, cas_request)` -> cas_response — compare-and-swap, decided at apply and
+///   answered once that apply is durable.
 /// - `(kv_scan_atom, scan_request)` -> scan_response — linearizable range read.
 ///
 /// Raft and persistence:
@@ -74,6 +76,7 @@ using region_peer_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
                      caf::replies_to<kv_put_atom, put_request>::with<write_response>,
                      caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
+                     caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
                      caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
                      caf::reacts_to<raft_msg_atom, raft_envelope>,
                      caf::reacts_to<persisted_atom, persisted>,

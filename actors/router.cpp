@@ -158,6 +158,10 @@ router_actor::behavior_type router_fn(router_pointer self, std::shared_ptr<route
         auto key = req.key;
         return route<write_response>(self, atom, std::move(req), key);
       },
+      [=](kv_cas_atom atom, cas_request& req) {
+        auto key = req.key;
+        return route<cas_response>(self, atom, std::move(req), key);
+      },
       [=](kv_scan_atom atom, scan_request& req) {
         auto key = req.start_key;
         return route<scan_response>(self, atom, std::move(req), key);

@@ -77,6 +77,7 @@ class route_holder {
 /// - `(kv_get_atom, get_request)` -> get_response
 /// - `(kv_put_atom, put_request)` -> write_response
 /// - `(kv_delete_atom, delete_request)` -> write_response
+/// - `(kv_cas_atom, cas_request)` -> cas_response
 /// - `(kv_scan_atom, scan_request)` -> scan_response
 ///
 /// Maintenance (store supervisor, region peers):
@@ -93,6 +94,7 @@ using router_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
                      caf::replies_to<kv_put_atom, put_request>::with<write_response>,
                      caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
+                     caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
                      caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
                      caf::reacts_to<route_update_atom, storage::region_meta, region_peer_actor>,
                      caf::reacts_to<route_remove_atom, region_id>,

@@ -37,6 +37,9 @@ bool session_table::admit(std::uint64_t client, std::uint64_t seq, std::uint64_t
     s.applied.erase(
         s.applied.begin(),
         s.applied.begin() + static_cast<std::ptrdiff_t>(s.applied.size() - limits_.max_applied));
+  // Failed numbers are a subset of the applied ones.
+  auto lowest = s.applied.empty() ? s.watermark : s.applied.front();
+  s.failed.erase(s.failed.begin(), std::lower_bound(s.failed.begin(), s.failed.end(), lowest));
   s.last_index = index.value();
   by_index_.emplace(s.last_index, client);
   changed_.insert(client);
@@ -44,6 +47,21 @@ bool session_table::admit(std::uint64_t client, std::uint64_t seq, std::uint64_t
   while (sessions_.size() > limits_.max_sessions)
     evict_oldest();
   return true;
+}
+
+void session_table::record_failed(std::uint64_t client, std::uint64_t seq) {
+  auto i = sessions_.find(client);
+  if (i == sessions_.end() ||
+      !std::binary_search(i->second.applied.begin(), i->second.applied.end(), seq))
+    return;
+  auto& failed = i->second.failed;
+  failed.insert(std::upper_bound(failed.begin(), failed.end(), seq), seq);
+  changed_.insert(client);
+}
+
+bool session_table::failed(std::uint64_t client, std::uint64_t seq) const {
+  const auto* s = find(client);
+  return s != nullptr && std::binary_search(s->failed.begin(), s->failed.end(), seq);
 }
 
 void session_table::evict_oldest() {

@@ -43,6 +43,13 @@ class session_table {
   bool admit(std::uint64_t client, std::uint64_t seq, std::uint64_t first_incomplete,
              raft::log_index index);
 
+  /// Records that the write `seq` of `client`, just admitted, was a compare-and-swap that did
+  /// not swap.
+  void record_failed(std::uint64_t client, std::uint64_t seq);
+  /// Whether the applied write `seq` of `client` is recorded as a compare-and-swap that did not
+  /// swap.
+  bool failed(std::uint64_t client, std::uint64_t seq) const;
+
   /// What changed since the last call: sessions to write and clients whose session to delete.
   std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>> take_changes();
 

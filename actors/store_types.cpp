@@ -21,6 +21,8 @@ void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<put_request>("rdb.put_req");
   cfg.add_message_type<delete_request>("rdb.del_req");
   cfg.add_message_type<write_response>("rdb.write_resp");
+  cfg.add_message_type<cas_request>("rdb.cas_req");
+  cfg.add_message_type<cas_response>("rdb.cas_resp");
   cfg.add_message_type<scan_request>("rdb.scan_req");
   cfg.add_message_type<scan_response>("rdb.scan_resp");
   cfg.add_message_type<change_peer_request>("rdb.chg_peer_req");

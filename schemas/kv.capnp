@@ -99,4 +99,13 @@ interface Kv {
   # The region holding `key`, as PD knows it, with its replica stores' client addresses. When
   # PD cannot be asked, the store answers from its own routes and fromPd is false.
   regionInfo @6 (key :Data) -> (error :Error, region :RegionInfo, fromPd :Bool);
+  # Writes `value` under `key` if the key holds `expected` now (with expectAbsent: if it is
+  # absent), decided when the region applies it; answered once that apply is durable.
+  # `found`/`previous`: what the key held then. A retry of a compare-and-swap the region
+  # already applied writes nothing and says `retried`: `swapped` is then the first outcome and
+  # `previous` the key's value now.
+  compareAndSwap @7 (header :Header, key :Data, expectAbsent :Bool, expected :Data, value :Data,
+                     client :UInt64, seq :UInt64, firstIncomplete :UInt64)
+      -> (error :Error, swapped :Bool, found :Bool, previous :Data, retried :Bool,
+          index :UInt64);
 }

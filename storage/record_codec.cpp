@@ -1,5 +1,6 @@
 #include "storage/record_codec.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -152,20 +153,30 @@ std::optional<region_local_state> record_codec::decode_region_state(std::string_
 std::string_view record_codec::encode(const client_session& s) {
   builder_.Clear();
   auto applied = builder_.CreateVector(s.applied);
-  builder_.Finish(fb::CreateClientSession(builder_, s.client, s.watermark, s.last_index, applied));
+  auto failed = builder_.CreateVector(s.failed);
+  builder_.Finish(
+      fb::CreateClientSession(builder_, s.client, s.watermark, s.last_index, applied, failed));
   return finished();
 }
 
 std::optional<client_session> record_codec::decode_client_session(std::string_view bytes) {
   return verified<fb::ClientSession>(
       bytes, [](const fb::ClientSession* s) -> std::optional<client_session> {
-        client_session out{s->client(), s->watermark(), s->last_index(), {}};
+        client_session out{s->client(), s->watermark(), s->last_index(), {}, {}};
         if (const auto* applied = s->applied()) {
           out.applied.reserve(applied->size());
           for (auto seq : *applied) {
             if (seq < out.watermark || (!out.applied.empty() && seq <= out.applied.back()))
               return std::nullopt;
             out.applied.push_back(seq);
+          }
+        }
+        if (const auto* failed = s->failed()) {
+          for (auto seq : *failed) {
+            if ((!out.failed.empty() && seq <= out.failed.back()) ||
+                !std::binary_search(out.applied.begin(), out.applied.end(), seq))
+              return std::nullopt;
+            out.failed.push_back(seq);
           }
         }
         return out;

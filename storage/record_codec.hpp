@@ -39,7 +39,8 @@ class record_codec {
   static std::optional<region_local_state> decode_region_state(std::string_view bytes);
   static std::optional<store_ident> decode_store_ident(std::string_view bytes);
   static std::optional<std::uint64_t> decode_region_size(std::string_view bytes);
-  /// Also refuses a session whose applied numbers are not ascending or lie below its watermark.
+  /// Also refuses a session whose applied numbers are not ascending or lie below its watermark,
+  /// or whose failed numbers are not ascending or not among the applied ones.
   static std::optional<client_session> decode_client_session(std::string_view bytes);
 
  private:

@@ -48,12 +48,15 @@ struct apply_state {
 /// to send again a sequence number below `watermark`; `applied` holds, in ascending order, the
 /// numbers at or above it whose writes were applied. `last_index` is the log index of the
 /// client's latest applied write: when a region keeps too many sessions, the one idle longest
-/// in log order goes first, the same on every replica.
+/// in log order goes first, the same on every replica. `failed` lists, ascending, the numbers
+/// among `applied` whose compare-and-swap found another value and wrote nothing, so a retry is
+/// told the same outcome.
 struct client_session {
   std::uint64_t client = 0;
   std::uint64_t watermark = 0;
   std::uint64_t last_index = 0;
   std::vector<std::uint64_t> applied;
+  std::vector<std::uint64_t> failed;
 
   bool operator==(const client_session&) const = default;
 };

@@ -1,5 +1,6 @@
 #include "storage/write_batch.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace rdb::storage {
@@ -45,6 +46,12 @@ result<void> check_session(const client_session& s) {
       return fail(errc::invalid_argument,
                   "session of client " + std::to_string(s.client) +
                       ": applied sequence numbers must ascend from the watermark");
+  for (std::size_t i = 0; i < s.failed.size(); ++i)
+    if ((i > 0 && s.failed[i] <= s.failed[i - 1]) ||
+        !std::binary_search(s.applied.begin(), s.applied.end(), s.failed[i]))
+      return fail(errc::invalid_argument,
+                  "session of client " + std::to_string(s.client) +
+                      ": failed sequence numbers must ascend and be applied ones");
   return {};
 }
 

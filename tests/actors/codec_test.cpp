@@ -143,3 +143,26 @@ TEST_CASE("codec: request errors cross as caf::error of category rdb and back") 
   CHECK_FALSE(rdb_code(other).has_value());
   CHECK_FALSE(to_request_error(caf::error{}).has_value());
 }
+
+TEST_CASE("codec: a compare-and-swap round trips, and a bad expect_absent byte is refused") {
+  command c;
+  c.kind = command_kind::cas;
+  c.proposer = peer_id{2};
+  c.tag = 9;
+  c.client = client_id{4};
+  c.seq = 8;
+  c.first_incomplete = 8;
+  c.key = "key";
+  c.expected = std::string("old\0", 4);
+  c.value = "new";
+  auto data = command_codec::encode(c);
+  auto r = command_codec::decode(data);
+  REQUIRE(r.has_value());
+  CHECK(*r == c);
+  c.expect_absent = true;
+  c.expected.clear();
+  CHECK(command_codec::decode(command_codec::encode(c)) == c);
+  // The flag byte follows the 42-byte header and the key (4 + 3 bytes).
+  data[42 + 7] = 2;
+  CHECK(decode_error(data) == errc::storage_corrupt);
+}

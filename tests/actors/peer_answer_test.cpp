@@ -175,3 +175,28 @@ TEST_CASE_FIXTURE(cluster, "region: a peer that stops answers the clients it kep
   CHECK(code_of((*out)->error()) == errc::region_not_found);
   net->isolate(store_of(0), false);
 }
+
+TEST_CASE_FIXTURE(gated_cluster,
+                  "region: a compare-and-swap sees a write whose apply is not yet durable") {
+  put_behind_gate();
+  REQUIRE(gate->held.size() == 1);
+  auto got = std::make_shared<std::optional<caf::expected<cas_response>>>();
+  auto leader = nodes[0].peer;
+  auto req = cas_request{header(), "k", false, "v", "w", client_id{3}, 1, 1};
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(leader, caf::infinite, kv_cas_atom::value, req)
+        .then([=](cas_response& r) { *got = std::move(r); },
+              [=](caf::error& e) { *got = caf::expected<cas_response>{std::move(e)}; });
+  });
+  sched.run();
+  // Decided against "v", still only in the held apply half; answered once its own apply is
+  // written.
+  CHECK_FALSE(got->has_value());
+  caf::anon_send(gate_actor, tick_atom::value);
+  sched.run();
+  REQUIRE(got->has_value());
+  REQUIRE((*got)->engaged());
+  CHECK((**got)->swapped);
+  CHECK((**got)->previous == "v");
+  CHECK(get(0, "k")->value == "w");
+}

@@ -85,7 +85,7 @@ TEST_CASE("sessions: the session idle longest in log order is evicted and delete
   CHECK(t.find(1) != nullptr);
   auto [put, ended] = t.take_changes();
   REQUIRE(put.size() == 1);
-  CHECK(put[0] == storage::client_session{3, 1, 4, {1}});
+  CHECK(put[0] == storage::client_session{3, 1, 4, {1}, {}});
   CHECK(ended == std::vector<std::uint64_t>{2});
   // Changes are taken once.
   auto again = t.take_changes();
@@ -103,4 +103,21 @@ TEST_CASE("sessions: loaded sessions decide like the ones that wrote them") {
   CHECK_FALSE(b.admit(7, 4, 4, at(4)));
   CHECK(b.admit(7, 5, 5, at(5)));
   CHECK(b.take_changes().first.size() == 1);
+}
+
+TEST_CASE("sessions: a failed compare-and-swap is remembered while its number is") {
+  session_table t{small(10, 2)};
+  CHECK(t.admit(7, 1, 1, at(1)));
+  t.record_failed(7, 1);
+  CHECK(t.failed(7, 1));
+  CHECK(t.admit(7, 2, 1, at(2)));
+  CHECK_FALSE(t.failed(7, 2));
+  // A number never admitted is not recorded.
+  t.record_failed(7, 9);
+  CHECK_FALSE(t.failed(7, 9));
+  CHECK(t.find(7)->failed == std::vector<std::uint64_t>{1});
+  // Forgetting the number forgets the outcome.
+  CHECK(t.admit(7, 3, 1, at(3)));
+  CHECK(t.find(7)->applied == std::vector<std::uint64_t>{2, 3});
+  CHECK(t.find(7)->failed.empty());
 }

@@ -145,6 +145,22 @@ TEST_CASE("cluster: writes and reads across every region, through every store") 
     CHECK_FALSE(g->has_value());
   }
   check_range(c, 10, n, "a");
+
+  // Compare-and-swap on an absent key, then against its value, then against a stale one.
+  auto first = c.compare_and_swap(key_of(0), std::nullopt, "one");
+  REQUIRE(first.has_value());
+  CHECK(first->swapped);
+  CHECK_FALSE(first->previous.has_value());
+  auto second = c.compare_and_swap(key_of(0), "one", "two");
+  REQUIRE(second.has_value());
+  CHECK(second->swapped);
+  CHECK(second->previous == std::optional<std::string>{"one"});
+  auto stale = c.compare_and_swap(key_of(0), "one", "three");
+  REQUIRE(stale.has_value());
+  CHECK_FALSE(stale->swapped);
+  CHECK(stale->previous == std::optional<std::string>{"two"});
+  CHECK_FALSE(c.compare_and_swap(key_of(0), std::nullopt, "four")->swapped);
+  CHECK(c.get(key_of(0))->value_or("") == "two");
 }
 
 TEST_CASE("cluster: a store killed with SIGKILL; writes go on; restarted, it catches up") {

@@ -133,7 +133,8 @@ TEST_CASE("a garbage or misplaced client session is storage_corrupt naming regio
   temp_dir dir;
   populate(dir.path());
   record_codec codec;
-  raw_put(dir.path(), "raft_state", key, std::string{codec.encode(client_session{8, 0, 1, {}})});
+  raw_put(dir.path(), "raft_state", key,
+          std::string{codec.encode(client_session{8, 0, 1, {}, {}})});
   auto s = open_store(dir.path());
   check_corrupt(take(s->read()).load_client_sessions(r3).error(), "client 9");
 }

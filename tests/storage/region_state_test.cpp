@@ -112,9 +112,9 @@ TEST_CASE("state operations without a region or under the wrong region are refus
 
 TEST_CASE("client sessions round-trip per region in client order, replace and delete") {
   temp_dir dir;
-  client_session a{7, 10, 40, {10, 12, 15}};
-  client_session b{3, 1, 41, {}};
-  client_session other{7, 99, 5, {100}};
+  client_session a{7, 10, 40, {10, 12, 15}, {12}};
+  client_session b{3, 1, 41, {}, {}};
+  client_session other{7, 99, 5, {100}, {}};
   {
     auto s = open_store(dir.path());
     write_batch w;
@@ -134,6 +134,7 @@ TEST_CASE("client sessions round-trip per region in client order, replace and de
 
   a.watermark = 13;
   a.applied = {15, 16};
+  a.failed = {16};
   write_batch w;
   w.put_session(region_id{2}, a);
   w.del_session(region_id{2}, b.client);
@@ -147,9 +148,9 @@ TEST_CASE("destroying a region removes its client sessions and no other region's
   auto s = open_store(dir.path());
   write_batch w;
   w.set_region_state(region_id{2}, make_region(2, "", "m"));
-  w.put_session(region_id{2}, client_session{1, 0, 4, {1}});
-  w.put_session(region_id{2}, client_session{2, 0, 5, {1}});
-  w.put_session(region_id{3}, client_session{1, 0, 6, {2}});
+  w.put_session(region_id{2}, client_session{1, 0, 4, {1}, {}});
+  w.put_session(region_id{2}, client_session{2, 0, 5, {1}, {}});
+  w.put_session(region_id{3}, client_session{1, 0, 6, {2}, {}});
   take(s->write(w));
   write_batch destroy;
   destroy.destroy_region(region_id{2});
@@ -159,11 +160,12 @@ TEST_CASE("destroying a region removes its client sessions and no other region's
   CHECK(take(view.load_client_sessions(region_id{3})).size() == 1);
 }
 
-TEST_CASE("a client session whose applied numbers do not ascend from its watermark is refused") {
+TEST_CASE("a client session whose numbers are out of order or out of place is refused") {
   temp_dir dir;
   auto s = open_store(dir.path());
-  for (auto bad : {client_session{1, 5, 9, {4}}, client_session{1, 0, 9, {3, 3}},
-                   client_session{1, 0, 9, {4, 2}}}) {
+  for (auto bad : {client_session{1, 5, 9, {4}, {}}, client_session{1, 0, 9, {3, 3}, {}},
+                   client_session{1, 0, 9, {4, 2}, {}}, client_session{1, 0, 9, {4, 5}, {3}},
+                   client_session{1, 0, 9, {4, 5}, {5, 4}}}) {
     write_batch w;
     w.put_session(region_id{2}, bad);
     CHECK(code_of(s->write(w)) == errc::invalid_argument);

@@ -341,6 +341,35 @@ result<void> client::put_as(std::string_view key, std::string_view value, std::u
   });
 }
 
+result<cas_outcome> client::compare_and_swap(std::string_view key,
+                                             std::optional<std::string_view> expected,
+                                             std::string_view value) {
+  auto seq = ++impl_->seq;
+  cas_outcome out;
+  auto ok = impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+    auto req = c.cap.compareAndSwapRequest();
+    impl::set_header(req.initHeader(), r);
+    req.setKey(bytes(key));
+    req.setExpectAbsent(!expected);
+    if (expected) req.setExpected(bytes(*expected));
+    req.setValue(bytes(value));
+    req.setClient(impl_->opts.client_id);
+    req.setSeq(seq);
+    req.setFirstIncomplete(seq);
+    auto res = impl_->wait(req.send(), dl);
+    auto v = impl_->judge(res.getError(), r.id);
+    if (v == verdict::done) {
+      out.swapped = res.getSwapped();
+      out.previous.reset();
+      if (res.getFound()) out.previous = text(res.getPrevious());
+      out.retried = res.getRetried();
+    }
+    return v;
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
 result<void> client::del(std::string_view key) {
   auto seq = ++impl_->seq;
   return impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {

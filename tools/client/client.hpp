@@ -74,6 +74,17 @@ struct region {
   bool from_pd = false;
 };
 
+/// What a compare-and-swap found and did.
+struct cas_outcome {
+  bool swapped = false;
+  /// What the key held when the swap was decided (nothing: absent). When `retried`, what it
+  /// holds now.
+  std::optional<std::string> previous;
+  /// An earlier attempt of this call was applied (its answer was lost): `swapped` is that
+  /// attempt's outcome.
+  bool retried = false;
+};
+
 /// Counters, for the benchmark and tests.
 struct client_stats {
   std::uint64_t attempts = 0;
@@ -94,6 +105,10 @@ class client {
   result<void> put(std::string_view key, std::string_view value);
   /// Deleting an absent key succeeds.
   result<void> del(std::string_view key);
+  /// Writes `value` under `key` if the key holds `expected` now (nothing: if it is absent).
+  result<cas_outcome> compare_and_swap(std::string_view key,
+                                       std::optional<std::string_view> expected,
+                                       std::string_view value);
   /// Up to `limit` records with keys in [start, end) in key order, across regions; an empty
   /// `end` is +infinity.
   result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view start,
