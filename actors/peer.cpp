@@ -26,6 +26,18 @@ raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_inde
   return rc;
 }
 
+/// The command of a client write, with the fields every write carries.
+template <class Request>
+command write_command(command_kind kind, const Request& req) {
+  command cmd;
+  cmd.kind = kind;
+  cmd.client = req.client;
+  cmd.seq = req.seq;
+  cmd.first_incomplete = req.first_incomplete;
+  cmd.key = req.key;
+  return cmd;
+}
+
 bool key_in_range(std::string_view key, const storage::region_meta& m) {
   return key >= m.start_key && (m.end_key.empty() || key < m.end_key);
 }
@@ -199,57 +211,41 @@ void peer::scan(std::uint64_t token, const scan_request& req) {
 
 void peer::put(std::uint64_t token, const put_request& req) {
   note_activity();
-  auto err = check_header(req.header, false);
-  if (!err) err = check_key(req.key);
-  if (!err) err = check_value(req.value);
-  if (!err) err = check_leader();
-  if (!err) err = check_capacity();
+  auto err = check_write(req.header, req.key, req.value, {});
   if (err) return fail(token, std::move(*err));
-  command cmd;
-  cmd.kind = command_kind::put;
-  cmd.client = req.client;
-  cmd.seq = req.seq;
-  cmd.first_incomplete = req.first_incomplete;
-  cmd.key = req.key;
+  auto cmd = write_command(command_kind::put, req);
   cmd.value = req.value;
   propose(token, std::move(cmd));
 }
 
 void peer::del(std::uint64_t token, const delete_request& req) {
   note_activity();
-  auto err = check_header(req.header, false);
-  if (!err) err = check_key(req.key);
-  if (!err) err = check_leader();
-  if (!err) err = check_capacity();
+  auto err = check_write(req.header, req.key, {}, {});
   if (err) return fail(token, std::move(*err));
-  command cmd;
-  cmd.kind = command_kind::del;
-  cmd.client = req.client;
-  cmd.seq = req.seq;
-  cmd.first_incomplete = req.first_incomplete;
-  cmd.key = req.key;
-  propose(token, std::move(cmd));
+  propose(token, write_command(command_kind::del, req));
 }
 
 void peer::cas(std::uint64_t token, const cas_request& req) {
   note_activity();
-  auto err = check_header(req.header, false);
-  if (!err) err = check_key(req.key);
-  if (!err) err = check_value(req.value);
-  if (!err) err = check_value(req.expected);
-  if (!err) err = check_leader();
-  if (!err) err = check_capacity();
+  auto err = check_write(req.header, req.key, req.value, req.expected);
   if (err) return fail(token, std::move(*err));
-  command cmd;
-  cmd.kind = command_kind::cas;
-  cmd.client = req.client;
-  cmd.seq = req.seq;
-  cmd.first_incomplete = req.first_incomplete;
-  cmd.key = req.key;
+  auto cmd = write_command(command_kind::cas, req);
   cmd.value = req.value;
   cmd.expect_absent = req.expect_absent;
   cmd.expected = req.expected;
   propose(token, std::move(cmd));
+}
+
+std::optional<request_error> peer::check_write(const request_header& h, std::string_view key,
+                                               std::string_view value,
+                                               std::string_view expected) const {
+  auto err = check_header(h, false);
+  if (!err) err = check_key(key);
+  if (!err) err = check_value(value);
+  if (!err) err = check_value(expected);
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  return err;
 }
 
 void peer::change_peer(std::uint64_t token, const change_peer_request& req) {

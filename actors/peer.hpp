@@ -189,6 +189,9 @@ class peer {
   std::optional<request_error> check_header(const request_header& h, bool admin) const;
   std::optional<request_error> check_key(std::string_view key) const;
   std::optional<request_error> check_value(std::string_view value) const;
+  /// Every check of a client write: header, key, sizes, leadership, capacity.
+  std::optional<request_error> check_write(const request_header& h, std::string_view key,
+                                           std::string_view value, std::string_view expected) const;
   std::optional<request_error> check_leader() const;
   std::optional<request_error> check_capacity() const;
   void fail(std::uint64_t token, request_error e);
