@@ -42,6 +42,38 @@ bool key_in_range(std::string_view key, const storage::region_meta& m) {
   return key >= m.start_key && (m.end_key.empty() || key < m.end_key);
 }
 
+/// The region's client sessions as of its applied index: the checkpoint on disk, then the
+/// writes of the log entries after it replayed (actors/session_table.hpp).
+storage::result<session_table> load_sessions(const peer_config& cfg, const storage::engines& st,
+                                             raft_storage& log) {
+  auto view = st.kv->read();
+  if (!view) return std::unexpected{view.error()};
+  auto index = view->load_session_index(cfg.region);
+  if (!index) return std::unexpected{index.error()};
+  auto sessions = view->load_client_sessions(cfg.region);
+  if (!sessions) return std::unexpected{sessions.error()};
+  session_table table{cfg.sessions};
+  table.load(std::move(*sessions), *index);
+  const auto& as = log.apply_state();
+  auto next = std::max(*index, as.truncated_index) + 1;
+  while (next <= as.applied_index) {
+    auto ents = log.entries(next, as.applied_index + 1, std::uint64_t{4} << 20);
+    if (!ents)
+      return storage::fail(storage::errc::storage_corrupt,
+                           "replaying client sessions of region " +
+                               std::to_string(cfg.region.value()) + " from index " +
+                               std::to_string(next.value()) + ": " + ents.error().detail);
+    for (const auto& e : *ents) {
+      if (e.type != raft::entry_type::normal || e.data.empty()) continue;
+      auto cmd = command_codec::decode(e.data);
+      if (cmd && cmd->kind != command_kind::change_peer)
+        table.admit(cmd->client.value(), cmd->seq, cmd->first_incomplete, e.index);
+    }
+    next = ents->back().index + 1;
+  }
+  return table;
+}
+
 }  // namespace
 
 // -- construction ---------------------------------------------------------------------------
@@ -61,17 +93,13 @@ storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
                          "region " + std::to_string(cfg.region.value()) + " has no peer on store " +
                              std::to_string(cfg.store.value()));
   auto self = *i;
-  // The sessions match the durable applied index: both are written in the same apply batch.
-  auto view = st.kv->read();
-  if (!view) return std::unexpected{view.error()};
-  auto sessions = view->load_client_sessions(cfg.region);
+  auto sessions = load_sessions(cfg, st, **rs);
   if (!sessions) return std::unexpected{sessions.error()};
   return std::unique_ptr<peer>{new peer(cfg, st.kv, std::move(*rs), self, std::move(*sessions))};
 }
 
 peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
-           std::unique_ptr<raft_storage> rs, storage::region_peer self,
-           std::vector<storage::client_session> sessions)
+           std::unique_ptr<raft_storage> rs, storage::region_peer self, session_table sessions)
     : cfg_(cfg),
       kv_(std::move(kv)),
       storage_(std::move(rs)),
@@ -79,9 +107,7 @@ peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
       self_(self),
       applied_(storage_->apply_state().applied_index),
       handed_out_(applied_),
-      sessions_(cfg.sessions) {
-  sessions_.load(std::move(sessions));
-}
+      sessions_(std::move(sessions)) {}
 
 // -- checks ---------------------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class peer {
 
  private:
   peer(const peer_config& cfg, std::shared_ptr<storage::store> kv, std::unique_ptr<raft_storage> rs,
-       storage::region_peer self, std::vector<storage::client_session> sessions);
+       storage::region_peer self, session_table sessions);
 
   /// A read waiting for its read index, then for that index to be applied.
   struct pending_read {
@@ -259,7 +259,7 @@ class peer {
   std::uint64_t next_tag_ = 1;
   int quiet_ticks_ = 0;
   std::uint64_t corrupt_entries_ = 0;
-  /// Sessions as of `handed_out_`: ahead of the disk by the apply halves still in flight.
+  /// Sessions as of `handed_out_`; on disk as of their last checkpoint.
   session_table sessions_;
   std::uint64_t duplicate_writes_ = 0;
   /// The latest change of each key made by an apply half not yet written (nothing: deleted),

@@ -171,7 +171,11 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     else
       out.apply.applied.push_back(std::move(done));
   }
-  std::tie(task.sessions, task.ended_sessions) = sessions_.take_changes();
+  if (sessions_.checkpoint_due(handed_out_)) {
+    std::tie(task.sessions, task.ended_sessions) = sessions_.take_changes(handed_out_);
+    task.has_session_index = true;
+    task.session_index = handed_out_;
+  }
   auto as = storage_->apply_state();
   as.applied_index = ents.back().index;
   task.has_apply_state = true;

@@ -4,7 +4,9 @@
 
 namespace rdb {
 
-void session_table::load(std::vector<storage::client_session> sessions) {
+void session_table::load(std::vector<storage::client_session> sessions, raft::log_index index) {
+  checkpoint_ = index;
+  must_checkpoint_ = false;
   sessions_.clear();
   by_index_.clear();
   changed_.clear();
@@ -57,6 +59,7 @@ void session_table::record_failed(std::uint64_t client, std::uint64_t seq) {
   auto& failed = i->second.failed;
   failed.insert(std::upper_bound(failed.begin(), failed.end(), seq), seq);
   changed_.insert(client);
+  must_checkpoint_ = true;
 }
 
 bool session_table::failed(std::uint64_t client, std::uint64_t seq) const {
@@ -72,8 +75,15 @@ void session_table::evict_oldest() {
   ended_.insert(client);
 }
 
+bool session_table::checkpoint_due(raft::log_index applied) const {
+  if (changed_.empty() && ended_.empty()) return false;
+  return must_checkpoint_ || applied.value() >= checkpoint_.value() + limits_.checkpoint_entries;
+}
+
 std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>>
-session_table::take_changes() {
+session_table::take_changes(raft::log_index applied) {
+  checkpoint_ = applied;
+  must_checkpoint_ = false;
   std::vector<storage::client_session> put;
   put.reserve(changed_.size());
   for (auto client : changed_)

@@ -16,9 +16,15 @@ namespace rdb {
 /// one already applied, so that a write a client sent twice (its answer was lost, or the leader
 /// changed under it) changes the data once.
 ///
-/// Every replica applies the same entries in the same order and so makes the same decisions;
-/// the records it changes are written in the same apply batch as the data and the apply state,
-/// so a replica restarted from disk reloads exactly the sessions its applied index implies.
+/// Every replica applies the same entries in the same order and so makes the same decisions.
+/// The sessions are derived from the log: writing every change with every apply batch would
+/// rewrite session pages next to the data ones, so they reach disk as checkpoints instead,
+/// each written in an apply batch with the applied index it stands for (the session index).
+/// A replica restarted from disk loads the checkpoint and replays the writes of the log entries
+/// after it up to its applied index, which makes the same decisions again. A compare-and-swap
+/// that fails forces a checkpoint in its own batch, since a replay cannot see the value it
+/// compared against. The log must therefore keep every entry after the session index (log
+/// compaction stops there, or checkpoints first).
 ///
 /// A client may have several writes in flight: each carries its sequence number and the
 /// client's lowest unanswered one (`first_incomplete`), below which it never sends again.
@@ -31,12 +37,15 @@ class session_table {
   struct limits {
     std::size_t max_sessions = 100000;
     std::size_t max_applied = 1024;
+    /// Applied entries between checkpoints, at most: what a restart replays.
+    std::uint64_t checkpoint_entries = 10000;
   };
 
   explicit session_table(limits l) : limits_(l) {}
 
-  /// Replaces the table with sessions read from disk (no changes to write).
-  void load(std::vector<storage::client_session> sessions);
+  /// Replaces the table with a checkpoint read from disk, standing for applied index `index`
+  /// (no changes to write).
+  void load(std::vector<storage::client_session> sessions, raft::log_index index);
 
   /// Whether the write `seq` of `client`, committed at `index`, is to be applied: false for a
   /// write applied before. A new write is recorded. Client 0 or sequence 0 asks for no dedup.
@@ -50,8 +59,14 @@ class session_table {
   /// swap.
   bool failed(std::uint64_t client, std::uint64_t seq) const;
 
-  /// What changed since the last call: sessions to write and clients whose session to delete.
-  std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>> take_changes();
+  /// Whether the apply batch that ends at `applied` should carry a checkpoint: something
+  /// changed, and enough entries went by or a compare-and-swap failed.
+  bool checkpoint_due(raft::log_index applied) const;
+
+  /// What changed since the last checkpoint, which is now the one at `applied`: sessions to
+  /// write and clients whose session to delete.
+  std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>> take_changes(
+      raft::log_index applied);
 
   std::size_t size() const { return sessions_.size(); }
   /// The session of `client`, or null.
@@ -66,6 +81,9 @@ class session_table {
   std::set<std::pair<std::uint64_t, std::uint64_t>> by_index_;
   std::set<std::uint64_t> changed_;
   std::set<std::uint64_t> ended_;
+  raft::log_index checkpoint_;
+  /// A failed compare-and-swap awaits its checkpoint.
+  bool must_checkpoint_ = false;
 };
 
 }  // namespace rdb

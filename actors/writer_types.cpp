@@ -24,6 +24,7 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
     batch.del_session(task.region, client);
   for (const auto& s : task.sessions)
     batch.put_session(task.region, s);
+  if (task.has_session_index) batch.set_session_index(task.region, task.session_index);
   if (task.has_apply_state) batch.set_apply_state(task.region, task.apply_state);
   if (task.has_region_state) batch.set_region_state(task.region, task.region_state);
 }
@@ -37,6 +38,8 @@ write_task split_apply_half(write_task& task) {
   task.ops.clear();
   apply.sessions = std::exchange(task.sessions, {});
   apply.ended_sessions = std::exchange(task.ended_sessions, {});
+  apply.has_session_index = std::exchange(task.has_session_index, false);
+  apply.session_index = task.session_index;
   apply.has_apply_state = std::exchange(task.has_apply_state, false);
   apply.apply_state = task.apply_state;
   apply.has_region_state = std::exchange(task.has_region_state, false);
@@ -48,8 +51,8 @@ write_task split_apply_half(write_task& task) {
 
 bool is_empty(const write_task& task) {
   return task.entries.empty() && !task.has_hard_state && task.ops.empty() &&
-         task.sessions.empty() && task.ended_sessions.empty() && !task.has_apply_state &&
-         !task.has_region_state;
+         task.sessions.empty() && task.ended_sessions.empty() && !task.has_session_index &&
+         !task.has_apply_state && !task.has_region_state;
 }
 
 }  // namespace rdb

@@ -74,9 +74,12 @@ struct write_task {
   /// Set when an applied entry changed the region meta (a conf change, later a split).
   bool has_region_state = false;
   storage::region_local_state region_state;
-  /// Client sessions the applied writes changed, and those evicted (by client id).
+  /// A checkpoint of the client sessions: those changed since the last one, those evicted (by
+  /// client id), and the applied index they now stand for (actors/session_table.hpp).
   std::vector<storage::client_session> sessions;
   std::vector<std::uint64_t> ended_sessions;
+  bool has_session_index = false;
+  raft::log_index session_index;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;

@@ -148,6 +148,11 @@ result<void> batch_applier::apply_op(const write_batch::del_session_op& op) {
   return {};
 }
 
+result<void> batch_applier::apply_op(const write_batch::session_index_op& op) {
+  return put_state(op.region, keys::state_kind::session_index,
+                   codec_.encode_session_index(op.index));
+}
+
 result<void> batch_applier::delete_sessions(region_id region) {
   auto c = cursor::open(txn_, dbs_.raft_state);
   if (!c) return std::unexpected(c.error());
@@ -168,8 +173,9 @@ result<void> batch_applier::apply_op(const write_batch::destroy_op& op) {
   if (auto ok = delete_log(op.region, raft::log_index{}, raft::log_index{}); !ok) return ok;
   if (auto ok = delete_sessions(op.region); !ok) return ok;
   size_deltas_.erase(op.region);
-  for (auto kind : {keys::state_kind::hard_state, keys::state_kind::apply_state,
-                    keys::state_kind::region_state, keys::state_kind::region_size}) {
+  for (auto kind :
+       {keys::state_kind::hard_state, keys::state_kind::apply_state, keys::state_kind::region_state,
+        keys::state_kind::region_size, keys::state_kind::session_index}) {
     auto key = keys::make_state_key(op.region, kind);
     int rc = txn_.del(dbs_.raft_state, keys::view(key));
     if (rc != 0 && rc != MDB_NOTFOUND)

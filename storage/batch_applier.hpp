@@ -43,6 +43,7 @@ class batch_applier {
   result<void> apply_op(const write_batch::region_state_op& op);
   result<void> apply_op(const write_batch::session_op& op);
   result<void> apply_op(const write_batch::del_session_op& op);
+  result<void> apply_op(const write_batch::session_index_op& op);
   result<void> apply_op(const write_batch::destroy_op& op);
   result<void> apply_op(const write_batch::put_op& op);
   result<void> apply_op(const write_batch::del_op& op);

@@ -23,6 +23,8 @@ enum class state_kind : std::uint8_t {
   region_size = 4,
   /// One record per client: the key is the state key followed by the client id (u64 BE).
   client_session = 5,
+  /// The applied index the client sessions on disk stand for.
+  session_index = 6,
 };
 
 using log_key = std::array<char, 16>;

@@ -106,6 +106,10 @@ result<std::uint64_t> read_view::approximate_size(region_id region) const {
   return state_reader{txn_, *dbs_}.region_size(region);
 }
 
+result<raft::log_index> read_view::load_session_index(region_id region) const {
+  return state_reader{txn_, *dbs_}.session_index(region);
+}
+
 result<std::vector<client_session>> read_view::load_client_sessions(region_id region) const {
   return state_reader{txn_, *dbs_}.client_sessions(region);
 }

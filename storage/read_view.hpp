@@ -57,6 +57,8 @@ class read_view {
   result<std::optional<raft::hard_state>> load_hard_state(region_id region) const;
   result<std::optional<apply_state>> load_apply_state(region_id region) const;
   result<std::optional<region_local_state>> load_region_state(region_id region) const;
+  /// The applied index the region's client sessions stand for (see state_reader).
+  result<raft::log_index> load_session_index(region_id region) const;
   /// The region's client sessions, in client id order.
   result<std::vector<client_session>> load_client_sessions(region_id region) const;
   /// The region's approximate data size, kept up to date by every write batch.

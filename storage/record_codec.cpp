@@ -159,6 +159,19 @@ std::string_view record_codec::encode(const client_session& s) {
   return finished();
 }
 
+std::string_view record_codec::encode_session_index(raft::log_index index) {
+  builder_.Clear();
+  builder_.Finish(fb::CreateSessionIndex(builder_, index.value()));
+  return finished();
+}
+
+std::optional<raft::log_index> record_codec::decode_session_index(std::string_view bytes) {
+  return verified<fb::SessionIndex>(
+      bytes, [](const fb::SessionIndex* s) -> std::optional<raft::log_index> {
+        return raft::log_index{s->index()};
+      });
+}
+
 std::optional<client_session> record_codec::decode_client_session(std::string_view bytes) {
   return verified<fb::ClientSession>(
       bytes, [](const fb::ClientSession* s) -> std::optional<client_session> {

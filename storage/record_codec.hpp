@@ -29,6 +29,7 @@ class record_codec {
   std::string_view encode(const store_ident& ident);
   std::string_view encode_region_size(std::uint64_t bytes);
   std::string_view encode(const client_session& s);
+  std::string_view encode_session_index(raft::log_index index);
 
   static std::optional<raft::entry> decode_entry(std::string_view bytes);
   /// Only the term and index of an entry, without copying its payload.
@@ -42,6 +43,7 @@ class record_codec {
   /// Also refuses a session whose applied numbers are not ascending or lie below its watermark,
   /// or whose failed numbers are not ascending or not among the applied ones.
   static std::optional<client_session> decode_client_session(std::string_view bytes);
+  static std::optional<raft::log_index> decode_session_index(std::string_view bytes);
 
  private:
   std::string_view finished() const;

@@ -29,6 +29,9 @@ std::string describe(region_id region, keys::state_kind kind) {
     case keys::state_kind::client_session:
       name = "client_session";
       break;
+    case keys::state_kind::session_index:
+      name = "session_index";
+      break;
   }
   return "raft_state region " + std::to_string(region.value()) + " key " + name;
 }
@@ -79,6 +82,13 @@ result<std::uint64_t> state_reader::region_size(region_id region) const {
       load(txn_, dbs_, region, keys::state_kind::region_size, record_codec::decode_region_size);
   if (!size) return std::unexpected(size.error());
   return size->value_or(0);
+}
+
+result<raft::log_index> state_reader::session_index(region_id region) const {
+  auto index =
+      load(txn_, dbs_, region, keys::state_kind::session_index, record_codec::decode_session_index);
+  if (!index) return std::unexpected(index.error());
+  return index->value_or(raft::log_index{});
 }
 
 result<std::vector<client_session>> state_reader::client_sessions(region_id region) const {

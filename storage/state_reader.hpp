@@ -27,6 +27,8 @@ class state_reader {
   result<std::optional<region_local_state>> region_state(region_id region) const;
   /// Approximate bytes of the region's data; 0 when nothing was ever recorded.
   result<std::uint64_t> region_size(region_id region) const;
+  /// The applied index the region's client sessions stand for; 0 when none was recorded.
+  result<raft::log_index> session_index(region_id region) const;
   /// The region's client sessions, in client id order.
   result<std::vector<client_session>> client_sessions(region_id region) const;
   /// Every region with any record in `raft_state`, in region id order.

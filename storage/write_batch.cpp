@@ -81,6 +81,10 @@ void write_batch::del_session(region_id region, std::uint64_t client) {
   ops_.emplace_back(del_session_op{region, client});
 }
 
+void write_batch::set_session_index(region_id region, raft::log_index index) {
+  ops_.emplace_back(session_index_op{region, index});
+}
+
 void write_batch::set_apply_state(region_id region, const apply_state& as) {
   ops_.emplace_back(apply_state_op{region, as});
 }

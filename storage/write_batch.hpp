@@ -55,6 +55,8 @@ class write_batch {
   void put_session(region_id region, const client_session& s);
   /// Deletes the region's session of `client` (absent is fine).
   void del_session(region_id region, std::uint64_t client);
+  /// Records the applied index the region's sessions on disk stand for.
+  void set_session_index(region_id region, raft::log_index index);
 
   /// Deletes the region's log and all of its state records, sessions included (the replica is
   /// gone for good).
@@ -108,6 +110,10 @@ class write_batch {
     region_id region;
     std::uint64_t client = 0;
   };
+  struct session_index_op {
+    region_id region;
+    raft::log_index index;
+  };
   struct destroy_op {
     region_id region;
   };
@@ -126,8 +132,8 @@ class write_batch {
     std::string end;
   };
   using op = std::variant<append_op, compact_op, clear_log_op, hard_state_op, apply_state_op,
-                          region_state_op, session_op, del_session_op, destroy_op, put_op, del_op,
-                          delete_range_op>;
+                          region_state_op, session_op, del_session_op, session_index_op, destroy_op,
+                          put_op, del_op, delete_range_op>;
 
   /// The recorded operations in order, for the code that writes them.
   const std::vector<op>& ops() const { return ops_; }

@@ -110,3 +110,23 @@ TEST_CASE_FIXTURE(cas_cluster,
   REQUIRE_FALSE(follower.engaged());
   CHECK(code_of(follower.error()) == errc::not_leader);
 }
+
+TEST_CASE_FIXTURE(cas_cluster,
+                  "cas: a failed compare-and-swap stays failed for its retry after a restart") {
+  auto failed = cas(std::string{"nope"}, "x", 7, 1);
+  REQUIRE(failed.engaged());
+  CHECK_FALSE(failed->swapped);
+  REQUIRE(put(0, "k", "nope").engaged());
+  // A replay of the log could not tell this swap failed (the key holds "nope" now): the
+  // failure forced a checkpoint of the sessions.
+  stop_all();
+  start_all(false);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(status(0).is_leader());
+  auto again = cas(std::string{"nope"}, "x", 7, 1);
+  REQUIRE(again.engaged());
+  CHECK(again->retried);
+  CHECK_FALSE(again->swapped);
+  CHECK(get(0, "k")->value == "nope");
+}

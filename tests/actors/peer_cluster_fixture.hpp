@@ -39,6 +39,7 @@ struct cluster : store_fixture {
   caf::timespan tick_interval{0};
   bool hibernate = false;
   std::size_t max_pending_requests = 10000;
+  session_table::limits sessions;
   /// When set, the replica on store `i` sends its apply halves to `applier_for(i, applier)`
   /// instead of the store's apply writer (a stand-in that delays acknowledgements).
   std::function<store_writer_actor(std::size_t, store_writer_actor)> applier_for;
@@ -75,6 +76,7 @@ struct cluster : store_fixture {
     ctx.config.seed = 1;
     ctx.config.hibernate = hibernate;
     ctx.config.max_pending_requests = max_pending_requests;
+    ctx.config.sessions = sessions;
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;

@@ -39,7 +39,7 @@ TEST_CASE("sessions: client 0 or sequence 0 asks for no dedup") {
   CHECK(t.admit(3, 0, 0, at(3)));
   CHECK(t.admit(3, 0, 0, at(4)));
   CHECK(t.size() == 0);
-  CHECK(t.take_changes().first.empty());
+  CHECK(t.take_changes(at(4)).first.empty());
 }
 
 TEST_CASE("sessions: writes in flight together are each admitted once, in any order") {
@@ -79,16 +79,16 @@ TEST_CASE("sessions: the session idle longest in log order is evicted and delete
   CHECK(t.admit(1, 1, 1, at(1)));
   CHECK(t.admit(2, 1, 1, at(2)));
   CHECK(t.admit(1, 2, 2, at(3)));
-  (void)t.take_changes();
+  (void)t.take_changes(at(3));
   CHECK(t.admit(3, 1, 1, at(4)));
   CHECK(t.find(2) == nullptr);
   CHECK(t.find(1) != nullptr);
-  auto [put, ended] = t.take_changes();
+  auto [put, ended] = t.take_changes(at(4));
   REQUIRE(put.size() == 1);
   CHECK(put[0] == storage::client_session{3, 1, 4, {1}, {}});
   CHECK(ended == std::vector<std::uint64_t>{2});
   // Changes are taken once.
-  auto again = t.take_changes();
+  auto again = t.take_changes(at(4));
   CHECK(again.first.empty());
   CHECK(again.second.empty());
 }
@@ -98,11 +98,11 @@ TEST_CASE("sessions: loaded sessions decide like the ones that wrote them") {
   CHECK(a.admit(7, 3, 3, at(1)));
   CHECK(a.admit(7, 4, 3, at(2)));
   session_table b{session_table::limits{}};
-  b.load(a.take_changes().first);
+  b.load(a.take_changes(at(2)).first, at(2));
   CHECK_FALSE(b.admit(7, 3, 3, at(3)));
   CHECK_FALSE(b.admit(7, 4, 4, at(4)));
   CHECK(b.admit(7, 5, 5, at(5)));
-  CHECK(b.take_changes().first.size() == 1);
+  CHECK(b.take_changes(at(5)).first.size() == 1);
 }
 
 TEST_CASE("sessions: a failed compare-and-swap is remembered while its number is") {
@@ -120,4 +120,23 @@ TEST_CASE("sessions: a failed compare-and-swap is remembered while its number is
   CHECK(t.admit(7, 3, 1, at(3)));
   CHECK(t.find(7)->applied == std::vector<std::uint64_t>{2, 3});
   CHECK(t.find(7)->failed.empty());
+}
+
+TEST_CASE("sessions: a checkpoint is due after enough entries, or at once after a failed swap") {
+  session_table::limits l;
+  l.checkpoint_entries = 10;
+  session_table t{l};
+  t.load({}, at(100));
+  CHECK_FALSE(t.checkpoint_due(at(200)));  // nothing changed
+  CHECK(t.admit(7, 1, 1, at(101)));
+  CHECK_FALSE(t.checkpoint_due(at(109)));
+  CHECK(t.checkpoint_due(at(110)));
+  CHECK(t.take_changes(at(110)).first.size() == 1);
+  CHECK(t.admit(7, 2, 2, at(111)));
+  CHECK_FALSE(t.checkpoint_due(at(111)));
+  t.record_failed(7, 2);
+  CHECK(t.checkpoint_due(at(111)));
+  (void)t.take_changes(at(111));
+  CHECK(t.admit(7, 3, 3, at(112)));
+  CHECK_FALSE(t.checkpoint_due(at(112)));
 }

@@ -87,7 +87,8 @@ TEST_CASE("garbage state records are storage_corrupt naming region and record") 
       {keys::state_kind::hard_state, "hard_state"},
       {keys::state_kind::apply_state, "apply_state"},
       {keys::state_kind::region_state, "region_state"},
-      {keys::state_kind::region_size, "region_size"}};
+      {keys::state_kind::region_size, "region_size"},
+      {keys::state_kind::session_index, "session_index"}};
   for (auto [kind, name] : kinds) {
     CAPTURE(name);
     temp_dir dir;
@@ -110,6 +111,9 @@ TEST_CASE("garbage state records are storage_corrupt naming region and record") 
         break;
       case keys::state_kind::region_size:
         check_corrupt(view.approximate_size(r3).error(), name);
+        break;
+      case keys::state_kind::session_index:
+        check_corrupt(view.load_session_index(r3).error(), name);
         break;
       case keys::state_kind::client_session:
         FAIL("client sessions have keys of their own (tested below)");

@@ -143,6 +143,22 @@ TEST_CASE("client sessions round-trip per region in client order, replace and de
   CHECK(take(take(s->read()).load_client_sessions(region_id{2})) == std::vector<client_session>{a});
 }
 
+TEST_CASE("the session index round-trips and goes with its region") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  CHECK(take(take(s->read()).load_session_index(region_id{2})) == raft::log_index{});
+  write_batch w;
+  w.set_session_index(region_id{2}, raft::log_index{77});
+  w.set_session_index(region_id{3}, raft::log_index{5});
+  take(s->write(w));
+  CHECK(take(take(s->read()).load_session_index(region_id{2})) == raft::log_index{77});
+  write_batch destroy;
+  destroy.destroy_region(region_id{2});
+  take(s->write(destroy));
+  CHECK(take(take(s->read()).load_session_index(region_id{2})) == raft::log_index{});
+  CHECK(take(take(s->read()).load_session_index(region_id{3})) == raft::log_index{5});
+}
+
 TEST_CASE("destroying a region removes its client sessions and no other region's") {
   temp_dir dir;
   auto s = open_store(dir.path());
