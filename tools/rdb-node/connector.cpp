@@ -27,7 +27,11 @@ std::optional<std::pair<std::string, std::uint16_t>> split_address(const std::st
 
 connector::connector(caf::actor_system& sys, caf::actor pd_link, std::shared_ptr<address_book> book,
                      connector_config cfg)
-    : sys_(sys), pd_link_(std::move(pd_link)), book_(std::move(book)), cfg_(std::move(cfg)) {
+    : sys_(sys),
+      pd_link_(std::move(pd_link)),
+      book_(std::move(book)),
+      cfg_(std::move(cfg)),
+      pd_backoff_(cfg_.interval, cfg_.max_backoff) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -71,9 +75,12 @@ store_id connector::register_store(store_id id, std::chrono::steady_clock::time_
 void connector::run() {
   caf::scoped_actor self{sys_};
   while (!stopping_) {
-    if (!pd_) {
+    if (!pd_ && pd_backoff_.due(std::chrono::steady_clock::now())) {
       auto h = sys_.middleman().remote_actor<pd::pd_actor>(cfg_.pd_host, cfg_.pd_port);
-      if (h) {
+      if (!h) {
+        pd_backoff_.failed(std::chrono::steady_clock::now());
+      } else {
+        pd_backoff_.succeeded();
         pd_ = *h;
         self->monitor(pd_);
         self->send(pd_link_, connect_atom::value, caf::actor_cast<caf::actor>(pd_));
@@ -126,13 +133,18 @@ void connector::refresh(caf::scoped_actor& self, store_id me,
     }
     auto hp = split_address(s.address);
     if (!hp) continue;
+    auto wait = store_backoff_.try_emplace(s.id, cfg_.interval, cfg_.max_backoff).first;
+    if (!wait->second.due(std::chrono::steady_clock::now())) continue;
     auto h = sys_.middleman().remote_actor<transport_inbox_actor>(hp->first, hp->second);
     if (!h) {
+      auto next = wait->second.failed(std::chrono::steady_clock::now());
       log(log_level::debug, "connector", 0,
           "store " + std::to_string(s.id.value()) + " at " + s.address +
-              " unreachable: " + sys_.render(h.error()));
+              " unreachable (next try in " + std::to_string(next.count()) +
+              " ms): " + sys_.render(h.error()));
       continue;
     }
+    store_backoff_.erase(wait);
     self->monitor(*h);
     self->send(transport, connect_atom::value, s.id, *h);
     peers_[s.id] = peer_store{s.address, caf::actor_cast<caf::actor>(*h)};

@@ -17,6 +17,7 @@
 #include "actors/address_book.hpp"
 #include "actors/pd_interface.hpp"
 #include "actors/transport.hpp"
+#include "tools/rdb-node/backoff.hpp"
 
 namespace rdb::node {
 
@@ -31,6 +32,10 @@ struct connector_config {
   /// Pause between rounds, and the bound on every request to PD.
   std::chrono::milliseconds interval{500};
   std::chrono::milliseconds request_timeout{2000};
+  /// A peer (PD or a store) that could not be reached is tried again after `interval`, then
+  /// after twice as long each time, up to this; a success starts over. Short, because a store
+  /// restarted at the same address is reached again only after its wait ends.
+  std::chrono::milliseconds max_backoff{2000};
 };
 
 /// Keeps a store connected: to PD through the PD link (actors/pd_link.hpp), and to every other
@@ -82,6 +87,9 @@ class connector {
   pd::pd_actor pd_;
   bool registered_ = false;
   std::map<store_id, peer_store> peers_;
+  backoff pd_backoff_;
+  /// Stores that could not be reached, until they are.
+  std::map<store_id, backoff> store_backoff_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
