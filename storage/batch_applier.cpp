@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/bucket.hpp"
 #include "storage/cursor.hpp"
 #include "storage/key_codec.hpp"
 #include "storage/lmdb_error.hpp"
@@ -189,7 +190,16 @@ result<void> batch_applier::apply_op(const write_batch::put_op& op) {
   auto c = data_cursor();
   if (!c) return std::unexpected(c.error());
   int rc = (*c)->find(key_buf_);
-  if (rc == 0) {
+  if (in_bucket(op.key) && (rc == 0 || rc == MDB_NOTFOUND)) {
+    auto b = rc == 0 ? bucket::decode((*c)->value()) : bucket{};
+    if (!b) return corrupt_bucket(op.region);
+    auto old = b->put(op.key.substr(bucket_prefix), op.value);
+    account(op.region,
+            old ? static_cast<std::int64_t>(op.value.size()) - static_cast<std::int64_t>(*old)
+                : record_bytes(op.key, op.value));
+    auto bytes = b->encode();
+    rc = rc == 0 ? (*c)->put_current(key_buf_, bytes) : (*c)->put(key_buf_, bytes);
+  } else if (rc == 0) {
     account(op.region, static_cast<std::int64_t>(op.value.size()) -
                            static_cast<std::int64_t>((*c)->value().size()));
     rc = (*c)->put_current(key_buf_, op.value);
@@ -209,7 +219,14 @@ result<void> batch_applier::apply_op(const write_batch::del_op& op) {
   if (!c) return std::unexpected(c.error());
   int rc = (*c)->find(key_buf_);
   if (rc == MDB_NOTFOUND) return {};
-  if (rc == 0) {
+  if (rc == 0 && in_bucket(op.key)) {
+    auto b = bucket::decode((*c)->value());
+    if (!b) return corrupt_bucket(op.region);
+    auto old = b->erase(op.key.substr(bucket_prefix));
+    if (!old) return {};
+    account(op.region, -static_cast<std::int64_t>(op.key.size() + *old));
+    rc = b->empty() ? (*c)->del() : (*c)->put_current(key_buf_, b->encode());
+  } else if (rc == 0) {
     account(op.region, -record_bytes(op.key, (*c)->value()));
     rc = (*c)->del();
   }
@@ -220,17 +237,53 @@ result<void> batch_applier::apply_op(const write_batch::del_op& op) {
 
 result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
   keys::make_data_key(key_buf_, op.start);
-  std::string end = op.end.empty() ? std::string{} : keys::make_data_key(op.end);
   auto c = data_cursor();
   if (!c) return std::unexpected(c.error());
+  auto in_range = [&](std::string_view user_key) {
+    return user_key >= op.start && (op.end.empty() || user_key < op.end);
+  };
+  // Records sort as their user keys do (storage/bucket.hpp): stop at the first key past the end.
   int rc = (*c)->seek(key_buf_);
-  while (rc == 0 && (end.empty() || (*c)->key() < end)) {
-    account(op.region, -record_bytes((*c)->key().substr(1), (*c)->value()));
-    rc = (*c)->del();
+  while (rc == 0) {
+    std::string key{(*c)->key()};
+    auto user_key = std::string_view{key}.substr(1);
+    if (!keys::is_bucket_key(key)) {
+      if (!op.end.empty() && user_key >= op.end) break;
+      if (user_key < op.start) {
+        rc = (*c)->next();
+        continue;
+      }
+      account(op.region, -record_bytes(user_key, (*c)->value()));
+      rc = (*c)->del();
+      continue;
+    }
+    // A bucket at either end of the range may keep some of its keys.
+    auto b = bucket::decode((*c)->value());
+    if (!b) return corrupt_bucket(op.region);
+    bool past_end = false;
+    std::string joined;
+    std::erase_if(b->entries(), [&](const bucket::entry& e) {
+      joined.assign(user_key);
+      joined.append(e.first);
+      if (!op.end.empty() && joined >= op.end) past_end = true;
+      if (!in_range(joined)) return false;
+      account(op.region, -record_bytes(joined, e.second));
+      return true;
+    });
+    if (b->empty())
+      rc = (*c)->del();
+    else if (rc = (*c)->put_current(key, b->encode()); rc == 0)
+      rc = (*c)->next();
+    if (past_end) break;
   }
   if (rc != 0 && rc != MDB_NOTFOUND)
     return std::unexpected(lmdb_error(rc, "deleting data range for " + region_text(op.region)));
   return {};
+}
+
+result<void> batch_applier::corrupt_bucket(region_id region) {
+  return fail(errc::storage_corrupt,
+              "a bucket of long keys of " + region_text(region) + " failed verification");
 }
 
 result<void> batch_applier::finish() {

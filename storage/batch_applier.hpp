@@ -51,6 +51,7 @@ class batch_applier {
 
   /// Deletes the region's entries with index >= from and < to (to none: no upper bound).
   result<void> delete_log(region_id region, raft::log_index from, raft::log_index to);
+  static result<void> corrupt_bucket(region_id region);
   /// Deletes every client session of the region.
   result<void> delete_sessions(region_id region);
   result<void> put_state(region_id region, keys::state_kind kind, std::string_view value);

@@ -1,5 +1,7 @@
 #include "storage/key_codec.hpp"
 
+#include "storage/bucket.hpp"
+
 namespace rdb::storage::keys {
 
 void put_u64(char* out, std::uint64_t v) {
@@ -51,10 +53,11 @@ session_key make_session_key(region_id region, std::uint64_t client) {
 }
 
 void make_data_key(std::string& out, std::string_view user_key) {
+  auto kept = user_key.substr(0, bucket_prefix);
   out.clear();
-  out.reserve(user_key.size() + 1);
+  out.reserve(kept.size() + 1);
   out.push_back(data_prefix);
-  out.append(user_key);
+  out.append(kept);
 }
 
 std::string make_data_key(std::string_view user_key) {
@@ -66,6 +69,10 @@ std::string make_data_key(std::string_view user_key) {
 std::optional<std::string_view> parse_data_key(std::string_view key) {
   if (key.empty() || key.front() != data_prefix) return std::nullopt;
   return key.substr(1);
+}
+
+bool is_bucket_key(std::string_view key) {
+  return key.size() == 1 + bucket_prefix;
 }
 
 }  // namespace rdb::storage::keys

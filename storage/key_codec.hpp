@@ -55,11 +55,16 @@ std::optional<std::pair<region_id, state_kind>> parse_state_key(std::string_view
 /// region_id (u64 BE) + `client_session` + client id (u64 BE).
 session_key make_session_key(region_id region, std::uint64_t client);
 
-/// Writes the `data` key for `user_key` into `out` (reused to avoid an allocation per key).
+/// Writes the `data` key of the record holding `user_key` into `out` (reused to avoid an
+/// allocation per key): the prefix byte and the user key, cut at `bucket_prefix` bytes for a
+/// key that lives in a bucket (storage/bucket.hpp).
 void make_data_key(std::string& out, std::string_view user_key);
 std::string make_data_key(std::string_view user_key);
-/// The user key of a `data` key, or nothing if the prefix byte is missing.
+/// The user key of a `data` key (for a bucket's record, the bucket's prefix), or nothing if
+/// the prefix byte is missing.
 std::optional<std::string_view> parse_data_key(std::string_view key);
+/// Whether a `data` key is a bucket's.
+bool is_bucket_key(std::string_view key);
 
 inline std::string_view view(const log_key& k) {
   return {k.data(), k.size()};

@@ -1,5 +1,6 @@
 #include "storage/read_view.hpp"
 
+#include "storage/bucket.hpp"
 #include "storage/cursor.hpp"
 #include "storage/key_codec.hpp"
 #include "storage/lmdb_error.hpp"
@@ -10,22 +11,43 @@ namespace rdb::storage {
 
 namespace {
 
-/// Walks the data records in [start, end) and hands each to `fn` as (user key, value).
+result<bucket> decode_bucket(std::string_view value) {
+  auto b = bucket::decode(value);
+  if (!b)
+    return fail(errc::storage_corrupt, "data holds a bucket of long keys that failed verification");
+  return std::move(*b);
+}
+
+/// Walks the user keys in [start, end) in order, expanding buckets, and hands each to `fn` as
+/// (user key, value) until it returns false.
 template <class Fn>
 result<void> walk(const txn& t, const databases& dbs, std::string_view start, std::string_view end,
                   Fn fn) {
   auto c = cursor::open(t, dbs.data);
   if (!c) return std::unexpected(c.error());
-  auto first = keys::make_data_key(start);
-  auto stop = end.empty() ? std::string{} : keys::make_data_key(end);
-  int rc = c->seek(first);
+  // Records sort as their user keys do, buckets included (storage/bucket.hpp).
+  int rc = c->seek(keys::make_data_key(start));
+  std::string joined;
   for (; rc == 0; rc = c->next()) {
-    if (!stop.empty() && c->key() >= stop) return {};
     auto user_key = keys::parse_data_key(c->key());
     if (!user_key)
       return fail(errc::storage_corrupt, "data holds a key without the data prefix (" +
                                              std::to_string(c->key().size()) + " bytes)");
-    if (!fn(*user_key, c->value())) return {};
+    if (!keys::is_bucket_key(c->key())) {
+      if (*user_key < start) continue;
+      if (!end.empty() && *user_key >= end) return {};
+      if (!fn(*user_key, c->value())) return {};
+      continue;
+    }
+    auto b = decode_bucket(c->value());
+    if (!b) return std::unexpected(b.error());
+    for (const auto& [suffix, value] : b->entries()) {
+      joined.assign(*user_key);
+      joined.append(suffix);
+      if (joined < start) continue;
+      if (!end.empty() && joined >= end) return {};
+      if (!fn(std::string_view{joined}, std::string_view{value})) return {};
+    }
   }
   if (rc != MDB_NOTFOUND) return std::unexpected(lmdb_error(rc, "scanning data"));
   return {};
@@ -42,7 +64,12 @@ result<std::optional<std::string>> read_view::get(std::string_view key) const {
   int rc = txn_.get(dbs_->data, keys::make_data_key(key), v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string>{};
   if (rc != 0) return std::unexpected(lmdb_error(rc, "reading data key"));
-  return std::optional<std::string>{std::string{as_view(v)}};
+  if (!in_bucket(key)) return std::optional<std::string>{std::string{as_view(v)}};
+  auto b = decode_bucket(as_view(v));
+  if (!b) return std::unexpected(b.error());
+  const auto* found = b->find(key.substr(bucket_prefix));
+  if (!found) return std::optional<std::string>{};
+  return std::optional<std::string>{*found};
 }
 
 result<std::vector<kv_pair>> read_view::scan(std::string_view start, std::string_view end,

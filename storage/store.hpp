@@ -28,11 +28,10 @@
 /// leaves every batch all there or not at all. One commit costs about one fsync; the store
 /// writer amortises it over many regions by group commit (see write_batch).
 ///
-/// Keys: LMDB's compile-time key limit is 511 bytes, so user keys are limited to 510 bytes
-/// (`max_key_size`) and longer ones are refused with `invalid_argument`. Schemes that allow
-/// longer keys (hash suffixes, overflow buckets) would either break the byte order that range
-/// scans and region boundaries rely on or turn every point operation into a bucket rewrite;
-/// 510 bytes is ample for the keys rdb serves.
+/// Keys: LMDB's compile-time key limit is 511 bytes, so user keys of 500 bytes or more share
+/// records by their first 500 bytes (storage/bucket.hpp), which keeps the byte order that range
+/// scans and region boundaries rely on and leaves point operations on shorter keys as they
+/// are. Keys over `max_key_size` (4 KiB) are refused with `invalid_argument`.
 ///
 /// Region sizes: each write batch books the key + value byte change of every data operation
 /// to the region named with it and folds the sum into that region's size record in the same

@@ -15,11 +15,10 @@ namespace rdb::storage {
 /// The on-disk format this code reads and writes. A store of any other version is refused.
 inline constexpr std::uint32_t format_version = 1;
 
-/// Largest user key. LMDB's compile-time key limit is 511 bytes and a data key carries one
-/// prefix byte (so the empty key is storable), which leaves 510. A longer key is rejected with
-/// `invalid_argument` rather than stored under a lossy or hashed encoding: range scans and
-/// region boundaries need the exact byte order of user keys.
-inline constexpr std::size_t max_key_size = 510;
+/// Largest user key (4 KiB). LMDB's compile-time key limit is 511 bytes, so keys of 500 bytes
+/// or more share records by their first 500 bytes (storage/bucket.hpp), which keeps the exact
+/// byte order of user keys that range scans and region boundaries need.
+inline constexpr std::size_t max_key_size = 4096;
 
 /// Largest user value and largest raft entry payload (8 MiB).
 inline constexpr std::size_t max_value_size = std::size_t{8} << 20;

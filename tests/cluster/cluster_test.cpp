@@ -234,18 +234,26 @@ TEST_CASE("cluster: bad input gets a clear error and the node keeps serving") {
   client::client c{to(cluster.client_addresses())};
   put_range(c, 0, 20, "a");
 
-  auto long_key = c.put(std::string(511, 'k'), "v");
+  auto long_key = c.put(std::string(4097, 'k'), "v");
   REQUIRE_FALSE(long_key.has_value());
   CHECK(long_key.error().what == client::code::invalid_argument);
   // Refused at the region lookup already, for a client that has no region cached.
   client::client cold{to(cluster.client_addresses())};
-  auto cold_key = cold.get(std::string(511, 'k'));
+  auto cold_key = cold.get(std::string(4097, 'k'));
   REQUIRE_FALSE(cold_key.has_value());
   CHECK(cold_key.error().what == client::code::invalid_argument);
   auto big_value = c.put("k", std::string(65537, 'v'));
   REQUIRE_FALSE(big_value.has_value());
   CHECK(big_value.error().what == client::code::invalid_argument);
   REQUIRE(c.put("k", std::string(65536, 'v')).has_value());
+  // The largest key is fine, and so are long keys sharing their first 500 bytes.
+  for (auto len : {500, 501, 4096}) {
+    std::string k(static_cast<std::size_t>(len), 'k');
+    REQUIRE(c.put(k, std::to_string(len)).has_value());
+  }
+  for (auto len : {500, 501, 4096})
+    CHECK(c.get(std::string(static_cast<std::size_t>(len), 'k'))->value_or("") ==
+          std::to_string(len));
 
   auto address = cluster.client_address(0);
   // Garbage where a Cap'n Proto frame belongs, and a frame header announcing 2^32 segments.

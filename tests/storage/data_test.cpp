@@ -72,7 +72,7 @@ TEST_CASE("largest allowed key and value are stored, larger ones refused") {
   b.put(r1, std::string(max_key_size + 1, 'k'), "x");
   auto r = s->write(b);
   CHECK(code_of(r) == errc::invalid_argument);
-  CHECK(r.error().message.find("limit of 510 bytes") != std::string::npos);
+  CHECK(r.error().message.find("limit of 4096 bytes") != std::string::npos);
   write_batch big;
   big.put(r1, "ok", "fine");
   big.put(r1, "big", std::string(max_value_size + 1, 'v'));

@@ -41,7 +41,7 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(balance_leaders, "balance-leaders",
            "PD moves leaders off stores that lead more regions than others (default: true)")
       .add(cluster_id, "cluster-id", "id of the cluster a new store joins (default: 1)")
-      .add(max_key_bytes, "max-key-bytes", "largest key accepted, at most 510 (default: 510)")
+      .add(max_key_bytes, "max-key-bytes", "largest key accepted, at most 4096 (default: 4096)")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted (default: 8388608)")
       .add(log_level_text, "log-level", "error, warning, info or debug (default: warning)");
   auto cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
