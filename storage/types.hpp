@@ -13,7 +13,9 @@
 namespace rdb::storage {
 
 /// The on-disk format this code reads and writes. A store of any other version is refused.
-inline constexpr std::uint32_t format_version = 1;
+/// Version 2: user keys of 500 bytes or more live in buckets (storage/bucket.hpp); version 1
+/// stored keys of 500-510 bytes under keys of their own, which version 2 would misread.
+inline constexpr std::uint32_t format_version = 2;
 
 /// Largest user key (4 KiB). LMDB's compile-time key limit is 511 bytes, so keys of 500 bytes
 /// or more share records by their first 500 bytes (storage/bucket.hpp), which keeps the exact

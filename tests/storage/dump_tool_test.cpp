@@ -61,7 +61,7 @@ TEST_CASE("rdb-dump prints identity, regions, a log and a key range") {
   populate(dir.path());
   auto summary = dump(dir.path());
   CHECK(summary.status == 0);
-  CHECK_MESSAGE(has(summary.out, "store 1 of cluster 7, format 1"), summary.out);
+  CHECK_MESSAGE(has(summary.out, "store 1 of cluster 7, format 2"), summary.out);
   CHECK_MESSAGE(has(summary.out, "region 4 [\"b\", +inf) epoch conf_ver 2 version 3, normal"),
                 summary.out);
   CHECK_MESSAGE(has(summary.out, "41@store1(voter)"), summary.out);

@@ -40,29 +40,33 @@ TEST_CASE("opening a store of another cluster or store id is refused") {
 }
 
 TEST_CASE("opening a store of another format version is refused") {
-  temp_dir dir;
-  open_store(dir.path());
-  {
-    // Rewrite the identity with the raw LMDB API, as a future version would have written it.
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 4);
-    REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0644) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi;
-    REQUIRE(mdb_dbi_open(txn, "store_meta", 0, &dbi) == 0);
-    record_codec codec;
-    auto bytes = codec.encode(store_ident{cluster_id{7}, store_id{1}, format_version + 1});
-    MDB_val k{5, const_cast<char*>("ident")};
-    MDB_val v{bytes.size(), const_cast<char*>(bytes.data())};
-    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
+  // Version 1 kept keys of 500-510 bytes under keys of their own; a future one is unknown.
+  for (auto other : {std::uint32_t{1}, format_version + 1}) {
+    CAPTURE(other);
+    temp_dir dir;
+    open_store(dir.path());
+    {
+      // Rewrite the identity with the raw LMDB API, as a future version would have written it.
+      MDB_env* env = nullptr;
+      REQUIRE(mdb_env_create(&env) == 0);
+      mdb_env_set_maxdbs(env, 4);
+      REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0644) == 0);
+      MDB_txn* txn = nullptr;
+      REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+      MDB_dbi dbi;
+      REQUIRE(mdb_dbi_open(txn, "store_meta", 0, &dbi) == 0);
+      record_codec codec;
+      auto bytes = codec.encode(store_ident{cluster_id{7}, store_id{1}, other});
+      MDB_val k{5, const_cast<char*>("ident")};
+      MDB_val v{bytes.size(), const_cast<char*>(bytes.data())};
+      REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+      REQUIRE(mdb_txn_commit(txn) == 0);
+      mdb_env_close(env);
+    }
+    auto r = store::open(dir.path(), test_options());
+    CHECK(code_of(r) == errc::format_mismatch);
+    CHECK(r.error().message.find("format version " + std::to_string(other)) != std::string::npos);
   }
-  auto r = store::open(dir.path(), test_options());
-  CHECK(code_of(r) == errc::format_mismatch);
-  CHECK(r.error().message.find("format version 2") != std::string::npos);
 }
 
 TEST_CASE("a missing directory is a clear error") {
