@@ -262,7 +262,7 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
     if (!b) return corrupt_bucket(op.region);
     bool past_end = false;
     std::string joined;
-    std::erase_if(b->entries(), [&](const bucket::entry& e) {
+    auto removed = std::erase_if(b->entries(), [&](const bucket::entry& e) {
       joined.assign(user_key);
       joined.append(e.first);
       if (!op.end.empty() && joined >= op.end) past_end = true;
@@ -270,7 +270,9 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
       account(op.region, -record_bytes(joined, e.second));
       return true;
     });
-    if (b->empty())
+    if (removed == 0)
+      rc = (*c)->next();
+    else if (b->empty())
       rc = (*c)->del();
     else if (rc = (*c)->put_current(key, b->encode()); rc == 0)
       rc = (*c)->next();
