@@ -60,7 +60,8 @@ typename Inspector::result_type inspect(Inspector& f, region_local_state& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_session& x) {
-  return f(caf::meta::type_name("client_session"), x.client, x.watermark, x.last_index, x.applied);
+  return f(caf::meta::type_name("client_session"), x.client, x.watermark, x.last_index, x.applied,
+           x.failed);
 }
 
 template <class Inspector>

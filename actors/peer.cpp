@@ -46,16 +46,23 @@ bool key_in_range(std::string_view key, const storage::region_meta& m) {
 /// writes of the log entries after it replayed (actors/session_table.hpp).
 storage::result<session_table> load_sessions(const peer_config& cfg, const storage::engines& st,
                                              raft_storage& log) {
-  auto view = st.kv->read();
-  if (!view) return std::unexpected{view.error()};
-  auto index = view->load_session_index(cfg.region);
-  if (!index) return std::unexpected{index.error()};
-  auto sessions = view->load_client_sessions(cfg.region);
-  if (!sessions) return std::unexpected{sessions.error()};
+  raft::log_index index;
+  std::vector<storage::client_session> sessions;
+  {
+    // Released before the replay: an open read view holds off the kv map's growth.
+    auto view = st.kv->read();
+    if (!view) return std::unexpected{view.error()};
+    auto i = view->load_session_index(cfg.region);
+    if (!i) return std::unexpected{i.error()};
+    auto s = view->load_client_sessions(cfg.region);
+    if (!s) return std::unexpected{s.error()};
+    index = *i;
+    sessions = std::move(*s);
+  }
   session_table table{cfg.sessions};
-  table.load(std::move(*sessions), *index);
+  table.load(std::move(sessions), index);
   const auto& as = log.apply_state();
-  auto next = std::max(*index, as.truncated_index) + 1;
+  auto next = std::max(index, as.truncated_index) + 1;
   while (next <= as.applied_index) {
     auto ents = log.entries(next, as.applied_index + 1, std::uint64_t{4} << 20);
     if (!ents)

@@ -59,8 +59,8 @@ class session_table {
   /// swap.
   bool failed(std::uint64_t client, std::uint64_t seq) const;
 
-  /// Whether the apply batch that ends at `applied` should carry a checkpoint: something
-  /// changed, and enough entries went by or a compare-and-swap failed.
+  /// Whether the apply batch that ends at `applied` should carry a checkpoint: enough entries
+  /// went by since the last one, or a compare-and-swap failed.
   bool checkpoint_due(raft::log_index applied) const;
 
   /// What changed since the last checkpoint, which is now the one at `applied`: sessions to
