@@ -129,6 +129,13 @@ TEST_CASE("cluster: writes and reads across every region, through every store") 
     keys.push_back(key_of(i));
   }
   REQUIRE(c.batch_put(batch).has_value());
+  // More pairs than one batch numbers at once go in chunks.
+  std::vector<std::pair<std::string, std::string>> large;
+  for (std::size_t i = 0; i < client::client::batch_chunk * 2 + 7; ++i)
+    large.emplace_back("large/" + std::to_string(i), "x");
+  REQUIRE(c.batch_put(large).has_value());
+  CHECK(c.get(large.back().first)->value_or("") == "x");
+  CHECK(c.get(large.front().first)->value_or("") == "x");
   keys.push_back("absent key");
   auto got = c.batch_get(keys);
   REQUIRE(got.has_value());

@@ -454,6 +454,19 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
 }
 
 result<void> client::batch_put(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  if (pairs.size() <= batch_chunk) return batch_put_chunk(pairs);
+  for (std::size_t from = 0; from < pairs.size(); from += batch_chunk) {
+    auto to = std::min(pairs.size(), from + batch_chunk);
+    std::vector<std::pair<std::string, std::string>> chunk{
+        pairs.begin() + static_cast<std::ptrdiff_t>(from),
+        pairs.begin() + static_cast<std::ptrdiff_t>(to)};
+    if (auto ok = batch_put_chunk(chunk); !ok) return ok;
+  }
+  return {};
+}
+
+result<void> client::batch_put_chunk(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
   auto deadline = clock_type::now() + impl_->opts.deadline;
   // Every pair has its own number for the whole operation, and none is answered before the
   // operation ends: the lowest is the client's first incomplete write throughout.

@@ -116,8 +116,12 @@ class client {
                                                                 std::uint32_t limit);
   /// One lookup per key, in order. Keys are sent in one call per leader store.
   result<std::vector<std::optional<std::string>>> batch_get(const std::vector<std::string>& keys);
-  /// Writes every pair (not atomically: each pair is its own write). One call per leader store.
+  /// Writes every pair (not atomically: each pair is its own write). One call per leader store
+  /// for each chunk of `batch_chunk` pairs, in order.
   result<void> batch_put(const std::vector<std::pair<std::string, std::string>>& pairs);
+  /// Pairs one batch numbers and retries together: below what a region remembers of one
+  /// client's unanswered writes (1,024), so every retry of a pair is still recognised.
+  static constexpr std::size_t batch_chunk = 512;
   /// The region holding `key`, refreshed from the cluster.
   result<region> region_of(std::string_view key);
 
@@ -126,6 +130,7 @@ class client {
   struct impl;
 
  private:
+  result<void> batch_put_chunk(const std::vector<std::pair<std::string, std::string>>& pairs);
   /// Puts under sequence number `seq`, retrying under the same number.
   result<void> put_as(std::string_view key, std::string_view value, std::uint64_t seq,
                       std::uint64_t first_incomplete);
