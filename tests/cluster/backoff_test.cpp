@@ -20,3 +20,10 @@ TEST_CASE("backoff: waits double from the first delay up to the cap; a success s
   CHECK(b.due(t));
   CHECK(b.failed(t) == 500ms);
 }
+
+TEST_CASE("backoff: a cap below the first delay keeps the first delay") {
+  backoff b{500ms, 100ms};
+  auto t = backoff::clock::time_point{} + 1h;
+  CHECK(b.failed(t) == 500ms);
+  CHECK(b.failed(t) == 500ms);
+}

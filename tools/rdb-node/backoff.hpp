@@ -5,13 +5,14 @@
 
 namespace rdb::node {
 
-/// When to try reaching one peer again: exponential backoff from `first` up to `max`.
+/// When to try reaching one peer again: exponential backoff from `first` up to `max` (at
+/// least `first`).
 class backoff {
  public:
   using clock = std::chrono::steady_clock;
 
   backoff(std::chrono::milliseconds first, std::chrono::milliseconds max)
-      : first_(first), max_(max), delay_(first) {}
+      : first_(first), max_(std::max(first, max)), delay_(first) {}
 
   bool due(clock::time_point now) const { return now >= next_; }
   /// An attempt at `now` failed: wait the current delay (returned), twice as long next time.

@@ -133,7 +133,7 @@ void connector::refresh(caf::scoped_actor& self, store_id me,
     }
     auto hp = split_address(s.address);
     if (!hp) continue;
-    auto wait = store_backoff_.try_emplace(s.id, cfg_.interval, cfg_.max_backoff).first;
+    auto wait = store_backoff_.try_emplace(s.address, cfg_.interval, cfg_.max_backoff).first;
     if (!wait->second.due(std::chrono::steady_clock::now())) continue;
     auto h = sys_.middleman().remote_actor<transport_inbox_actor>(hp->first, hp->second);
     if (!h) {

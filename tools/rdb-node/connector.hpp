@@ -88,8 +88,9 @@ class connector {
   bool registered_ = false;
   std::map<store_id, peer_store> peers_;
   backoff pd_backoff_;
-  /// Stores that could not be reached, until they are.
-  std::map<store_id, backoff> store_backoff_;
+  /// Store addresses that could not be reached, until they are: a store that moved to a new
+  /// address is tried there at once.
+  std::map<std::string, backoff> store_backoff_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
