@@ -53,11 +53,14 @@ store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor writer,
 struct gated_cluster : cluster {
   std::shared_ptr<writer_gate> gate = std::make_shared<writer_gate>();
   store_writer_actor gate_actor;
+  /// The apply writer behind the gate.
+  store_writer_actor applier;
 
   /// Starts the cluster, elects store 0, closes the gate and puts k = v through store 0.
   write_response put_behind_gate() {
     applier_for = [this](std::size_t i, store_writer_actor w) {
       if (i != 0) return w;
+      applier = w;
       gate_actor = spawn_gate(sys, w, gate);
       return gate_actor;
     };
@@ -199,4 +202,33 @@ TEST_CASE_FIXTURE(gated_cluster,
   CHECK((**got)->swapped);
   CHECK((**got)->previous == "v");
   CHECK(get(0, "k")->value == "w");
+}
+
+TEST_CASE_FIXTURE(gated_cluster,
+                  "region: a compare-and-swap sees the latest unwritten change once an older "
+                  "apply half is written") {
+  put_behind_gate();
+  REQUIRE(put(0, "k", "w", 2).engaged());
+  REQUIRE(gate->held.size() == 2);
+  // Only the first apply half (k = v) is written; k = w is still held back.
+  auto [from, task] = std::move(gate->held.front());
+  gate->held.erase(gate->held.begin());
+  caf::send_as(caf::actor_cast<caf::actor>(from), applier, persist_atom::value, std::move(task));
+  sched.run();
+  auto got = std::make_shared<std::optional<caf::expected<cas_response>>>();
+  auto leader = nodes[0].peer;
+  auto req = cas_request{header(), "k", false, "w", "x", client_id{3}, 1, 1};
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(leader, caf::infinite, kv_cas_atom::value, req)
+        .then([=](cas_response& r) { *got = std::move(r); },
+              [=](caf::error& e) { *got = caf::expected<cas_response>{std::move(e)}; });
+  });
+  sched.run();
+  caf::anon_send(gate_actor, tick_atom::value);
+  sched.run();
+  REQUIRE(got->has_value());
+  REQUIRE((*got)->engaged());
+  CHECK((**got)->swapped);
+  CHECK((**got)->previous == "w");
+  CHECK(get(0, "k")->value == "x");
 }
