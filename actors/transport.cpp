@@ -22,11 +22,14 @@ struct transport_state {
   transport_state() : outbox(store_id{}, outbox_config{}) {}
 
   store_id self;
+  outbox_config cfg;
   std::shared_ptr<route_holder> routes;
   transport_outbox outbox;
   std::unordered_map<store_id, transport_inbox_actor> peers;
   /// True between sending ourselves `flush` and receiving it.
   bool flush_scheduled = false;
+  /// True while the timer that sends held heartbeats is on its way.
+  bool beat_timer_armed = false;
 };
 
 using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
@@ -57,6 +60,8 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
   auto& st = self->state;
   route_snapshot table;
   std::vector<peer_id> unreachable;
+  bool flush_now = false;
+  bool hold_beats = false;
   for (auto& env : envs) {
     if (env.to.store == st.self) {
       if (!table) table = st.routes->load();
@@ -78,6 +83,11 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
           unreachable.push_back(to);
         break;
       case transport_outbox::add_result::queued:
+        flush_now = true;
+        break;
+      case transport_outbox::add_result::beat_queued:
+        (st.cfg.beat_delay.count() > 0 ? hold_beats : flush_now) = true;
+        break;
       case transport_outbox::add_result::dropped:
         break;
     }
@@ -88,10 +98,20 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
       for (auto id : unreachable)
         self->send(sender, unreachable_atom::value, id);
   }
-  if (!st.flush_scheduled) {
+  if (flush_now && !st.flush_scheduled) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
   }
+  // Held heartbeats leave with the next flush, or when the timer fires, whichever is first.
+  if (hold_beats && !st.beat_timer_armed) {
+    st.beat_timer_armed = true;
+    self->delayed_send(self, caf::timespan{st.cfg.beat_delay}, tick_atom::value);
+  }
+}
+
+void flush_all(transport_pointer self) {
+  for (auto& b : self->state.outbox.take_all())
+    send_batch(self, std::move(b));
 }
 
 void on_deliver(transport_pointer self, raft_batch& batch) {
@@ -99,12 +119,16 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
   auto& stats = st.outbox.stats();
   ++stats.batches_received;
   auto table = st.routes->load();
-  for (auto& env : batch.envelopes) {
+  auto deliver = [&](raft_envelope&& env) {
     if (table && deliver_local(self, *table, std::move(env)))
       ++stats.envelopes_delivered;
     else
       ++stats.dropped_no_peer;
-  }
+  };
+  for (auto& env : batch.envelopes)
+    deliver(std::move(env));
+  for (const auto& beat : batch.beats)
+    deliver(expand_beat(beat, batch.from_store, batch.to_store));
   auto sender = caf::actor_cast<local_transport_actor>(self->current_sender());
   if (sender) self->send(sender, batch_ack_atom::value, st.self, std::uint64_t{1});
 }
@@ -114,6 +138,7 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
                                                   outbox_config cfg) {
   self->state.self = me;
   self->state.routes = std::move(routes);
+  self->state.cfg = cfg;
   self->state.outbox = transport_outbox{me, cfg};
   return {
       [=](send_raft_atom, std::vector<raft_envelope>& envs) { on_send(self, envs); },
@@ -127,10 +152,12 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.outbox.disconnect(store);
       },
       [=](flush_atom) {
-        auto& st = self->state;
-        st.flush_scheduled = false;
-        for (auto& b : st.outbox.take_all())
-          send_batch(self, std::move(b));
+        self->state.flush_scheduled = false;
+        flush_all(self);
+      },
+      [=](tick_atom) {
+        self->state.beat_timer_armed = false;
+        flush_all(self);
       },
       [=](batch_ack_atom, store_id from, std::uint64_t count) {
         auto& st = self->state;

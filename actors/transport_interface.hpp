@@ -22,6 +22,11 @@
 /// delivers each envelope to the local peer of its region, found in the router's published
 /// route table without a message hop.
 ///
+/// Plain heartbeats and their responses are coalesced per store pair: they travel in compact
+/// form (`raft_beat`) and wait up to `outbox_config::beat_delay` for the rest of their round,
+/// so one heartbeat round of all regions between two stores is one batch each way. Heartbeats
+/// that carry a read-index context are sent at once like any other message.
+///
 /// The same actor serves both wirings: stores of one actor system connect their transports
 /// directly, and the node binary connects it to other processes' transports, which it reaches
 /// over CAF's middleman (tools/rdb-node).
@@ -33,8 +38,14 @@ typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_beat& x) {
+  return f(caf::meta::type_name("raft_beat"), x.region, x.from, x.from_role, x.to, x.to_role,
+           x.epoch, x.term, x.commit, x.response);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_batch& x) {
-  return f(caf::meta::type_name("raft_batch"), x.from_store, x.to_store, x.envelopes);
+  return f(caf::meta::type_name("raft_batch"), x.from_store, x.to_store, x.envelopes, x.beats);
 }
 
 /// The part of a transport that other stores' transports talk to.

@@ -1,5 +1,6 @@
 #include "actors/transport_outbox.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace rdb {
@@ -11,7 +12,7 @@ void transport_outbox::connect(store_id dest) {
 void transport_outbox::disconnect(store_id dest) {
   auto i = dests_.find(dest);
   if (i == dests_.end()) return;
-  stats_.dropped_unreachable += i->second.queue.size();
+  stats_.dropped_unreachable += i->second.queue.size() + i->second.beats.size();
   dests_.erase(i);
 }
 
@@ -22,21 +23,28 @@ transport_outbox::add_result transport_outbox::add(raft_envelope env) {
     return add_result::unreachable;
   }
   auto& d = i->second;
-  if (d.queue.size() >= cfg_.max_queued) {
+  if (d.queue.size() + d.beats.size() >= cfg_.max_queued) {
     ++stats_.dropped_full;
     return add_result::dropped;
   }
-  d.queued_bytes += approximate_size(env);
-  d.queue.push_back(std::move(env));
+  auto beat = compact_beat(env);
+  if (beat) {
+    d.queued_bytes += beat_size;
+    d.beats.push_back(*beat);
+  } else {
+    d.queued_bytes += approximate_size(env);
+    d.queue.push_back(std::move(env));
+  }
   bool full = d.queue.size() >= cfg_.batch_envelopes || d.queued_bytes >= cfg_.batch_bytes;
-  return full && d.in_flight < cfg_.window ? add_result::send_now : add_result::queued;
+  if (full && d.in_flight < cfg_.window) return add_result::send_now;
+  return beat ? add_result::beat_queued : add_result::queued;
 }
 
 std::optional<raft_batch> transport_outbox::take(store_id dest) {
   auto i = dests_.find(dest);
   if (i == dests_.end()) return std::nullopt;
   auto& d = i->second;
-  if (d.queue.empty() || d.in_flight >= cfg_.window) return std::nullopt;
+  if ((d.queue.empty() && d.beats.empty()) || d.in_flight >= cfg_.window) return std::nullopt;
   raft_batch out;
   out.from_store = self_;
   out.to_store = dest;
@@ -49,9 +57,17 @@ std::optional<raft_batch> transport_outbox::take(store_id dest) {
     out.envelopes.push_back(std::move(d.queue.front()));
     d.queue.pop_front();
   }
+  // Beats fill what room the envelopes left; a full batch leaves them for the next one.
+  std::size_t beats = 0;
+  if (out.envelopes.size() < cfg_.batch_envelopes && bytes < cfg_.batch_bytes)
+    beats = std::min(d.beats.size(), (cfg_.batch_bytes - bytes + beat_size - 1) / beat_size);
+  out.beats.assign(d.beats.begin(), d.beats.begin() + static_cast<std::ptrdiff_t>(beats));
+  d.beats.erase(d.beats.begin(), d.beats.begin() + static_cast<std::ptrdiff_t>(beats));
+  d.queued_bytes -= beats * beat_size;
   ++d.in_flight;
   ++stats_.batches_sent;
   stats_.envelopes_sent += out.envelopes.size();
+  stats_.beats_sent += out.beats.size();
   return out;
 }
 
@@ -72,7 +88,7 @@ void transport_outbox::on_ack(store_id dest, std::uint64_t count) {
 
 std::size_t transport_outbox::queued(store_id dest) const {
   auto i = dests_.find(dest);
-  return i == dests_.end() ? 0 : i->second.queue.size();
+  return i == dests_.end() ? 0 : i->second.queue.size() + i->second.beats.size();
 }
 
 std::size_t transport_outbox::in_flight(store_id dest) const {

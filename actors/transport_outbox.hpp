@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -23,12 +24,18 @@ struct outbox_config {
   /// Envelopes held for one store while its window is full; beyond, new ones are dropped.
   /// Raft tolerates loss: a dropped append is resent after the follower's reject or a probe.
   std::size_t max_queued = 16 * 1024;
+  /// How long a plain heartbeat (or response) waits for company: the heartbeats of one tick
+  /// across all regions then leave as one batch per store. 0 sends them with the next flush.
+  /// Well below an election timeout (10 ticks of 100 ms by default).
+  std::chrono::nanoseconds beat_delay = std::chrono::milliseconds{10};
 };
 
 /// Counters of one transport, for tests and benchmarks.
 struct transport_stats {
   std::uint64_t batches_sent = 0;
   std::uint64_t envelopes_sent = 0;
+  /// Heartbeats and responses sent in compact form (not counted in `envelopes_sent`).
+  std::uint64_t beats_sent = 0;
   std::uint64_t batches_received = 0;
   std::uint64_t envelopes_delivered = 0;
   /// Envelopes addressed to this store's own peers, delivered without a batch.
@@ -62,6 +69,8 @@ class transport_outbox {
     queued,
     /// Queued, and the destination's queue is full enough to send now.
     send_now,
+    /// A plain heartbeat queued in compact form: it may wait `beat_delay` for company.
+    beat_queued,
     /// Dropped: the destination's window and queue are full.
     dropped,
     /// Dropped: the destination is unknown.
@@ -89,10 +98,13 @@ class transport_outbox {
 
   /// A rough wire size of an envelope: its payload bytes plus a fixed header.
   static std::size_t approximate_size(const raft_envelope& env);
+  /// The same for a compact heartbeat.
+  static constexpr std::size_t beat_size = 64;
 
  private:
   struct destination {
     std::deque<raft_envelope> queue;
+    std::vector<raft_beat> beats;
     std::size_t queued_bytes = 0;
     std::size_t in_flight = 0;
   };

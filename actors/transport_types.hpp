@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "actors/raft/message.hpp"
@@ -25,11 +26,38 @@ struct raft_envelope {
   bool operator==(const raft_envelope&) const = default;
 };
 
+/// A plain heartbeat or heartbeat response (no read context) in compact form: what is left of
+/// its envelope once the batch names both stores. A heartbeat round of every region between two
+/// stores then travels as one list in one batch, a few dozen bytes per region.
+struct raft_beat {
+  region_id region;
+  peer_id from;
+  storage::peer_role from_role = storage::peer_role::voter;
+  peer_id to;
+  storage::peer_role to_role = storage::peer_role::voter;
+  storage::region_epoch epoch;
+  raft::term_id term;
+  /// Unused by responses.
+  raft::log_index commit;
+  bool response = false;
+
+  bool operator==(const raft_beat&) const = default;
+};
+
+/// The compact form of `env` if it is a plain heartbeat or response that `expand_beat` restores
+/// exactly; nothing otherwise (read-index heartbeats carry a context and stay envelopes).
+std::optional<raft_beat> compact_beat(const raft_envelope& env);
+
+/// The envelope `beat` stands for, sent by store `from` to store `to`.
+raft_envelope expand_beat(const raft_beat& beat, store_id from, store_id to);
+
 /// All envelopes one store sends another in one flush.
 struct raft_batch {
   store_id from_store;
   store_id to_store;
   std::vector<raft_envelope> envelopes;
+  /// Plain heartbeats and responses, coalesced (see `raft_beat`).
+  std::vector<raft_beat> beats;
 
   bool operator==(const raft_batch&) const = default;
 };

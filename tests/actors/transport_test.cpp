@@ -17,7 +17,85 @@ raft_envelope envelope_to(std::uint64_t store, std::uint64_t region = 1, std::si
   return env;
 }
 
+/// A plain heartbeat (or response) of `region` from store 1 to `store`, as a raft core emits it.
+raft_envelope beat_to(std::uint64_t store, std::uint64_t region, bool response = false) {
+  auto env = envelope_to(store, region);
+  env.epoch = {2, 3};
+  env.msg.type = response ? raft::message_type::heartbeat_resp : raft::message_type::heartbeat;
+  env.msg.from = env.from.id;
+  env.msg.to = env.to.id;
+  env.msg.term = raft::term_id{7};
+  if (!response) env.msg.commit = raft::log_index{41};
+  return env;
+}
+
 }  // namespace
+
+TEST_CASE("transport beats: plain heartbeats compact exactly, others stay envelopes") {
+  for (bool response : {false, true}) {
+    auto env = beat_to(2, 5, response);
+    env.to.role = storage::peer_role::learner;
+    auto beat = compact_beat(env);
+    REQUIRE(beat);
+    CHECK(beat->response == response);
+    CHECK(expand_beat(*beat, store_id{1}, store_id{2}) == env);
+  }
+  // A read-index heartbeat carries its context; anything else is not a heartbeat.
+  auto with_context = beat_to(2, 5);
+  with_context.msg.context = "read-7";
+  CHECK_FALSE(compact_beat(with_context));
+  auto stray = beat_to(2, 5);
+  stray.msg.index = raft::log_index{3};
+  CHECK_FALSE(compact_beat(stray));
+  CHECK_FALSE(compact_beat(envelope_to(2)));
+}
+
+TEST_CASE("transport outbox: heartbeats of many regions share one batch per store") {
+  outbox_config cfg;
+  cfg.max_queued = 40;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  out.connect(store_id{3});
+  for (std::uint64_t r = 1; r <= 30; ++r) {
+    CHECK(out.add(beat_to(2, r)) == transport_outbox::add_result::beat_queued);
+    CHECK(out.add(beat_to(3, r, true)) == transport_outbox::add_result::beat_queued);
+  }
+  auto with_context = beat_to(2, 31);
+  with_context.msg.context = "read";
+  CHECK(out.add(with_context) == transport_outbox::add_result::queued);
+  auto batches = out.take_all();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0].beats.size() == 30);
+  REQUIRE(batches[0].envelopes.size() == 1);
+  CHECK(batches[0].envelopes[0] == with_context);
+  CHECK(batches[1].beats.size() == 30);
+  CHECK(batches[1].envelopes.empty());
+  CHECK(expand_beat(batches[1].beats[4], store_id{1}, store_id{3}) == beat_to(3, 5, true));
+  CHECK(out.stats().beats_sent == 60);
+  CHECK(out.stats().envelopes_sent == 1);
+  // Beats count against the queue bound, and a lost connection drops them.
+  for (std::uint64_t r = 1; r <= 45; ++r)
+    out.add(beat_to(2, r));
+  CHECK(out.queued(store_id{2}) == 40);
+  CHECK(out.stats().dropped_full == 5);
+  out.disconnect(store_id{2});
+  CHECK(out.stats().dropped_unreachable == 40);
+}
+
+TEST_CASE("transport outbox: beats fill the room a batch has left") {
+  outbox_config cfg;
+  cfg.batch_bytes = 10 * transport_outbox::beat_size;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  for (std::uint64_t r = 1; r <= 25; ++r)
+    out.add(beat_to(2, r));
+  auto batches = out.take_all();
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[0].beats.size() == 10);
+  CHECK(batches[1].beats.size() == 10);
+  CHECK(batches[2].beats.size() == 5);
+  CHECK(batches[2].beats.back().region == region_id{25});
+}
 
 TEST_CASE("transport outbox: one batch per destination and flush") {
   outbox_config cfg;
@@ -119,16 +197,20 @@ TEST_CASE_FIXTURE(two_regions, "transport: regions elect and write independently
   }
   std::uint64_t batches = 0;
   std::uint64_t envelopes = 0;
+  std::uint64_t beats = 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto s = transport_stats_of(i);
     batches += s.batches_sent;
     envelopes += s.envelopes_sent;
+    beats += s.beats_sent;
     CHECK(s.dropped_no_peer == 0);
     CHECK(s.dropped_full == 0);
     CHECK(s.batches_received > 0);
   }
   CHECK(envelopes > batches);
-  MESSAGE("envelopes " << envelopes << " in " << batches << " batches");
+  // The ticks' heartbeats and their answers travelled in compact form.
+  CHECK(beats > 0);
+  MESSAGE("envelopes " << envelopes << " and beats " << beats << " in " << batches << " batches");
 }
 
 TEST_CASE_FIXTURE(two_regions, "transport: traffic of one region never reaches another") {
@@ -151,7 +233,7 @@ TEST_CASE_FIXTURE(two_regions, "transport: traffic of one region never reaches a
     return env;
   };
   raft_batch batch{
-      store_id{3}, store_id{2}, {forged(r1.id, peer_id{202}), forged(r2.id, peer_id{102})}};
+      store_id{3}, store_id{2}, {forged(r1.id, peer_id{202}), forged(r2.id, peer_id{102})}, {}};
   caf::anon_send(nodes[1].transport, deliver_atom::value, batch);
   sched.run();
   CHECK(transport_stats_of(1).dropped_no_peer == 2);
@@ -179,5 +261,44 @@ TEST_CASE_FIXTURE(test::store_fixture,
   auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
   CHECK(stats->dropped_unreachable == 3);
   caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: a heartbeat round of many regions leaves as one batch per store") {
+  outbox_config cfg;
+  cfg.beat_delay = std::chrono::milliseconds{10};
+  auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
+  auto received = std::make_shared<std::vector<raft_batch>>();
+  auto inbox = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
+    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
+  });
+  caf::anon_send(transport, connect_atom::value, store_id{2}, inbox);
+  sched.run();
+  // Each region peer hands over its heartbeat in a message of its own, as after a tick.
+  for (std::uint64_t r = 1; r <= 8; ++r)
+    caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{beat_to(2, r)});
+  sched.run();
+  CHECK(received->empty());
+  sched.advance_time(cfg.beat_delay);
+  sched.run();
+  REQUIRE(received->size() == 1);
+  CHECK((*received)[0].beats.size() == 8);
+  CHECK((*received)[0].envelopes.empty());
+  // A heartbeat with a read context does not wait, and takes held beats along.
+  caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{beat_to(2, 9)});
+  auto read = beat_to(2, 10);
+  read.msg.context = "read";
+  caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{read});
+  sched.run();
+  REQUIRE(received->size() == 2);
+  CHECK((*received)[1].envelopes.size() == 1);
+  CHECK((*received)[1].beats.size() == 1);
+  // The timer armed for the beat finds nothing left to send.
+  sched.advance_time(cfg.beat_delay);
+  sched.run();
+  CHECK(received->size() == 2);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(inbox, caf::exit_reason::user_shutdown);
   sched.run();
 }

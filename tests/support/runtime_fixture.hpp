@@ -54,7 +54,11 @@ struct runtime_fixture : store_fixture {
     n.writer = spawn_log_writer(sys, n.store.raft, false);
     n.applier = spawn_apply_writer(sys, n.store.kv, false);
     n.router = spawn_router(sys, n.routes);
-    n.transport = spawn_transport(sys, n.id, n.routes);
+    // Stepped without a clock: held heartbeats would wait for a timer no test advances, so
+    // they leave with the next flush instead (still coalesced into compact beats).
+    outbox_config tc;
+    tc.beat_delay = {};
+    n.transport = spawn_transport(sys, n.id, n.routes, tc);
     supervisor_config sc;
     sc.peer.config.store = n.id;
     sc.peer.config.seed = 1;
