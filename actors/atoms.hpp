@@ -23,7 +23,6 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using unreachable_atom = caf::atom_constant<caf::atom("unreach")>;
-using batch_ack_atom = caf::atom_constant<caf::atom("batch_ack")>;
 
 // -- persistence (region peer, store writer) -------------------------------------------------
 

@@ -26,6 +26,8 @@ struct transport_state {
   std::shared_ptr<route_holder> routes;
   transport_outbox outbox;
   std::unordered_map<store_id, transport_inbox_actor> peers;
+  /// Batches delivered from each store and not yet acknowledged to it.
+  std::unordered_map<store_id, std::uint64_t> owed;
   /// True between sending ourselves `flush` and receiving it.
   bool flush_scheduled = false;
   /// True while the timer that sends held heartbeats is on its way.
@@ -51,9 +53,13 @@ bool deliver_local(transport_pointer self, const route_table& table, raft_envelo
   return true;
 }
 
+/// Sends `batch`, carrying every acknowledgement owed to its store.
 void send_batch(transport_pointer self, raft_batch&& batch) {
-  auto i = self->state.peers.find(batch.to_store);
-  if (i != self->state.peers.end()) self->send(i->second, deliver_atom::value, std::move(batch));
+  auto& st = self->state;
+  auto i = st.peers.find(batch.to_store);
+  if (i == st.peers.end()) return;
+  batch.acks = std::exchange(st.owed[batch.to_store], 0);
+  self->send(i->second, deliver_atom::value, std::move(batch));
 }
 
 void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
@@ -117,20 +123,37 @@ void flush_all(transport_pointer self) {
 void on_deliver(transport_pointer self, raft_batch& batch) {
   auto& st = self->state;
   auto& stats = st.outbox.stats();
-  ++stats.batches_received;
-  auto table = st.routes->load();
-  auto deliver = [&](raft_envelope&& env) {
-    if (table && deliver_local(self, *table, std::move(env)))
-      ++stats.envelopes_delivered;
-    else
-      ++stats.dropped_no_peer;
-  };
-  for (auto& env : batch.envelopes)
-    deliver(std::move(env));
-  for (const auto& beat : batch.beats)
-    deliver(expand_beat(beat, batch.from_store, batch.to_store));
-  auto sender = caf::actor_cast<local_transport_actor>(self->current_sender());
-  if (sender) self->send(sender, batch_ack_atom::value, st.self, std::uint64_t{1});
+  auto from = batch.from_store;
+  auto& owed = st.owed[from];
+  if (!batch.envelopes.empty() || !batch.beats.empty()) {
+    ++stats.batches_received;
+    auto table = st.routes->load();
+    auto deliver = [&](raft_envelope&& env) {
+      if (table && deliver_local(self, *table, std::move(env)))
+        ++stats.envelopes_delivered;
+      else
+        ++stats.dropped_no_peer;
+    };
+    for (auto& env : batch.envelopes)
+      deliver(std::move(env));
+    for (const auto& beat : batch.beats)
+      deliver(expand_beat(beat, from, batch.to_store));
+    ++owed;
+  }
+  if (batch.acks > 0) {
+    st.outbox.on_ack(from, batch.acks);
+    // A freed slot sends what waited for it (with our acknowledgements); the rest waits for
+    // the next ack or flush.
+    if (auto b = st.outbox.take(from)) send_batch(self, std::move(*b));
+  }
+  if (owed < st.cfg.ack_every) return;
+  // Nothing went back in time to carry them: acknowledge alone, to whoever sent the batch
+  // (a store may deliver to us before we have its handle).
+  auto sender = caf::actor_cast<transport_inbox_actor>(self->current_sender());
+  if (!sender) return;
+  ++stats.acks_alone;
+  self->send(sender, deliver_atom::value,
+             raft_batch{st.self, from, {}, {}, std::exchange(owed, 0)});
 }
 
 local_transport_actor::behavior_type transport_fn(transport_pointer self, store_id me,
@@ -145,10 +168,12 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
       [=](deliver_atom, raft_batch& batch) { on_deliver(self, batch); },
       [=](connect_atom, store_id store, const transport_inbox_actor& inbox) {
         self->state.peers[store] = inbox;
+        self->state.owed.erase(store);
         self->state.outbox.connect(store);
       },
       [=](disconnect_atom, store_id store) {
         self->state.peers.erase(store);
+        self->state.owed.erase(store);
         self->state.outbox.disconnect(store);
       },
       [=](flush_atom) {
@@ -158,12 +183,6 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
       [=](tick_atom) {
         self->state.beat_timer_armed = false;
         flush_all(self);
-      },
-      [=](batch_ack_atom, store_id from, std::uint64_t count) {
-        auto& st = self->state;
-        st.outbox.on_ack(from, count);
-        // A freed slot sends what waited for it; the rest waits for the next ack or flush.
-        if (auto b = st.outbox.take(from)) send_batch(self, std::move(*b));
       },
       [=](stats_atom) { return self->state.outbox.stats(); },
   };

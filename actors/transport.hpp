@@ -27,13 +27,9 @@ typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
 ///   region peers emitted in one round leave as one batch per destination store.
 /// - `(tick_atom)` — sent by the transport to itself `beat_delay` after it held a plain
 ///   heartbeat: sends every queued envelope and heartbeat.
-/// - `(batch_ack_atom, store_id from, std::uint64_t count)` — from the transport of store
-///   `from`: it has handed `count` of our batches to its peers. Frees window slots; the
-///   receiver acknowledges every batch, so a window never stays closed while both run.
 /// - `(stats_atom)` -> transport_stats.
 using local_transport_actor =
     transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
-                            caf::reacts_to<batch_ack_atom, store_id, std::uint64_t>,
                             caf::replies_to<stats_atom>::with<transport_stats>>;
 
 /// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go

@@ -45,7 +45,8 @@ typename Inspector::result_type inspect(Inspector& f, raft_beat& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_batch& x) {
-  return f(caf::meta::type_name("raft_batch"), x.from_store, x.to_store, x.envelopes, x.beats);
+  return f(caf::meta::type_name("raft_batch"), x.from_store, x.to_store, x.envelopes, x.beats,
+           x.acks);
 }
 
 /// The part of a transport that other stores' transports talk to.
@@ -61,6 +62,10 @@ using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft
 /// - `(deliver_atom, raft_batch)` — from the transport of `from_store`: hand each envelope to
 ///   the local peer of its region as `(raft_msg_atom, raft_envelope)`. Envelopes of regions
 ///   without a local peer are dropped (the supervisor learns about new replicas from PD).
+///   `acks` frees that many slots of our window to `from_store`. Delivered batches are
+///   acknowledged on the next batch back to their store, or, once `outbox_config::ack_every`
+///   are owed, by an acknowledgement alone sent to the sender: a window (larger than
+///   `ack_every`) then never stays closed while both run.
 /// - `(connect_atom, store_id, transport_actor)` — teaches this transport how to reach the
 ///   transport of another store (the in-process wiring; a network transport resolves
 ///   addresses instead). Replaces any earlier handle of that store.

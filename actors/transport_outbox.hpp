@@ -21,6 +21,10 @@ struct outbox_config {
   /// Batches sent to one store and not yet acknowledged by its transport. CAF has no flow
   /// control: without a window a slow store only grows its mailbox.
   std::size_t window = 16;
+  /// Delivered batches a receiver may owe before it acknowledges them by a message of its own;
+  /// until then acknowledgements ride on its batches back. Below `window`, or the window
+  /// could close for good on a one-way stream.
+  std::size_t ack_every = 8;
   /// Envelopes held for one store while its window is full; beyond, new ones are dropped.
   /// Raft tolerates loss: a dropped append is resent after the follower's reject or a probe.
   std::size_t max_queued = 16 * 1024;
@@ -37,6 +41,8 @@ struct transport_stats {
   /// Heartbeats and responses sent in compact form (not counted in `envelopes_sent`).
   std::uint64_t beats_sent = 0;
   std::uint64_t batches_received = 0;
+  /// Acknowledgements sent alone, not carried by a batch of envelopes.
+  std::uint64_t acks_alone = 0;
   std::uint64_t envelopes_delivered = 0;
   /// Envelopes addressed to this store's own peers, delivered without a batch.
   std::uint64_t local_delivered = 0;

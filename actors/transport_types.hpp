@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -58,6 +59,9 @@ struct raft_batch {
   std::vector<raft_envelope> envelopes;
   /// Plain heartbeats and responses, coalesced (see `raft_beat`).
   std::vector<raft_beat> beats;
+  /// Batches of `to_store` that `from_store` has delivered since its last acknowledgement to
+  /// it. A batch with neither envelopes nor beats is an acknowledgement alone.
+  std::uint64_t acks = 0;
 
   bool operator==(const raft_batch&) const = default;
 };

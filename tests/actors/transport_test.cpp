@@ -210,6 +210,14 @@ TEST_CASE_FIXTURE(two_regions, "transport: regions elect and write independently
   CHECK(envelopes > batches);
   // The ticks' heartbeats and their answers travelled in compact form.
   CHECK(beats > 0);
+  // Most acknowledgements rode on batches going back.
+  std::uint64_t received = 0;
+  std::uint64_t acks_alone = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    received += transport_stats_of(i).batches_received;
+    acks_alone += transport_stats_of(i).acks_alone;
+  }
+  CHECK(acks_alone * 4 < received);
   MESSAGE("envelopes " << envelopes << " and beats " << beats << " in " << batches << " batches");
 }
 
@@ -233,7 +241,7 @@ TEST_CASE_FIXTURE(two_regions, "transport: traffic of one region never reaches a
     return env;
   };
   raft_batch batch{
-      store_id{3}, store_id{2}, {forged(r1.id, peer_id{202}), forged(r2.id, peer_id{102})}, {}};
+      store_id{3}, store_id{2}, {forged(r1.id, peer_id{202}), forged(r2.id, peer_id{102})}, {}, 0};
   caf::anon_send(nodes[1].transport, deliver_atom::value, batch);
   sched.run();
   CHECK(transport_stats_of(1).dropped_no_peer == 2);
@@ -300,5 +308,60 @@ TEST_CASE_FIXTURE(test::store_fixture,
   CHECK(received->size() == 2);
   caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inbox, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: delivered batches are acknowledged on the way back or alone") {
+  outbox_config cfg;
+  cfg.window = 4;
+  cfg.ack_every = 3;
+  cfg.beat_delay = {};
+  auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
+  // Stands in for store 2's transport: records what store 1 sends it.
+  auto received = std::make_shared<std::vector<raft_batch>>();
+  auto store2 = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
+    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
+  });
+  caf::anon_send(transport, connect_atom::value, store_id{2}, store2);
+  sched.run();
+  auto from_store2 = [&](std::uint64_t acks) {
+    raft_batch b{store_id{2}, store_id{1}, {envelope_to(1)}, {}, acks};
+    caf::send_as(caf::actor_cast<caf::actor>(store2), transport, deliver_atom::value, b);
+    sched.run();
+  };
+  auto send_one = [&] {
+    caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{envelope_to(2)});
+    sched.run();
+  };
+  // Two batches delivered, then one sent back: it carries both acknowledgements.
+  from_store2(0);
+  from_store2(0);
+  CHECK(received->empty());
+  send_one();
+  REQUIRE(received->size() == 1);
+  CHECK((*received)[0].acks == 2);
+  // A one-way stream: every third delivered batch is acknowledged alone.
+  for (int k = 0; k < 6; ++k)
+    from_store2(0);
+  REQUIRE(received->size() == 3);
+  CHECK((*received)[1].envelopes.empty());
+  CHECK((*received)[1].acks == 3);
+  CHECK((*received)[2].acks == 3);
+  // Store 1's window (4) fills; an acknowledgement from store 2 reopens it and sends what
+  // waited.
+  for (int k = 0; k < 5; ++k)
+    send_one();
+  CHECK(received->size() == 6);
+  auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
+  CHECK(stats->acks_alone == 2);
+  CHECK(stats->batches_received == 8);
+  from_store2(2);
+  REQUIRE(received->size() == 7);
+  // Both waiting envelopes, with the acknowledgement of the batch that freed them.
+  CHECK((*received)[6].envelopes.size() == 2);
+  CHECK((*received)[6].acks == 1);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store2, caf::exit_reason::user_shutdown);
   sched.run();
 }
