@@ -371,6 +371,9 @@ void peer::campaign() {
 }
 
 void peer::report_unreachable(peer_id id) {
+  // A hibernating follower hears nothing from a dead leader and would sleep through its
+  // death: awake, it ticks, times out and campaigns (or hears the leader again).
+  if (id == raw_.leader() && id != self_.id) note_activity();
   raw_.report_unreachable(id);
   maybe_handle_ready();
 }

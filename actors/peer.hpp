@@ -121,6 +121,8 @@ class peer {
   void step(const raft_envelope& env);
   void tick();
   void campaign();
+  /// The transport cannot reach replica `id`: a leader probes it; a follower whose leader it
+  /// is stops hibernating.
   void report_unreachable(peer_id id);
   void on_persisted(const persisted& ack);
   /// Carries out a PD directive if this replica leads and the epoch still matches.

@@ -55,7 +55,8 @@ namespace rdb {
 ///   Dropped unless `region` and `to.id` are this replica's. Anything but a heartbeat (or its
 ///   response) wakes a hibernating peer.
 /// - `(persisted_atom, persisted)` — from the store writer: ready `ready_number` is durable.
-/// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached.
+/// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached (or
+///   its store's connection was lost). Wakes a hibernating follower whose leader it is.
 ///
 /// Time and administration:
 /// - `(tick_atom)` — from the ticker: one raft tick. A peer that has seen nothing but ticks

@@ -156,6 +156,21 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
              raft_batch{st.self, from, {}, {}, std::exchange(owed, 0)});
 }
 
+void on_disconnect(transport_pointer self, store_id store) {
+  auto& st = self->state;
+  st.peers.erase(store);
+  st.owed.erase(store);
+  st.outbox.disconnect(store);
+  // Regions led from that store may be hibernating: nothing else would tell them.
+  auto table = st.routes->load();
+  if (!table) return;
+  for (const auto& m : table->metas()) {
+    const auto* r = table->find(m.id);
+    if (r->leader.store == store && !r->leader.id.is_none())
+      self->send(r->peer, unreachable_atom::value, r->leader.id);
+  }
+}
+
 local_transport_actor::behavior_type transport_fn(transport_pointer self, store_id me,
                                                   std::shared_ptr<route_holder> routes,
                                                   outbox_config cfg) {
@@ -171,11 +186,7 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.owed.erase(store);
         self->state.outbox.connect(store);
       },
-      [=](disconnect_atom, store_id store) {
-        self->state.peers.erase(store);
-        self->state.owed.erase(store);
-        self->state.outbox.disconnect(store);
-      },
+      [=](disconnect_atom, store_id store) { on_disconnect(self, store); },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush_all(self);

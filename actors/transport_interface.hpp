@@ -71,6 +71,8 @@ using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft
 ///   addresses instead). Replaces any earlier handle of that store.
 /// - `(disconnect_atom, store_id)` — the connection to that store is gone: forget its handle
 ///   and drop what was queued for it; its envelopes are unreachable until the next connect.
+///   Each local peer whose region's leader (as last routed) is on that store is told
+///   `(unreachable_atom, leader peer id)`, so a hibernating follower wakes up and campaigns.
 using transport_actor =
     caf::typed_actor<caf::reacts_to<send_raft_atom, std::vector<raft_envelope>>,
                      caf::reacts_to<deliver_atom, raft_batch>,

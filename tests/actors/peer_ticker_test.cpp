@@ -122,3 +122,54 @@ TEST_CASE_FIXTURE(cluster, "hibernation: a quiet region stops ticking and a requ
   REQUIRE(g.engaged());
   CHECK(g->found);
 }
+
+TEST_CASE_FIXTURE(cluster, "hibernation: followers told their leader is lost elect another") {
+  tick_interval = interval;
+  hibernate = true;
+  start_all(true);
+  auto leader_among = [&](std::vector<std::size_t> candidates) -> std::optional<std::size_t> {
+    for (auto i : candidates)
+      if (test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value)->is_leader())
+        return i;
+    return std::nullopt;
+  };
+  std::optional<std::size_t> leader;
+  for (int round = 0; round < 100 && !leader; ++round) {
+    one_round(sched);
+    leader = leader_among({0, 1, 2});
+  }
+  REQUIRE(leader.has_value());
+  REQUIRE(test::ask_now<write_response>(sys, sched, nodes[*leader].peer, kv_put_atom::value,
+                                        put_request{header(), "a", "v", client_id{1}, 0})
+              .engaged());
+  auto hibernating = [&](std::size_t i) {
+    return test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value)->hibernating;
+  };
+  for (int round = 0; round < 200 && !(hibernating(0) && hibernating(1) && hibernating(2)); ++round)
+    one_round(sched);
+  std::vector<std::size_t> followers;
+  for (std::size_t i = 0; i < 3; ++i) {
+    REQUIRE(hibernating(i));
+    if (i != *leader) followers.push_back(i);
+  }
+  // The leader's store goes away. Asleep, the followers hear nothing and notice nothing.
+  net->isolate(store_of(*leader), true);
+  for (int round = 0; round < 50; ++round)
+    one_round(sched);
+  CHECK(hibernating(followers[0]));
+  CHECK(hibernating(followers[1]));
+  CHECK_FALSE(leader_among(followers));
+  // Told by their transports that the leader's store is lost, they wake and elect another.
+  auto lost = meta.peers[*leader].id;
+  for (auto i : followers)
+    caf::anon_send(nodes[i].peer, unreachable_atom::value, lost);
+  std::optional<std::size_t> next;
+  for (int round = 0; round < 100 && !next; ++round) {
+    one_round(sched);
+    next = leader_among(followers);
+  }
+  REQUIRE(next.has_value());
+  auto w = test::ask_now<write_response>(sys, sched, nodes[*next].peer, kv_put_atom::value,
+                                         put_request{header(), "b", "v", client_id{1}, 0});
+  CHECK(w.engaged());
+}

@@ -365,3 +365,46 @@ TEST_CASE_FIXTURE(test::store_fixture,
   caf::anon_send_exit(store2, caf::exit_reason::user_shutdown);
   sched.run();
 }
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: a lost store is reported to the peers it leads for") {
+  auto routes = std::make_shared<route_holder>();
+  auto told = std::make_shared<std::vector<std::pair<std::uint64_t, peer_id>>>();
+  // Stand-ins for the local peers of regions 1 and 2: record what they are told.
+  auto recorder = [&](std::uint64_t region) {
+    return caf::actor_cast<region_peer_actor>(
+        sys.spawn([=](caf::event_based_actor*) -> caf::behavior {
+          return {[=](unreachable_atom, peer_id id) { told->emplace_back(region, id); }};
+        }));
+  };
+  auto meta_of = [](std::uint64_t region, std::string start, std::string end) {
+    storage::region_meta m;
+    m.id = region_id{region};
+    m.start_key = std::move(start);
+    m.end_key = std::move(end);
+    m.epoch = {1, 1};
+    for (std::uint64_t s = 1; s <= 3; ++s)
+      m.peers.push_back({peer_id{region * 100 + s}, store_id{s}, storage::peer_role::voter});
+    return m;
+  };
+  auto m1 = meta_of(1, "", "m");
+  auto m2 = meta_of(2, "m", "");
+  auto table = route_table{}.with_update(m1, recorder(1));
+  table = table->with_update(m2, recorder(2));
+  table = table->with_leader(m1.id, m1.peers[2]);
+  table = table->with_leader(m2.id, m2.peers[1]);
+  routes->publish(std::make_shared<const route_table>(*table));
+  auto transport = spawn_transport(sys, store_id{1}, routes);
+  auto inbox = sys.spawn(
+      []() -> transport_inbox_actor::behavior_type { return {[](deliver_atom, raft_batch&) {}}; });
+  caf::anon_send(transport, connect_atom::value, store_id{3}, inbox);
+  caf::anon_send(transport, disconnect_atom::value, store_id{3});
+  sched.run();
+  // Only region 1 is led from store 3.
+  REQUIRE(told->size() == 1);
+  CHECK((*told)[0].first == 1);
+  CHECK((*told)[0].second == peer_id{103});
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(inbox, caf::exit_reason::user_shutdown);
+  sched.run();
+}
