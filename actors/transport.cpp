@@ -83,6 +83,8 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
     switch (st.outbox.add(std::move(env))) {
       case transport_outbox::add_result::send_now:
         if (auto b = st.outbox.take(dest)) send_batch(self, std::move(*b));
+        // What the batch left queued goes with the flush.
+        flush_now = true;
         break;
       case transport_outbox::add_result::unreachable:
         if (std::find(unreachable.begin(), unreachable.end(), to) == unreachable.end())
@@ -142,9 +144,9 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
   }
   if (batch.acks > 0) {
     st.outbox.on_ack(from, batch.acks);
-    // A freed slot sends what waited for it (with our acknowledgements); the rest waits for
-    // the next ack or flush.
-    if (auto b = st.outbox.take(from)) send_batch(self, std::move(*b));
+    // Freed slots send what waited for them (with our acknowledgements).
+    while (auto b = st.outbox.take(from))
+      send_batch(self, std::move(*b));
   }
   if (owed < st.cfg.ack_every) return;
   // Nothing went back in time to carry them: acknowledge alone, to whoever sent the batch
@@ -159,7 +161,6 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
 void on_disconnect(transport_pointer self, store_id store) {
   auto& st = self->state;
   st.peers.erase(store);
-  st.owed.erase(store);
   st.outbox.disconnect(store);
   // Regions led from that store may be hibernating: nothing else would tell them.
   auto table = st.routes->load();
@@ -176,14 +177,17 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
                                                   outbox_config cfg) {
   self->state.self = me;
   self->state.routes = std::move(routes);
+  // Owing more than a window's worth without acknowledging would close it for good.
+  cfg.ack_every = std::clamp<std::size_t>(cfg.ack_every, 1, std::max<std::size_t>(cfg.window, 1));
   self->state.cfg = cfg;
   self->state.outbox = transport_outbox{me, cfg};
   return {
       [=](send_raft_atom, std::vector<raft_envelope>& envs) { on_send(self, envs); },
       [=](deliver_atom, raft_batch& batch) { on_deliver(self, batch); },
       [=](connect_atom, store_id store, const transport_inbox_actor& inbox) {
+        // Acknowledgements owed stay owed: each side reconnects on its own schedule, and an
+        // extra acknowledgement only frees a slot that is free already.
         self->state.peers[store] = inbox;
-        self->state.owed.erase(store);
         self->state.outbox.connect(store);
       },
       [=](disconnect_atom, store_id store) { on_disconnect(self, store); },

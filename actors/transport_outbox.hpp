@@ -22,8 +22,8 @@ struct outbox_config {
   /// control: without a window a slow store only grows its mailbox.
   std::size_t window = 16;
   /// Delivered batches a receiver may owe before it acknowledges them by a message of its own;
-  /// until then acknowledgements ride on its batches back. Below `window`, or the window
-  /// could close for good on a one-way stream.
+  /// until then acknowledgements ride on its batches back. Taken as 1 to `window`: more could
+  /// close the window for good on a one-way stream.
   std::size_t ack_every = 8;
   /// Envelopes held for one store while its window is full; beyond, new ones are dropped.
   /// Raft tolerates loss: a dropped append is resent after the follower's reject or a probe.

@@ -59,7 +59,11 @@ transport_actor::behavior_type direct_transport(transport_actor::pointer self,
   };
   return {
       [=](send_raft_atom, std::vector<raft_envelope>& envs) { deliver(envs); },
-      [=](deliver_atom, raft_batch& batch) { deliver(batch.envelopes); },
+      [=](deliver_atom, raft_batch& batch) {
+        for (const auto& beat : batch.beats)
+          batch.envelopes.push_back(expand_beat(beat, batch.from_store, batch.to_store));
+        deliver(batch.envelopes);
+      },
       [=](connect_atom, store_id, const transport_inbox_actor&) {
         // Every store is reachable through the shared network already.
       },
