@@ -123,44 +123,66 @@ TEST_CASE_FIXTURE(cluster, "hibernation: a quiet region stops ticking and a requ
   CHECK(g->found);
 }
 
-TEST_CASE_FIXTURE(cluster, "hibernation: followers told their leader is lost elect another") {
-  tick_interval = interval;
-  hibernate = true;
-  start_all(true);
-  auto leader_among = [&](std::vector<std::size_t> candidates) -> std::optional<std::size_t> {
-    for (auto i : candidates)
-      if (test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value)->is_leader())
-        return i;
-    return std::nullopt;
-  };
-  std::optional<std::size_t> leader;
-  for (int round = 0; round < 100 && !leader; ++round) {
-    one_round(sched);
-    leader = leader_among({0, 1, 2});
-  }
-  REQUIRE(leader.has_value());
-  REQUIRE(test::ask_now<write_response>(sys, sched, nodes[*leader].peer, kv_put_atom::value,
-                                        put_request{header(), "a", "v", client_id{1}, 0})
-              .engaged());
-  auto hibernating = [&](std::size_t i) {
-    return test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value)->hibernating;
-  };
-  for (int round = 0; round < 200 && !(hibernating(0) && hibernating(1) && hibernating(2)); ++round)
-    one_round(sched);
+namespace {
+
+/// A hibernating 3-replica region that has elected a leader and taken a write.
+struct asleep : cluster {
+  std::size_t leader = 0;
   std::vector<std::size_t> followers;
-  for (std::size_t i = 0; i < 3; ++i) {
-    REQUIRE(hibernating(i));
-    if (i != *leader) followers.push_back(i);
+
+  asleep() {
+    tick_interval = interval;
+    hibernate = true;
+    start_all(true);
+    std::optional<std::size_t> elected;
+    for (int round = 0; round < 100 && !elected; ++round) {
+      one_round(sched);
+      elected = leader_among({0, 1, 2});
+    }
+    REQUIRE(elected.has_value());
+    leader = *elected;
+    REQUIRE(write(leader, "a"));
+    for (int round = 0; round < 200 && !all_asleep(); ++round)
+      one_round(sched);
+    REQUIRE(all_asleep());
+    for (std::size_t i = 0; i < 3; ++i)
+      if (i != leader) followers.push_back(i);
   }
+
+  region_status status_of(std::size_t i) {
+    return test::ask_now<region_status>(sys, sched, nodes[i].peer, status_atom::value).value();
+  }
+
+  std::optional<std::size_t> leader_among(const std::vector<std::size_t>& candidates) {
+    for (auto i : candidates)
+      if (status_of(i).is_leader()) return i;
+    return std::nullopt;
+  }
+
+  bool all_asleep() {
+    return status_of(0).hibernating && status_of(1).hibernating && status_of(2).hibernating;
+  }
+
+  bool write(std::size_t i, std::string key) {
+    return test::ask_now<write_response>(
+               sys, sched, nodes[i].peer, kv_put_atom::value,
+               put_request{header(), std::move(key), "v", client_id{1}, 0})
+        .engaged();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(asleep, "hibernation: followers told their leader is lost elect another") {
   // The leader's store goes away. Asleep, the followers hear nothing and notice nothing.
-  net->isolate(store_of(*leader), true);
+  net->isolate(store_of(leader), true);
   for (int round = 0; round < 50; ++round)
     one_round(sched);
-  CHECK(hibernating(followers[0]));
-  CHECK(hibernating(followers[1]));
+  CHECK(status_of(followers[0]).hibernating);
+  CHECK(status_of(followers[1]).hibernating);
   CHECK_FALSE(leader_among(followers));
   // Told by their transports that the leader's store is lost, they wake and elect another.
-  auto lost = meta.peers[*leader].id;
+  auto lost = meta.peers[leader].id;
   for (auto i : followers)
     caf::anon_send(nodes[i].peer, unreachable_atom::value, lost);
   std::optional<std::size_t> next;
@@ -169,7 +191,23 @@ TEST_CASE_FIXTURE(cluster, "hibernation: followers told their leader is lost ele
     next = leader_among(followers);
   }
   REQUIRE(next.has_value());
-  auto w = test::ask_now<write_response>(sys, sched, nodes[*next].peer, kv_put_atom::value,
-                                         put_request{header(), "b", "v", client_id{1}, 0});
-  CHECK(w.engaged());
+  CHECK(write(*next, "b"));
+}
+
+TEST_CASE_FIXTURE(asleep,
+                  "hibernation: a follower woken while its leader lives causes no election") {
+  auto term = status_of(leader).term;
+  // A false alarm: the connection to the leader's store came back, the leader never left.
+  caf::anon_send(nodes[followers[0]].peer, unreachable_atom::value, meta.peers[leader].id);
+  one_round(sched);
+  CHECK_FALSE(status_of(followers[0]).hibernating);
+  for (int round = 0; round < 300 && !all_asleep(); ++round)
+    one_round(sched);
+  CHECK(all_asleep());
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto s = status_of(i);
+    CHECK(s.term == term);
+    CHECK(s.leader.id == meta.peers[leader].id);
+  }
+  CHECK(write(leader, "b"));
 }
