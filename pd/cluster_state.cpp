@@ -39,7 +39,8 @@ cluster_state::cluster_state(meta_store& store, cluster_config cfg)
     : store_(&store),
       ids_(cfg.id_batch),
       stores_(cfg.store_down_ticks),
-      balance_leaders_(cfg.balance_leaders) {}
+      balance_leaders_(cfg.balance_leaders),
+      transfer_target_ticks_(cfg.transfer_target_ticks) {}
 
 result<cluster_state> cluster_state::open(meta_store& store, cluster_config cfg) {
   auto st = store.load();

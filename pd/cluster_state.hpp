@@ -23,6 +23,10 @@ struct cluster_config {
   /// Moves leadership off a store that leads at least two regions more than another live store
   /// holding a voter of the region (a transfer_leader directive on the region's heartbeat).
   bool balance_leaders = false;
+  /// Leadership goes only to a store heard from within this many ticks. A store that just died
+  /// stays up for `store_down_ticks`, and a transfer to it stalls the region's writes until
+  /// the transfer times out (stores heartbeat every tick by default).
+  std::uint64_t transfer_target_ticks = 3;
 };
 
 /// Everything the placement driver knows, and the rules for changing it. No CAF, no clock, no
@@ -133,6 +137,9 @@ class cluster_state {
   /// Transfers already ordered count as done, so one round of heartbeats does not overshoot.
   std::optional<directive> balance_leader(const region_info& info) const;
 
+  /// Whether leadership may go to `store`: up, and heard from recently.
+  bool transfer_target(store_id store) const;
+
   meta_store* store_;
   std::optional<bootstrap_request> layout_;
   id_allocator ids_;
@@ -140,6 +147,7 @@ class cluster_state {
   region_table regions_;
   std::map<region_id, directive> directives_;
   bool balance_leaders_;
+  std::uint64_t transfer_target_ticks_;
   tick_no now_;
 };
 

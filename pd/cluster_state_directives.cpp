@@ -59,6 +59,11 @@ std::optional<directive> cluster_state::pending_directive(region_id id) const {
   return it->second;
 }
 
+bool cluster_state::transfer_target(store_id store) const {
+  const auto* s = stores_.find(store);
+  return s && s->state == store_state::up && now_ - s->last_heartbeat < transfer_target_ticks_;
+}
+
 std::optional<directive> cluster_state::balance_leader(const region_info& info) const {
   if (info.leader.id.is_none()) return std::nullopt;
   // Leader counts as they will be once the transfers already ordered took effect.
@@ -78,8 +83,7 @@ std::optional<directive> cluster_state::balance_leader(const region_info& info) 
   std::int64_t best_count = 0;
   for (const auto& p : info.meta.peers) {
     if (p.role != storage::peer_role::voter || p.store == info.leader.store) continue;
-    const auto* s = stores_.find(p.store);
-    if (!s || s->state != store_state::up) continue;
+    if (!transfer_target(p.store)) continue;
     auto n = effective(p.store);
     if (!best || n < best_count) best = &p, best_count = n;
   }
@@ -99,9 +103,8 @@ directive cluster_state::next_directive(const region_info& info) {
   bool done = d.epoch != info.meta.epoch ||
               (d.kind == directive_kind::transfer_leader && info.leader.id == d.peer.id);
   if (d.kind == directive_kind::transfer_leader) {
-    // A transfer to a store that went down would be asked for on every heartbeat, forever.
-    const auto* target = stores_.find(d.peer.store);
-    done = done || !target || target->state != store_state::up;
+    // A transfer to a store that went silent or down would be asked for on every heartbeat.
+    done = done || !transfer_target(d.peer.store);
   }
   if (done) {
     directives_.erase(it);

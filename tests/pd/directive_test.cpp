@@ -154,6 +154,27 @@ struct skewed {
     return hb;
   }
 
+  /// The first transfer ordered while every region reports the hot store as its leader, and
+  /// that region's meta in `m`.
+  directive first_transfer(storage::region_meta& m) {
+    directive first;
+    for (const auto& meta : metas) {
+      auto next = take(cs.on_region_heartbeat(led_by(meta, hot))).next;
+      if (first.kind == directive_kind::none && next.kind == directive_kind::transfer_leader)
+        first = next, m = meta;
+    }
+    return first;
+  }
+
+  /// `ticks` ticks in which every store but `silent` heartbeats.
+  void silence(store_id silent, int ticks) {
+    for (int t = 0; t < ticks; ++t) {
+      for (const auto& s : cs.stores())
+        if (s.id != silent) take(cs.on_store_heartbeat(store_stats{.store = s.id}));
+      cs.tick();
+    }
+  }
+
   std::map<store_id, int> leaders() const {
     std::map<store_id, int> out;
     for (const auto& r : take(cs.regions()))
@@ -208,26 +229,47 @@ TEST_CASE("leader balance: never onto a down store, and off unless configured") 
 
 TEST_CASE("leader balance: a transfer whose target store went down is dropped") {
   skewed f{true};
-  // The first region to get a transfer order (once the hot store leads two or more).
-  directive first;
   storage::region_meta m;
-  for (const auto& meta : f.metas) {
-    auto next = take(f.cs.on_region_heartbeat(f.led_by(meta, f.hot))).next;
-    if (first.kind == directive_kind::none && next.kind == directive_kind::transfer_leader)
-      first = next, m = meta;
-  }
+  auto first = f.first_transfer(m);
   REQUIRE(first.kind == directive_kind::transfer_leader);
   REQUIRE(f.cs.pending_directive(m.id).has_value());
   // Every store but the target keeps heartbeating; the target goes down.
-  for (int t = 0; t < 11; ++t) {
-    for (const auto& s : f.cs.stores())
-      if (s.id != first.peer.store) take(f.cs.on_store_heartbeat(store_stats{.store = s.id}));
-    f.cs.tick();
-  }
+  f.silence(first.peer.store, 11);
   REQUIRE(take(f.cs.store(first.peer.store)).state == store_state::down);
   auto next = take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next;
   CHECK_FALSE(
       (next.kind == directive_kind::transfer_leader && next.peer.store == first.peer.store));
+}
+
+TEST_CASE("leader balance: never onto a store gone silent, before it is down") {
+  skewed f{true};
+  auto silent = f.cs.stores()[1].id;
+  // The store stops heartbeating (killed); PD will call it down only after 10 ticks.
+  f.silence(silent, 3);
+  REQUIRE(take(f.cs.store(silent)).state == store_state::up);
+  int transfers = 0;
+  for (const auto& m : f.metas) {
+    auto next = take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next;
+    if (next.kind != directive_kind::transfer_leader) continue;
+    ++transfers;
+    CHECK(next.peer.store != silent);
+  }
+  // The third store still takes leaders.
+  CHECK(transfers > 0);
+}
+
+TEST_CASE("leader balance: a transfer whose target store went silent is dropped") {
+  skewed f{true};
+  storage::region_meta m;
+  auto first = f.first_transfer(m);
+  REQUIRE(first.kind == directive_kind::transfer_leader);
+  f.silence(first.peer.store, 3);
+  REQUIRE(take(f.cs.store(first.peer.store)).state == store_state::up);
+  auto next = take(f.cs.on_region_heartbeat(f.led_by(m, f.hot))).next;
+  CHECK_FALSE(
+      (next.kind == directive_kind::transfer_leader && next.peer.store == first.peer.store));
+  auto pending = f.cs.pending_directive(m.id);
+  CHECK_FALSE((pending && pending->peer.store == first.peer.store));
 }
 
 }  // namespace rdb::pd::test
