@@ -190,7 +190,7 @@ struct client::impl {
   }
 
   /// Where to send a request for `r`: the leader's store if known, else its replicas in turn.
-  std::string target(region& r, std::size_t attempt) {
+  std::string target(const region& r, std::size_t attempt) const {
     if (r.leader_store != 0) {
       auto i = store_addresses.find(r.leader_store);
       if (i != store_addresses.end()) return i->second;
@@ -280,6 +280,12 @@ struct client::impl {
         ++stats.attempts;
         try {
           v = attempt(connect(address), *r, attempt_deadline(deadline));
+          // A leader that refuses while naming itself (a leadership transfer in flight, its
+          // log tail full) needs time, not another call at once. (`r` may be gone: an
+          // epoch_not_match replaces the cached regions.)
+          const auto* next = cached(key);
+          if (v == verdict::retry_now && next && target(*next, n + 1) == address)
+            v = verdict::retry_later;
         } catch (const kj::Exception& e) {
           drop(address, e);
           // The region may have moved or its stores restarted elsewhere: look it up again.
