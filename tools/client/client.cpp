@@ -1,12 +1,17 @@
 #include "tools/client/client.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
 #include <random>
-#include <thread>
+#include <set>
 
 #include <capnp/ez-rpc.h>
 #include <kj/async-io.h>
+#include <kj/io.h>
 #include <kj/timer.h>
 
 #include "schemas/kv.capnp.h"
@@ -44,6 +49,13 @@ bool contains(const region& r, std::string_view key) {
 /// What one attempt tells the retry loop.
 enum class verdict : std::uint8_t { done, retry_now, retry_later, final };
 
+/// How an attempt (or a whole operation) ended, and why if not done. Each operation carries
+/// its own: operations in flight together interleave.
+struct step {
+  verdict v = verdict::retry_later;
+  error why;
+};
+
 }  // namespace
 
 struct client::impl {
@@ -54,6 +66,13 @@ struct client::impl {
     }
     for (const auto& a : opts.stores)
       seeds.push_back(a);
+    // EzRpc keeps one event loop per thread, alive while one of its clients is: this one, on
+    // a local socket pair, keeps it for waits and timers even when every store connection is
+    // dropped. Its own end stays open (`anchor_peer`) so it never sees a disconnect.
+    int fds[2];
+    KJ_SYSCALL(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+    anchor = std::make_unique<capnp::EzRpcClient>(fds[0]);
+    anchor_peer = kj::AutoCloseFd{fds[1]};
   }
 
   struct connection {
@@ -62,6 +81,8 @@ struct client::impl {
   };
 
   options opts;
+  kj::AutoCloseFd anchor_peer;
+  std::unique_ptr<capnp::EzRpcClient> anchor;
   std::vector<std::string> seeds;
   std::size_t next_seed = 0;
   std::map<std::uint64_t, std::string> store_addresses;
@@ -69,11 +90,12 @@ struct client::impl {
   std::map<std::string, region, std::less<>> regions;
   std::map<std::string, connection> connections;
   std::uint64_t seq = 0;
+  /// Sequence numbers of writes not answered yet: the lowest is what every write reports as
+  /// the client's first incomplete one (a region forgets the numbers below it).
+  std::set<std::uint64_t> in_flight;
   client_stats stats;
   /// The error behind the latest failed attempt.
   error last{code::deadline_exceeded, "no attempt made"};
-  /// Set by `locate` when a store refused the key itself (`last` says why).
-  bool lookup_refused = false;
 
   // -- connections ----------------------------------------------------------------------------
 
@@ -86,26 +108,36 @@ struct client::impl {
     return connections.emplace(address, connection{std::move(ez), std::move(cap)}).first->second;
   }
 
-  /// Any connection's event loop serves them all: EzRpc keeps one per thread.
-  kj::WaitScope& wait_scope() { return connections.begin()->second.ez->getWaitScope(); }
-  kj::Timer& timer() { return connections.begin()->second.ez->getIoProvider().getTimer(); }
+  kj::WaitScope& wait_scope() { return anchor->getWaitScope(); }
+  kj::Timer& timer() { return anchor->getIoProvider().getTimer(); }
 
   /// The end of one attempt of an operation that must end by `deadline`.
   clock_type::time_point attempt_deadline(clock_type::time_point deadline) const {
     return std::min(deadline, clock_type::now() + opts.attempt_timeout);
   }
 
+  /// `p`, failed with a kj exception if `deadline` passes first.
+  template <class T>
+  kj::Promise<T> bounded(kj::Promise<T>&& p, clock_type::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock_type::now());
+    if (left.count() < 1) left = std::chrono::nanoseconds{1};
+    return timer().timeoutAfter(left.count() * kj::NANOSECONDS, kj::mv(p));
+  }
+
   /// Waits for `p` until `deadline`; a kj exception (lost connection, timeout) propagates.
   template <class T>
   T wait(kj::Promise<T>&& p, clock_type::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock_type::now());
-    if (left.count() < 1) left = std::chrono::nanoseconds{1};
-    return timer().timeoutAfter(left.count() * kj::NANOSECONDS, kj::mv(p)).wait(wait_scope());
+    return bounded(kj::mv(p), deadline).wait(wait_scope());
   }
 
   void drop(const std::string& address, const kj::Exception& e) {
     connections.erase(address);
     last = error{code::deadline_exceeded, address + ": " + e.getDescription().cStr()};
+  }
+
+  /// The lowest sequence number still unanswered, `seq` when none other is.
+  std::uint64_t first_incomplete(std::uint64_t own) const {
+    return in_flight.empty() ? own : std::min(own, *in_flight.begin());
   }
 
   // -- regions --------------------------------------------------------------------------------
@@ -159,34 +191,41 @@ struct client::impl {
     return out;
   }
 
-  /// The cached region of `key`, asking a store when it is not cached. Null when no store
-  /// answered (`last` says why).
-  region* locate(std::string_view key, clock_type::time_point deadline) {
-    lookup_refused = false;
-    if (auto* r = cached(key)) return r;
-    for (const auto& address : lookup_addresses()) {
-      ++stats.region_lookups;
-      auto& c = connect(address);
-      auto req = c.cap.regionInfoRequest();
-      req.setKey(bytes(key));
-      try {
-        auto res = wait(req.send(), attempt_deadline(deadline));
-        auto err = res.getError();
-        if (!err.isNone()) {
-          // A malformed key is refused by every store alike: no point asking the next.
-          lookup_refused = judge(err, 0) == verdict::final;
-          if (lookup_refused) return nullptr;
-          continue;
-        }
-        learn(res.getRegion(), res.getFromPd());
-        if (auto* r = cached(key)) return r;
-      } catch (const kj::Exception& e) {
-        drop(address, e);
-        ++next_seed;
-      }
-      if (clock_type::now() >= deadline) break;
-    }
-    return nullptr;
+  /// Makes the region of `key` cached, asking the stores of `addresses` from the `i`th on in
+  /// turn when it is not. `done`: cached; `final`: a store refused the key itself, as every
+  /// store would; `retry_later`: no store answered by `deadline` (`why` says what failed last).
+  kj::Promise<step> locate(std::string key, std::vector<std::string> addresses, std::size_t i,
+                           clock_type::time_point deadline, error why) {
+    if (cached(key)) return step{verdict::done, {}};
+    if (i >= addresses.size() || (i > 0 && clock_type::now() >= deadline))
+      return step{verdict::retry_later, std::move(why)};
+    ++stats.region_lookups;
+    auto req = connect(addresses[i]).cap.regionInfoRequest();
+    req.setKey(bytes(key));
+    return bounded(req.send(), attempt_deadline(deadline))
+        .then(
+            [this, key, addresses, i,
+             deadline](capnp::Response<kv::Kv::RegionInfoResults>&& res) -> kj::Promise<step> {
+              auto err = res.getError();
+              if (err.isNone()) {
+                learn(res.getRegion(), res.getFromPd());
+                return locate(key, addresses, i + 1, deadline, {});
+              }
+              // A malformed key is refused by every store alike: no point asking the next.
+              auto v = judge(err, 0);
+              if (v == verdict::final) return step{v, last};
+              return locate(key, addresses, i + 1, deadline, last);
+            },
+            [this, key, addresses, i, deadline](kj::Exception&& e) {
+              drop(addresses[i], e);
+              ++next_seed;
+              return locate(key, addresses, i + 1, deadline, last);
+            });
+  }
+
+  kj::Promise<step> locate(std::string key, clock_type::time_point deadline) {
+    return locate(std::move(key), lookup_addresses(), 0, deadline,
+                  error{code::deadline_exceeded, "no store address to ask"});
   }
 
   /// Where to send a request for `r`: the leader's store if known, else its replicas in turn.
@@ -251,7 +290,8 @@ struct client::impl {
                                                                   std::vector<std::size_t>& alone) {
     std::map<std::string, std::vector<std::size_t>> out;
     for (std::size_t i = 0; i < n; ++i) {
-      auto* r = locate(key_of(i), deadline);
+      locate(std::string{key_of(i)}, deadline).wait(wait_scope());
+      auto* r = cached(key_of(i));
       if (r == nullptr || r->leader_store == 0)
         alone.push_back(i);
       else
@@ -266,127 +306,203 @@ struct client::impl {
     h.setVersion(r.version);
   }
 
-  /// Runs `attempt(connection, region, deadline) -> verdict` against the region of `key`
-  /// until it is done, final, or the deadline passes.
-  template <class Attempt>
-  result<void> routed(std::string_view key, Attempt&& attempt) {
-    auto deadline = clock_type::now() + opts.deadline;
-    auto backoff = std::chrono::milliseconds{5};
-    for (std::size_t n = 0;; ++n) {
-      if (n > 0) ++stats.retries;
-      verdict v = verdict::retry_later;
-      if (auto* r = locate(key, deadline)) {
-        auto address = target(*r, n);
-        ++stats.attempts;
-        try {
-          v = attempt(connect(address), *r, attempt_deadline(deadline));
-          // A leader that refuses while naming itself (a leadership transfer in flight, its
-          // log tail full) needs time, not another call at once. (`r` may be gone: an
-          // epoch_not_match replaces the cached regions.)
-          const auto* next = cached(key);
-          if (v == verdict::retry_now && next && target(*next, n + 1) == address)
-            v = verdict::retry_later;
-        } catch (const kj::Exception& e) {
-          drop(address, e);
-          // The region may have moved or its stores restarted elsewhere: look it up again.
-          forget(r->id);
-        }
-      } else if (lookup_refused) {
-        return std::unexpected(last);
-      }
-      if (v == verdict::done) return {};
-      if (v == verdict::final) return std::unexpected(last);
-      if (clock_type::now() >= deadline) return std::unexpected(last);
-      if (v == verdict::retry_later) {
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds{500});
-      }
-    }
+  /// One attempt of an operation: its call to `c` about region `r`, answered by `deadline`,
+  /// and what the answer means.
+  using attempt_fn = std::function<kj::Promise<step>(connection& c, const region& r,
+                                                     clock_type::time_point deadline)>;
+
+  /// Runs `attempt` against the region of `key` until it is done, final, or `deadline`
+  /// passes; `n` attempts were made before, and the next backoff is `backoff`.
+  kj::Promise<step> routed(std::string key, attempt_fn attempt, clock_type::time_point deadline,
+                           std::chrono::milliseconds backoff, std::size_t n) {
+    if (n > 0) ++stats.retries;
+    return locate(key, deadline).then([=, this](step found) -> kj::Promise<step> {
+      if (found.v == verdict::final) return kj::mv(found);
+      auto* r = cached(key);
+      if (r == nullptr) return next(key, attempt, deadline, backoff, n, kj::mv(found));
+      auto address = target(*r, n);
+      auto region_id = r->id;
+      ++stats.attempts;
+      return attempt(connect(address), *r, attempt_deadline(deadline))
+          .then(
+              [=, this](step s) {
+                // A leader that refuses while naming itself (a leadership transfer in flight,
+                // its log tail full) needs time, not another call at once. (The region may be
+                // gone: an epoch_not_match replaces the cached regions.)
+                const auto* now_cached = cached(key);
+                if (s.v == verdict::retry_now && now_cached &&
+                    target(*now_cached, n + 1) == address)
+                  s.v = verdict::retry_later;
+                return s;
+              },
+              [=, this](kj::Exception&& e) {
+                drop(address, e);
+                // The region may have moved or its stores restarted elsewhere: look it up
+                // again.
+                forget(region_id);
+                return step{verdict::retry_later, last};
+              })
+          .then([=, this](step s) { return next(key, attempt, deadline, backoff, n, kj::mv(s)); });
+    });
+  }
+
+  /// What follows an attempt that ended in `s`.
+  kj::Promise<step> next(std::string key, attempt_fn attempt, clock_type::time_point deadline,
+                         std::chrono::milliseconds backoff, std::size_t n, step s) {
+    if (s.v == verdict::done || s.v == verdict::final) return kj::mv(s);
+    if (clock_type::now() >= deadline) return step{verdict::final, std::move(s.why)};
+    if (s.v == verdict::retry_now)
+      return routed(std::move(key), std::move(attempt), deadline, backoff, n + 1);
+    auto later = std::min(backoff * 2, std::chrono::milliseconds{500});
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(backoff).count();
+    return timer().afterDelay(ns * kj::NANOSECONDS).then([=, this]() mutable {
+      return routed(std::move(key), std::move(attempt), deadline, later, n + 1);
+    });
+  }
+
+  /// Runs `attempt` as `routed` does, within the operation deadline from now.
+  kj::Promise<result<void>> run(std::string key, attempt_fn attempt) {
+    return routed(std::move(key), std::move(attempt), clock_type::now() + opts.deadline,
+                  std::chrono::milliseconds{5}, 0)
+        .then([](step s) -> result<void> {
+          if (s.v == verdict::done) return {};
+          return std::unexpected(std::move(s.why));
+        });
+  }
+
+  /// A write of sequence number `seq`: in flight until the returned promise is gone.
+  kj::Promise<result<void>> write(std::string key, std::uint64_t seq, attempt_fn attempt) {
+    in_flight.insert(seq);
+    return run(std::move(key), std::move(attempt)).attach(kj::defer([this, seq] {
+      in_flight.erase(seq);
+    }));
+  }
+
+  /// What an answer with error `e` about region `id` means for the operation.
+  step judged(kv::Error::Reader e, std::uint64_t id) {
+    auto v = judge(e, id);
+    return step{v, v == verdict::done ? error{} : last};
   }
 };
 
 client::client(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 client::~client() = default;
 
+kj::WaitScope& client::wait_scope() {
+  return impl_->wait_scope();
+}
+
 const client_stats& client::stats() const {
   return impl_->stats;
 }
 
-result<std::optional<std::string>> client::get(std::string_view key) {
-  std::optional<std::string> out;
-  auto ok = impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+kj::Promise<result<std::optional<std::string>>> client::get_async(std::string key) {
+  auto out = std::make_shared<std::optional<std::string>>();
+  auto* im = impl_.get();
+  auto attempt = [im, key, out](impl::connection& c, const region& r, clock_type::time_point dl) {
     auto req = c.cap.getRequest();
     impl::set_header(req.initHeader(), r);
     req.setKey(bytes(key));
-    auto res = impl_->wait(req.send(), dl);
-    auto v = impl_->judge(res.getError(), r.id);
-    if (v == verdict::done && res.getFound()) out = text(res.getValue());
-    return v;
-  });
-  if (!ok) return std::unexpected(ok.error());
-  return out;
+    auto id = r.id;
+    return im->bounded(req.send(), dl).then([im, id, out](auto&& res) {
+      auto s = im->judged(res.getError(), id);
+      if (s.v == verdict::done && res.getFound()) *out = text(res.getValue());
+      return s;
+    });
+  };
+  return impl_->run(std::move(key), attempt)
+      .then([out](result<void>&& ok) -> result<std::optional<std::string>> {
+        if (!ok) return std::unexpected(ok.error());
+        return std::move(*out);
+      });
+}
+
+result<std::optional<std::string>> client::get(std::string_view key) {
+  return get_async(std::string{key}).wait(impl_->wait_scope());
+}
+
+kj::Promise<result<void>> client::put_async(std::string key, std::string value) {
+  auto seq = ++impl_->seq;
+  return put_as(std::move(key), std::move(value), seq);
 }
 
 result<void> client::put(std::string_view key, std::string_view value) {
-  auto seq = ++impl_->seq;
-  return put_as(key, value, seq, seq);
+  return put_async(std::string{key}, std::string{value}).wait(impl_->wait_scope());
 }
 
-result<void> client::put_as(std::string_view key, std::string_view value, std::uint64_t seq,
-                            std::uint64_t first_incomplete) {
+kj::Promise<result<void>> client::put_as(std::string key, std::string value, std::uint64_t seq) {
   // Every attempt carries the same number: a region that applied an earlier one skips this.
-  return impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+  auto* im = impl_.get();
+  auto attempt = [im, key, value = std::move(value), seq](impl::connection& c, const region& r,
+                                                          clock_type::time_point dl) {
     auto req = c.cap.putRequest();
     impl::set_header(req.initHeader(), r);
     req.setKey(bytes(key));
     req.setValue(bytes(value));
-    req.setClient(impl_->opts.client_id);
+    req.setClient(im->opts.client_id);
     req.setSeq(seq);
-    req.setFirstIncomplete(first_incomplete);
-    return impl_->judge(impl_->wait(req.send(), dl).getError(), r.id);
-  });
+    req.setFirstIncomplete(im->first_incomplete(seq));
+    auto id = r.id;
+    return im->bounded(req.send(), dl).then([im, id](auto&& res) {
+      return im->judged(res.getError(), id);
+    });
+  };
+  return impl_->write(std::move(key), seq, attempt);
 }
 
 result<cas_outcome> client::compare_and_swap(std::string_view key,
                                              std::optional<std::string_view> expected,
                                              std::string_view value) {
   auto seq = ++impl_->seq;
-  cas_outcome out;
-  auto ok = impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+  auto out = std::make_shared<cas_outcome>();
+  auto* im = impl_.get();
+  std::optional<std::string> want;
+  if (expected) want = std::string{*expected};
+  auto attempt = [im, k = std::string{key}, want, v = std::string{value}, seq, out](
+                     impl::connection& c, const region& r, clock_type::time_point dl) {
     auto req = c.cap.compareAndSwapRequest();
     impl::set_header(req.initHeader(), r);
-    req.setKey(bytes(key));
-    req.setExpectAbsent(!expected);
-    if (expected) req.setExpected(bytes(*expected));
-    req.setValue(bytes(value));
-    req.setClient(impl_->opts.client_id);
+    req.setKey(bytes(k));
+    req.setExpectAbsent(!want);
+    if (want) req.setExpected(bytes(*want));
+    req.setValue(bytes(v));
+    req.setClient(im->opts.client_id);
     req.setSeq(seq);
-    req.setFirstIncomplete(seq);
-    auto res = impl_->wait(req.send(), dl);
-    auto v = impl_->judge(res.getError(), r.id);
-    if (v == verdict::done) {
-      out.swapped = res.getSwapped();
-      out.previous.reset();
-      if (res.getFound()) out.previous = text(res.getPrevious());
-      out.retried = res.getRetried();
-    }
-    return v;
-  });
+    req.setFirstIncomplete(im->first_incomplete(seq));
+    auto id = r.id;
+    return im->bounded(req.send(), dl).then([im, id, out](auto&& res) {
+      auto s = im->judged(res.getError(), id);
+      if (s.v == verdict::done) {
+        out->swapped = res.getSwapped();
+        out->previous.reset();
+        if (res.getFound()) out->previous = text(res.getPrevious());
+        out->retried = res.getRetried();
+      }
+      return s;
+    });
+  };
+  auto ok = impl_->write(std::string{key}, seq, attempt).wait(impl_->wait_scope());
   if (!ok) return std::unexpected(ok.error());
-  return out;
+  return *out;
 }
 
 result<void> client::del(std::string_view key) {
   auto seq = ++impl_->seq;
-  return impl_->routed(key, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+  auto* im = impl_.get();
+  auto attempt = [im, k = std::string{key}, seq](impl::connection& c, const region& r,
+                                                 clock_type::time_point dl) {
     auto req = c.cap.deleteRequest();
     impl::set_header(req.initHeader(), r);
-    req.setKey(bytes(key));
-    req.setClient(impl_->opts.client_id);
+    req.setKey(bytes(k));
+    req.setClient(im->opts.client_id);
     req.setSeq(seq);
-    req.setFirstIncomplete(seq);
-    return impl_->judge(impl_->wait(req.send(), dl).getError(), r.id);
-  });
+    req.setFirstIncomplete(im->first_incomplete(seq));
+    auto id = r.id;
+    return im->bounded(req.send(), dl).then([im, id](auto&& res) {
+      return im->judged(res.getError(), id);
+    });
+  };
+  return impl_->write(std::string{key}, seq, attempt).wait(impl_->wait_scope());
 }
 
 result<std::vector<std::pair<std::string, std::string>>> client::scan(std::string_view start,
@@ -397,21 +513,25 @@ result<std::vector<std::pair<std::string, std::string>>> client::scan(std::strin
   while (out.size() < limit) {
     std::string scanned_end;
     std::vector<std::pair<std::string, std::string>> part;
-    auto ok = impl_->routed(from, [&](impl::connection& c, region& r, clock_type::time_point dl) {
+    // The attempts run while this function waits: they may refer to its locals.
+    auto attempt = [&](impl::connection& c, const region& r, clock_type::time_point dl) {
       auto req = c.cap.scanRequest();
       impl::set_header(req.initHeader(), r);
       req.setStartKey(bytes(from));
       req.setEndKey(bytes(end));
       req.setLimit(limit - static_cast<std::uint32_t>(out.size()));
-      auto res = impl_->wait(req.send(), dl);
-      auto v = impl_->judge(res.getError(), r.id);
-      if (v != verdict::done) return v;
-      part.clear();
-      for (auto p : res.getPairs())
-        part.emplace_back(text(p.getKey()), text(p.getValue()));
-      scanned_end = text(res.getScannedEnd());
-      return v;
-    });
+      auto id = r.id;
+      return impl_->bounded(req.send(), dl).then([&, id](auto&& res) {
+        auto s = impl_->judged(res.getError(), id);
+        if (s.v != verdict::done) return s;
+        part.clear();
+        for (auto p : res.getPairs())
+          part.emplace_back(text(p.getKey()), text(p.getValue()));
+        scanned_end = text(res.getScannedEnd());
+        return s;
+      });
+    };
+    auto ok = impl_->run(from, attempt).wait(impl_->wait_scope());
     if (!ok) return std::unexpected(ok.error());
     for (auto& p : part)
       out.push_back(std::move(p));
@@ -488,6 +608,11 @@ result<void> client::batch_put_chunk(
       seqs[i] = ++impl_->seq;
   for (auto i : alone)
     seqs[i] = ++impl_->seq;
+  impl_->in_flight.insert(seqs.begin(), seqs.end());
+  auto done = kj::defer([&] {
+    for (auto s : seqs)
+      impl_->in_flight.erase(s);
+  });
   for (auto& [address, idx] : by_store) {
     try {
       auto req = impl_->connect(address).cap.batchPutRequest();
@@ -498,7 +623,7 @@ result<void> client::batch_put_chunk(
       }
       req.setClient(impl_->opts.client_id);
       req.setFirstSeq(seqs[idx.front()]);
-      req.setFirstIncomplete(first_seq);
+      req.setFirstIncomplete(impl_->first_incomplete(first_seq));
       auto res = impl_->wait(req.send(), impl_->attempt_deadline(deadline));
       auto err = res.getError();
       if (err.isInvalidArgument() || err.isStorageCorrupt()) {
@@ -511,15 +636,18 @@ result<void> client::batch_put_chunk(
       alone.insert(alone.end(), idx.begin(), idx.end());
     }
   }
-  for (auto i : alone)
-    if (auto ok = put_as(pairs[i].first, pairs[i].second, seqs[i], first_seq); !ok) return ok;
+  for (auto i : alone) {
+    auto ok = put_as(pairs[i].first, pairs[i].second, seqs[i]).wait(impl_->wait_scope());
+    if (!ok) return ok;
+  }
   return {};
 }
 
 result<region> client::region_of(std::string_view key) {
   auto deadline = clock_type::now() + impl_->opts.deadline;
   if (auto* r = impl_->cached(key)) impl_->forget(r->id);
-  auto* r = impl_->locate(key, deadline);
+  impl_->locate(std::string{key}, deadline).wait(impl_->wait_scope());
+  auto* r = impl_->cached(key);
   if (r == nullptr) return std::unexpected(impl_->last);
   return *r;
 }

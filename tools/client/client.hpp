@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <kj/async.h>
+
 /// The C++ client of rdb's KV service (schemas/kv.capnp), used by the console, the benchmark
 /// and the cluster tests.
 ///
@@ -21,8 +23,10 @@
 /// `serverBusy`, `timeout` and lost connections retry with backoff (5 ms doubling to 500 ms)
 /// after dropping what they made stale. Every operation has a deadline.
 ///
-/// Not thread-safe: one client per thread (it owns that thread's Cap'n Proto event loop
-/// connections). Writes carry the client's id and a sequence number that a retry reuses.
+/// Not thread-safe: a client belongs to the thread that made it (its connections run on that
+/// thread's Cap'n Proto event loop). Writes carry the client's id and a sequence number that a
+/// retry reuses, and the lowest number not yet answered, below which the client never sends
+/// again: so a client may keep many writes in flight (`put_async`).
 namespace rdb::client {
 
 enum class code : std::uint8_t {
@@ -103,6 +107,14 @@ class client {
   /// The value of `key`, nothing if absent. Linearizable.
   result<std::optional<std::string>> get(std::string_view key);
   result<void> put(std::string_view key, std::string_view value);
+  /// `get` and `put` without blocking, for many operations in flight on one thread and
+  /// connection (as the benchmark's closed-loop clients are): each promise yields what the
+  /// blocking form returns, retries included. They run while the thread waits in
+  /// `wait_scope()`; the client must outlive them.
+  kj::Promise<result<std::optional<std::string>>> get_async(std::string key);
+  kj::Promise<result<void>> put_async(std::string key, std::string value);
+  /// This thread's event loop, to wait on the promises above.
+  kj::WaitScope& wait_scope();
   /// Deleting an absent key succeeds.
   result<void> del(std::string_view key);
   /// Writes `value` under `key` if the key holds `expected` now (nothing: if it is absent).
@@ -132,8 +144,7 @@ class client {
  private:
   result<void> batch_put_chunk(const std::vector<std::pair<std::string, std::string>>& pairs);
   /// Puts under sequence number `seq`, retrying under the same number.
-  result<void> put_as(std::string_view key, std::string_view value, std::uint64_t seq,
-                      std::uint64_t first_incomplete);
+  kj::Promise<result<void>> put_as(std::string key, std::string value, std::uint64_t seq);
 
   std::unique_ptr<impl> impl_;
 };
