@@ -331,16 +331,44 @@ void peer::propose(std::uint64_t token, command cmd) {
 }
 
 void peer::read(std::uint64_t token, pending_read r) {
+  r.token = token;
+  r.round = 0;
+  reads_.emplace(next_tag_++, std::move(r));
+  start_read_round();
+  maybe_handle_ready();
+}
+
+void peer::start_read_round() {
+  if (read_round_ != 0) return;
+  auto waiting = [](const auto& entry) { return entry.second.round == 0; };
+  if (std::none_of(reads_.begin(), reads_.end(), waiting)) return;
   auto tag = next_tag_++;
   std::string ctx(8, '\0');
   for (int i = 0; i < 8; ++i)
     ctx[i] = static_cast<char>((tag >> (8 * i)) & 0xff);
   if (auto res = raw_.read_index(std::move(ctx)); !res) {
-    fail(token, make_not_leader(meta().id, leader()));
-  } else {
-    reads_.emplace(tag, std::move(r));
+    for (auto i = reads_.begin(); i != reads_.end();) {
+      if (!waiting(*i)) {
+        ++i;
+        continue;
+      }
+      fail(i->second.token, make_not_leader(meta().id, leader()));
+      i = reads_.erase(i);
+    }
+    return;
   }
-  maybe_handle_ready();
+  read_round_ = tag;
+  for (auto& entry : reads_)
+    if (waiting(entry)) entry.second.round = tag;
+}
+
+void peer::end_read_round(std::uint64_t tag, raft::log_index index) {
+  // Tag 0 names no round: it must not release the reads waiting for the next one.
+  if (tag == 0) return;
+  for (auto& [t, r] : reads_)
+    if (r.round == tag) r.index = index;
+  if (tag == read_round_) read_round_ = 0;
+  start_read_round();
 }
 
 // -- raft inputs --------------------------------------------------------------------------------

@@ -156,6 +156,8 @@ class peer {
     get_request get;
     scan_request scan;
     raft::log_index index;
+    /// The read-index round it waits on (the round's context tag); 0: the next one.
+    std::uint64_t round = 0;
   };
 
   /// A committed entry this replica proposed.
@@ -206,6 +208,11 @@ class peer {
 
   void propose(std::uint64_t token, command cmd);
   void read(std::uint64_t token, pending_read r);
+  /// Starts a read-index round for every read waiting for the next one, unless a round is in
+  /// flight.
+  void start_read_round();
+  /// Round `tag` confirmed read index `index`.
+  void end_read_round(std::uint64_t tag, raft::log_index index);
   void serve_reads();
   void serve(const pending_read& r);
 
@@ -247,6 +254,11 @@ class peer {
   storage::region_peer self_;
   proposal_queue proposals_;
   std::map<std::uint64_t, pending_read> reads_;
+  /// The read-index round in flight (its context tag), 0 if none. Reads that come while one
+  /// is in flight wait for the next round, which starts when it ends: one heartbeat round then
+  /// serves them all. They cannot join the round in flight: its read index may predate a
+  /// write answered before they came.
+  std::uint64_t read_round_ = 0;
   std::optional<outstanding> outstanding_;
   /// Apply halves sent to the apply writer, oldest first.
   std::deque<applying> applying_;

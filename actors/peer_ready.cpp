@@ -48,10 +48,8 @@ void peer::maybe_handle_ready() {
                     ", which this replica cannot install";
     return;
   }
-  for (const auto& rs : rd.read_states) {
-    auto i = reads_.find(decode_tag(rs.context));
-    if (i != reads_.end()) i->second.index = rs.index;
-  }
+  for (const auto& rs : rd.read_states)
+    end_read_round(decode_tag(rs.context), rs.index);
   outstanding out;
   out.number = rd.number;
   out.persisted_messages = std::move(rd.persisted_messages);
@@ -114,6 +112,7 @@ void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committ
     for (auto& [tag, r] : reads_)
       fail(r.token, e);
     reads_.clear();
+    read_round_ = 0;
   }
 }
 
