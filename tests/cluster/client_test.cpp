@@ -62,18 +62,27 @@ class holding_kv final : public kv::Kv::Server {
   kj::Own<kj::PromiseFulfiller<void>> waiter;
 };
 
+client::options to(const std::string& address) {
+  client::options opts;
+  opts.stores = {address};
+  return opts;
+}
+
+/// A client of a `holding_kv` served on this thread.
+struct held_client {
+  kj::Own<holding_kv> made = kj::heap<holding_kv>();
+  holding_kv& kv = *made;
+  capnp::EzRpcServer server{kj::mv(made), "127.0.0.1", 0};
+  kj::WaitScope& ws = server.getWaitScope();
+  std::uint16_t port = static_cast<std::uint16_t>(server.getPort().wait(ws));
+  std::string address = kv.address = "127.0.0.1:" + std::to_string(port);
+  client::client c{to(address)};
+};
+
 }  // namespace
 
-TEST_CASE("client: writes in flight together report the lowest unanswered number") {
-  auto service = kj::heap<holding_kv>();
-  auto& kv = *service;
-  capnp::EzRpcServer server{kj::mv(service), "127.0.0.1", 0};
-  auto& ws = server.getWaitScope();
-  kv.address = "127.0.0.1:" + std::to_string(server.getPort().wait(ws));
-  client::options opts;
-  opts.stores = {kv.address};
-  client::client c{opts};
-
+TEST_CASE_FIXTURE(held_client,
+                  "client: writes in flight together report the lowest unanswered number") {
   auto a = c.put_async("a", "1");
   auto b = c.put_async("b", "2");
   kv.arrived(2).wait(ws);
@@ -99,6 +108,35 @@ TEST_CASE("client: writes in flight together report the lowest unanswered number
   kv.puts[2].answer->fulfill();
   CHECK((seq_a < seq_b ? b : a).wait(ws).has_value());
   CHECK(later.wait(ws).has_value());
+}
+
+TEST_CASE_FIXTURE(held_client,
+                  "client: a write more than 500 numbers above the lowest unanswered one waits") {
+  // A region remembers 1,024 numbers of a client above its lowest unanswered one: the client
+  // keeps its writes within 500 of it.
+  std::vector<kj::Promise<client::result<void>>> writes;
+  for (int i = 0; i < 501; ++i)
+    writes.push_back(c.put_async("k" + std::to_string(i), "v"));
+  kv.arrived(500).wait(ws);
+  auto last = kv.arrived(501);
+  CHECK_FALSE(last.poll(ws));
+  CHECK(kv.puts.size() == 500);
+  // Answering the lowest lets the held write go, reporting the next lowest.
+  auto lowest = kv.puts[0].seq;
+  for (const auto& p : kv.puts)
+    lowest = std::min(lowest, p.seq);
+  for (auto& p : kv.puts)
+    if (p.seq == lowest) p.answer->fulfill();
+  last.wait(ws);
+  REQUIRE(kv.puts.size() == 501);
+  CHECK(kv.puts[500].seq == lowest + 500);
+  CHECK(kv.puts[500].first_incomplete == lowest + 1);
+  for (auto& p : kv.puts)
+    if (p.seq != lowest) p.answer->fulfill();
+  for (auto& w : writes) {
+    auto r = w.wait(ws);
+    CHECK_MESSAGE(r.has_value(), (r ? std::string{} : r.error().detail));
+  }
 }
 
 }  // namespace rdb::test

@@ -68,20 +68,24 @@ struct client::impl {
       seeds.push_back(a);
     // EzRpc keeps one event loop per thread, alive while one of its clients is: this one, on
     // a local socket pair, keeps it for waits and timers even when every store connection is
-    // dropped. Its own end stays open (`anchor_peer`) so it never sees a disconnect.
+    // dropped. The other end stays open so it never sees a disconnect; EzRpc does not close
+    // the socket it is given, so both ends are closed here, after it.
     int fds[2];
     KJ_SYSCALL(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+    anchor_fds[0] = kj::AutoCloseFd{fds[0]};
+    anchor_fds[1] = kj::AutoCloseFd{fds[1]};
     anchor = std::make_unique<capnp::EzRpcClient>(fds[0]);
-    anchor_peer = kj::AutoCloseFd{fds[1]};
   }
 
   struct connection {
     std::unique_ptr<capnp::EzRpcClient> ez;
     kv::Kv::Client cap;
+    /// Tells this connection from a later one to the same address.
+    std::uint64_t id = 0;
   };
 
   options opts;
-  kj::AutoCloseFd anchor_peer;
+  kj::AutoCloseFd anchor_fds[2];
   std::unique_ptr<capnp::EzRpcClient> anchor;
   std::vector<std::string> seeds;
   std::size_t next_seed = 0;
@@ -93,6 +97,8 @@ struct client::impl {
   /// Sequence numbers of writes not answered yet: the lowest is what every write reports as
   /// the client's first incomplete one (a region forgets the numbers below it).
   std::set<std::uint64_t> in_flight;
+  /// Writes waiting for the window (`write_window`), by sequence number.
+  std::map<std::uint64_t, kj::Own<kj::PromiseFulfiller<void>>> held_writes;
   client_stats stats;
   /// The error behind the latest failed attempt.
   error last{code::deadline_exceeded, "no attempt made"};
@@ -105,7 +111,9 @@ struct client::impl {
     ++stats.connections;
     auto ez = std::make_unique<capnp::EzRpcClient>(address);
     auto cap = ez->getMain<kv::Kv>();
-    return connections.emplace(address, connection{std::move(ez), std::move(cap)}).first->second;
+    return connections
+        .emplace(address, connection{std::move(ez), std::move(cap), stats.connections})
+        .first->second;
   }
 
   kj::WaitScope& wait_scope() { return anchor->getWaitScope(); }
@@ -130,8 +138,11 @@ struct client::impl {
     return bounded(kj::mv(p), deadline).wait(wait_scope());
   }
 
-  void drop(const std::string& address, const kj::Exception& e) {
-    connections.erase(address);
+  /// Forgets connection `id` to `address`, which failed with `e`. Only that one: the calls
+  /// in flight on it fail with it, and may report it after another took its place.
+  void drop(const std::string& address, std::uint64_t id, const kj::Exception& e) {
+    auto i = connections.find(address);
+    if (i != connections.end() && i->second.id == id) connections.erase(i);
     last = error{code::deadline_exceeded, address + ": " + e.getDescription().cStr()};
   }
 
@@ -200,7 +211,9 @@ struct client::impl {
     if (i >= addresses.size() || (i > 0 && clock_type::now() >= deadline))
       return step{verdict::retry_later, std::move(why)};
     ++stats.region_lookups;
-    auto req = connect(addresses[i]).cap.regionInfoRequest();
+    auto& c = connect(addresses[i]);
+    auto conn = c.id;
+    auto req = c.cap.regionInfoRequest();
     req.setKey(bytes(key));
     return bounded(req.send(), attempt_deadline(deadline))
         .then(
@@ -209,15 +222,17 @@ struct client::impl {
               auto err = res.getError();
               if (err.isNone()) {
                 learn(res.getRegion(), res.getFromPd());
-                return locate(key, addresses, i + 1, deadline, {});
+                return locate(key, addresses, i + 1, deadline,
+                              error{code::deadline_exceeded,
+                                    addresses[i] + " described a region without the key"});
               }
               // A malformed key is refused by every store alike: no point asking the next.
               auto v = judge(err, 0);
               if (v == verdict::final) return step{v, last};
               return locate(key, addresses, i + 1, deadline, last);
             },
-            [this, key, addresses, i, deadline](kj::Exception&& e) {
-              drop(addresses[i], e);
+            [this, key, addresses, i, deadline, conn](kj::Exception&& e) {
+              drop(addresses[i], conn, e);
               ++next_seed;
               return locate(key, addresses, i + 1, deadline, last);
             });
@@ -319,11 +334,18 @@ struct client::impl {
     return locate(key, deadline).then([=, this](step found) -> kj::Promise<step> {
       if (found.v == verdict::final) return kj::mv(found);
       auto* r = cached(key);
-      if (r == nullptr) return next(key, attempt, deadline, backoff, n, kj::mv(found));
+      if (r == nullptr) {
+        // Cached when the lookup ended, the region may have been dropped by another
+        // operation's error since: look again.
+        if (found.v == verdict::done) found.v = verdict::retry_now;
+        return next(key, attempt, deadline, backoff, n, kj::mv(found));
+      }
       auto address = target(*r, n);
       auto region_id = r->id;
       ++stats.attempts;
-      return attempt(connect(address), *r, attempt_deadline(deadline))
+      auto& c = connect(address);
+      auto conn = c.id;
+      return attempt(c, *r, attempt_deadline(deadline))
           .then(
               [=, this](step s) {
                 // A leader that refuses while naming itself (a leadership transfer in flight,
@@ -336,7 +358,7 @@ struct client::impl {
                 return s;
               },
               [=, this](kj::Exception&& e) {
-                drop(address, e);
+                drop(address, conn, e);
                 // The region may have moved or its stores restarted elsewhere: look it up
                 // again.
                 forget(region_id);
@@ -360,22 +382,63 @@ struct client::impl {
     });
   }
 
-  /// Runs `attempt` as `routed` does, within the operation deadline from now.
-  kj::Promise<result<void>> run(std::string key, attempt_fn attempt) {
-    return routed(std::move(key), std::move(attempt), clock_type::now() + opts.deadline,
-                  std::chrono::milliseconds{5}, 0)
+  /// Runs `attempt` as `routed` does, until `deadline`.
+  kj::Promise<result<void>> run(std::string key, attempt_fn attempt,
+                                clock_type::time_point deadline) {
+    return routed(std::move(key), std::move(attempt), deadline, std::chrono::milliseconds{5}, 0)
         .then([](step s) -> result<void> {
           if (s.v == verdict::done) return {};
           return std::unexpected(std::move(s.why));
         });
   }
 
-  /// A write of sequence number `seq`: in flight until the returned promise is gone.
+  /// Runs `attempt` as `routed` does, within the operation deadline from now.
+  kj::Promise<result<void>> run(std::string key, attempt_fn attempt) {
+    return run(std::move(key), std::move(attempt), clock_type::now() + opts.deadline);
+  }
+
+  /// How far above the lowest unanswered number a write may go out. A region remembers 1,024
+  /// numbers of a client at or above that one (actors/session_table.hpp); a number it forgot
+  /// would be applied again by a retry. A batch numbers up to `batch_chunk` (512) more at once.
+  static constexpr std::uint64_t write_window = 500;
+
+  /// A write of sequence number `seq`: in flight until it is answered or its promise is
+  /// dropped. It waits to go out while `seq` is `write_window` or more above the lowest
+  /// unanswered number.
   kj::Promise<result<void>> write(std::string key, std::uint64_t seq, attempt_fn attempt) {
     in_flight.insert(seq);
-    return run(std::move(key), std::move(attempt)).attach(kj::defer([this, seq] {
-      in_flight.erase(seq);
-    }));
+    auto deadline = clock_type::now() + opts.deadline;
+    return window_open(seq)
+        .then([this, key = std::move(key), attempt = std::move(attempt), deadline]() mutable {
+          return run(std::move(key), std::move(attempt), deadline);
+        })
+        .then([this, seq](result<void>&& r) {
+          answered(seq);
+          return kj::mv(r);
+        })
+        // A write dropped unanswered is given up just the same.
+        .attach(kj::defer([this, seq] { answered(seq); }))
+        // It goes on (and its answer frees its place) whether or not its caller waits on it.
+        .eagerlyEvaluate(nullptr);
+  }
+
+  kj::Promise<void> window_open(std::uint64_t seq) {
+    if (seq - *in_flight.begin() < write_window) return kj::READY_NOW;
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    held_writes.emplace(seq, kj::mv(paf.fulfiller));
+    return kj::mv(paf.promise);
+  }
+
+  /// Write `seq` is answered or given up: the writes it held back may go.
+  void answered(std::uint64_t seq) {
+    in_flight.erase(seq);
+    held_writes.erase(seq);
+    while (!held_writes.empty()) {
+      auto i = held_writes.begin();
+      if (i->first - *in_flight.begin() >= write_window) break;
+      i->second->fulfill();
+      held_writes.erase(i);
+    }
   }
 
   /// What an answer with error `e` about region `id` means for the operation.
@@ -414,7 +477,8 @@ kj::Promise<result<std::optional<std::string>>> client::get_async(std::string ke
       .then([out](result<void>&& ok) -> result<std::optional<std::string>> {
         if (!ok) return std::unexpected(ok.error());
         return std::move(*out);
-      });
+      })
+      .eagerlyEvaluate(nullptr);
 }
 
 result<std::optional<std::string>> client::get(std::string_view key) {
@@ -552,8 +616,10 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
   auto by_store = impl_->group_by_leader(
       keys.size(), [&](std::size_t i) -> const std::string& { return keys[i]; }, deadline, alone);
   for (auto& [address, idx] : by_store) {
+    auto& conn = impl_->connect(address);
+    auto conn_id = conn.id;
     try {
-      auto req = impl_->connect(address).cap.batchGetRequest();
+      auto req = conn.cap.batchGetRequest();
       auto list = req.initKeys(static_cast<unsigned>(idx.size()));
       for (unsigned k = 0; k < idx.size(); ++k)
         list.set(k, bytes(keys[idx[k]]));
@@ -567,7 +633,7 @@ result<std::vector<std::optional<std::string>>> client::batch_get(
         if (l.getFound()) out[idx[k]] = text(l.getValue());
       }
     } catch (const kj::Exception& e) {
-      impl_->drop(address, e);
+      impl_->drop(address, conn_id, e);
       alone.insert(alone.end(), idx.begin(), idx.end());
     }
   }
@@ -611,11 +677,13 @@ result<void> client::batch_put_chunk(
   impl_->in_flight.insert(seqs.begin(), seqs.end());
   auto done = kj::defer([&] {
     for (auto s : seqs)
-      impl_->in_flight.erase(s);
+      impl_->answered(s);
   });
   for (auto& [address, idx] : by_store) {
+    auto& conn = impl_->connect(address);
+    auto conn_id = conn.id;
     try {
-      auto req = impl_->connect(address).cap.batchPutRequest();
+      auto req = conn.cap.batchPutRequest();
       auto list = req.initPairs(static_cast<unsigned>(idx.size()));
       for (unsigned k = 0; k < idx.size(); ++k) {
         list[k].setKey(bytes(pairs[idx[k]].first));
@@ -632,7 +700,7 @@ result<void> client::batch_put_chunk(
       }
       if (!err.isNone()) alone.insert(alone.end(), idx.begin(), idx.end());
     } catch (const kj::Exception& e) {
-      impl_->drop(address, e);
+      impl_->drop(address, conn_id, e);
       alone.insert(alone.end(), idx.begin(), idx.end());
     }
   }
