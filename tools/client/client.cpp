@@ -714,9 +714,9 @@ result<void> client::batch_put_chunk(
 result<region> client::region_of(std::string_view key) {
   auto deadline = clock_type::now() + impl_->opts.deadline;
   if (auto* r = impl_->cached(key)) impl_->forget(r->id);
-  impl_->locate(std::string{key}, deadline).wait(impl_->wait_scope());
+  auto found = impl_->locate(std::string{key}, deadline).wait(impl_->wait_scope());
   auto* r = impl_->cached(key);
-  if (r == nullptr) return std::unexpected(impl_->last);
+  if (r == nullptr) return std::unexpected(std::move(found.why));
   return *r;
 }
 
