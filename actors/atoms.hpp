@@ -29,6 +29,7 @@ using unreachable_atom = caf::atom_constant<caf::atom("unreach")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
 
 // -- time (ticker, region peer) --------------------------------------------------------------

@@ -16,6 +16,7 @@ raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_inde
   rc.max_size_per_msg = std::uint64_t{1} << 20;
   rc.max_committed_size_per_ready = std::uint64_t{4} << 20;
   rc.max_inflight_msgs = 256;
+  rc.max_outstanding_readies = cfg.max_outstanding_readies;
   rc.check_quorum = true;
   rc.pre_vote = true;
   // A follower answers not_leader with a hint instead: the client then talks to the leader
@@ -439,7 +440,7 @@ bool peer::wants_ticks() const {
   if (!cfg_.hibernate) return true;
   int after = cfg_.hibernate_after_ticks > 0 ? cfg_.hibernate_after_ticks : 2 * cfg_.election_tick;
   if (quiet_ticks_ < after) return true;
-  if (outstanding_ || !applying_.empty() || !proposals_.empty() || !reads_.empty() ||
+  if (!outstanding_.empty() || !applying_.empty() || !proposals_.empty() || !reads_.empty() ||
       raw_.has_ready())
     return true;
   if (raw_.leader().is_none()) return true;

@@ -44,6 +44,9 @@ struct peer_config {
   std::size_t max_pending_requests = 10000;
   /// Bounds of the region's client sessions (actors/session_table.hpp).
   session_table::limits sessions;
+  /// Readies whose log half may be with the log writer at once. With more than one, new
+  /// entries (and the commit of earlier ones) leave without waiting for the write before.
+  std::size_t max_outstanding_readies = 1;
 };
 
 /// The answer for the client the actor registered under `token`.
@@ -67,6 +70,9 @@ struct peer_output {
   /// Persistence work for the store writers, each to the writer of its `stage`: at most one
   /// log half (of the ready just taken) and apply halves of readys whose log half is durable.
   std::vector<write_task> tasks;
+  /// Raft has a ready but one is being written: the actor calls `take_deferred_ready` once
+  /// the messages queued before it are handled, so they all join one ready.
+  bool ready_deferred = false;
   std::vector<peer_reply> replies;
   /// A read waits for an apply half that the apply writer may hold back: ask it to commit.
   bool urge_apply = false;
@@ -84,15 +90,17 @@ struct peer_output {
 /// inputs and carries out its `peer_output`.
 ///
 /// The ready cycle: after every input the peer takes a ready if raft has one and none is
-/// outstanding. Its `messages` go out at once; its entries and hard state become the log half
-/// of a `write_task`, the effects of its committed entries (data changes, apply state, region
-/// meta) the apply half (storage/engines.hpp). When the log writer acknowledges the log half
-/// (`on_persisted`), the peer sends the ready's `persisted_messages`, applies conf changes to
-/// raft, advances raft and hands the apply half to the apply writer: so an entry reaches the kv
-/// environment only once it is durable in the log. When the apply writer acknowledges that,
-/// the peer answers the membership changes now applied and serves reads whose read index is
-/// now applied. Apply halves of several readys may be in flight at once; the apply writer
-/// acknowledges them in order.
+/// outstanding; if some are (up to `max_outstanding_readies`), the actor takes it once its
+/// mailbox has been worked off, so one ready carries everything that came meanwhile. Its `messages`
+/// go out at once; its entries and hard state become the log half of a `write_task`, the effects of
+/// its committed entries (data changes, apply state, region meta) the apply half
+/// (storage/engines.hpp). When the log writer acknowledges the log half
+/// (`on_persisted`, oldest ready first), the peer sends the ready's `persisted_messages`, applies
+/// conf changes to raft, advances raft and hands the apply half to the apply writer: so an entry
+/// reaches the kv environment only once it is durable in the log. When the apply writer
+/// acknowledges that, the peer answers the membership changes now applied and serves reads whose
+/// read index is now applied. Apply halves of several readys may be in flight at once; the apply
+/// writer acknowledges them in order.
 ///
 /// Puts and deletes are answered when the ready that hands out their committed entry is taken,
 /// without waiting for the apply batch: the entry is already durable on a quorum, so it will
@@ -131,6 +139,9 @@ class peer {
   // -- outputs and observers --------------------------------------------------------------------
 
   peer_output take_output();
+
+  /// Takes the ready deferred by `peer_output::ready_deferred`, if raft still has one.
+  void take_deferred_ready();
   /// False once the replica is quiet enough to hibernate (see `peer_config::hibernate`).
   bool wants_ticks() const;
   region_status status() const;
@@ -177,7 +188,7 @@ class peer {
     std::vector<applied_entry> applied;
   };
 
-  /// The ready whose log half was handed to the log writer and not yet acknowledged.
+  /// A ready whose log half was handed to the log writer and not yet acknowledged.
   struct outstanding {
     std::uint64_t number = 0;
     /// The whole task without its data changes: what `raft_storage::on_persisted` needs.
@@ -218,7 +229,9 @@ class peer {
 
   // -- the ready cycle --------------------------------------------------------------------------
 
+  /// Takes a ready now if none is outstanding, or defers it (see `peer_output`).
   void maybe_handle_ready();
+  void take_ready();
   /// Fails what a replica that stopped leading still owes, except proposals committed up to
   /// `committed` (they are answered when their ready is durable).
   void handle_soft_state(const raft::soft_state& ss, raft::log_index committed);
@@ -259,7 +272,8 @@ class peer {
   /// serves them all. They cannot join the round in flight: its read index may predate a
   /// write answered before they came.
   std::uint64_t read_round_ = 0;
-  std::optional<outstanding> outstanding_;
+  /// Readies whose log half is with the log writer, oldest first.
+  std::deque<outstanding> outstanding_;
   /// Apply halves sent to the apply writer, oldest first.
   std::deque<applying> applying_;
   /// The ready number of the last apply half whose commit was urged.

@@ -37,7 +37,18 @@ bool answered_on_commit(command_kind kind) {
 }  // namespace
 
 void peer::maybe_handle_ready() {
-  if (outstanding_ || !raw_.has_ready()) return;
+  if (!raw_.has_ready()) return;
+  if (outstanding_.empty())
+    take_ready();
+  else
+    output_.ready_deferred = true;
+}
+
+void peer::take_deferred_ready() {
+  if (raw_.has_ready()) take_ready();
+}
+
+void peer::take_ready() {
   auto rd = raw_.ready();
   send(std::move(rd.messages));
   if (!rd.snapshot.is_empty()) {
@@ -90,7 +101,7 @@ void peer::maybe_handle_ready() {
   out.summary.apply_state = out.apply.task.apply_state;
   out.summary.has_region_state = out.apply.task.has_region_state;
   out.summary.region_state = out.apply.task.region_state;
-  outstanding_ = std::move(out);
+  outstanding_.push_back(std::move(out));
   output_.tasks.push_back(std::move(task));
   // Reads whose index was already applied need not wait for this ready.
   serve_reads();
@@ -292,15 +303,18 @@ void peer::on_persisted(const persisted& ack) {
                     std::to_string(ack.ready_number) + " failed: " + ack.detail;
     return;
   }
-  if (ack.stage == write_stage::apply)
+  if (ack.stage == write_stage::apply) {
     on_applied(ack);
-  else if (outstanding_ && ack.ready_number == outstanding_->number)
+    return;
+  }
+  // One acknowledgement covers every ready up to the one it names: the writer writes in order.
+  while (!outstanding_.empty() && outstanding_.front().number <= ack.ready_number)
     on_log_persisted();
 }
 
 void peer::on_log_persisted() {
-  auto out = std::move(*outstanding_);
-  outstanding_.reset();
+  auto out = std::move(outstanding_.front());
+  outstanding_.pop_front();
   storage_->on_persisted(out.summary);
   for (const auto& cc : out.conf_changes)
     raw_.apply_conf_change(cc);

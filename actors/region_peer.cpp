@@ -28,6 +28,8 @@ struct region_peer_state {
   std::uint64_t next_token = 1;
   bool ticking = false;
   int ticks_since_report = 0;
+  /// A `ready_atom` to itself is on its way.
+  bool ready_scheduled = false;
 };
 
 using peer_pointer = region_peer_actor::stateful_pointer<region_peer_state>;
@@ -69,6 +71,10 @@ void drain(peer_pointer self) {
     self->send(task.stage == write_stage::log ? st.ctx.writer : st.ctx.applier, persist_atom::value,
                std::move(task));
   if (out.urge_apply) self->send(st.ctx.applier, flush_atom::value);
+  if (out.ready_deferred && !st.ready_scheduled) {
+    st.ready_scheduled = true;
+    self->send(self, ready_atom::value);
+  }
   for (auto& r : out.replies) {
     auto i = st.waiting.find(r.token);
     if (i == st.waiting.end()) continue;
@@ -174,6 +180,11 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
       },
       [=](persisted_atom, const persisted& ack) {
         self->state.logic->on_persisted(ack);
+        drain(self);
+      },
+      [=](ready_atom) {
+        self->state.ready_scheduled = false;
+        self->state.logic->take_deferred_ready();
         drain(self);
       },
       [=](unreachable_atom, peer_id id) {

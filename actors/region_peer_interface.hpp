@@ -27,8 +27,9 @@
 /// proposed; each raft ready's `messages` go to the transport at once, its persistence work
 /// (entries, hard state, and the data changes and apply state of its committed entries) goes
 /// to the store writer; on `persisted` the peer sends the ready's `persisted_messages`,
-/// answers the writes now applied and advances raft. One ready is outstanding at a time, and
-/// the peer keeps stepping raft messages meanwhile: it never blocks.
+/// answers the writes now applied and advances raft. Several readies may be with the writer at
+/// once (`peer_config::max_outstanding_readies`), and the peer keeps stepping raft messages
+/// meanwhile: it never blocks.
 ///
 /// Read path: ReadIndex on the leader; answered once the applied index reaches the read
 /// index, from a short-lived LMDB read view.
@@ -54,7 +55,10 @@ namespace rdb {
 /// - `(raft_msg_atom, raft_envelope)` — from the transport: a raft message of this region.
 ///   Dropped unless `region` and `to.id` are this replica's. Anything but a heartbeat (or its
 ///   response) wakes a hibernating peer.
-/// - `(persisted_atom, persisted)` — from the store writer: ready `ready_number` is durable.
+/// - `(persisted_atom, persisted)` — from the store writer: ready `ready_number` is durable,
+///   and so is every earlier one.
+/// - `(ready_atom)` — from itself: take the raft ready it deferred while others were being
+///   written; sent to itself so that the messages already queued join that ready.
 /// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached (or
 ///   its store's connection was lost). Wakes a hibernating follower whose leader it is.
 ///
@@ -80,7 +84,7 @@ using region_peer_actor =
                      caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
                      caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
                      caf::reacts_to<raft_msg_atom, raft_envelope>,
-                     caf::reacts_to<persisted_atom, persisted>,
+                     caf::reacts_to<persisted_atom, persisted>, caf::reacts_to<ready_atom>,
                      caf::reacts_to<unreachable_atom, peer_id>, caf::reacts_to<tick_atom>,
                      caf::reacts_to<campaign_atom>,
                      caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,

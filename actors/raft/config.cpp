@@ -11,6 +11,8 @@ std::expected<void, error> config::validate() const {
         error{errc::invalid_config, "election_tick must be greater than heartbeat_tick"}};
   if (max_inflight_msgs == 0)
     return std::unexpected{error{errc::invalid_config, "max_inflight_msgs must be positive"}};
+  if (max_outstanding_readies == 0)
+    return std::unexpected{error{errc::invalid_config, "max_outstanding_readies must be positive"}};
   return {};
 }
 

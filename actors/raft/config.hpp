@@ -34,6 +34,10 @@ struct config {
   /// entry is always handed out.
   std::uint64_t max_committed_size_per_ready = std::numeric_limits<std::uint64_t>::max();
 
+  /// How many readies may be handed out before the oldest is acknowledged (see `raw_node`).
+  /// More than one lets new entries go to disk while earlier ones are still being written.
+  std::size_t max_outstanding_readies = 1;
+
   /// Upper bound on the byte size of the leader's uncommitted tail; proposals beyond it are
   /// dropped. 0 means no limit.
   std::uint64_t max_uncommitted_entries_size = 0;

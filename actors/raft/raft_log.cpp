@@ -28,6 +28,7 @@ raft_log::raft_log(log_storage& storage, std::uint64_t max_applying_size)
   // Everything before the first index is in the snapshot, hence committed and applied.
   committed_ = first - 1;
   applied_ = first - 1;
+  applying_ = applied_;
 }
 
 // -- indexes and terms --------------------------------------------------------
@@ -193,17 +194,24 @@ void raft_log::applied_to(log_index i) {
   if (i.is_none()) return;
   expects(i <= committed_ && i >= applied_, "applied index out of range");
   applied_ = i;
+  if (applying_ < i) applying_ = i;
+}
+
+void raft_log::applying_to(log_index i) {
+  if (i.is_none()) return;
+  expects(i <= committed_ && i >= applying_, "applying index out of range");
+  applying_ = i;
 }
 
 bool raft_log::has_next_committed_ents() const {
   // Committed entries after a pending snapshot wait until the snapshot has been applied.
   if (has_pending_snapshot()) return false;
-  return committed_ > std::max(applied_, first_index() - 1);
+  return committed_ > std::max(applying_, first_index() - 1);
 }
 
 std::vector<entry> raft_log::next_committed_ents() const {
   if (!has_next_committed_ents()) return {};
-  auto lo = std::max(applied_ + 1, first_index());
+  auto lo = std::max(applying_ + 1, first_index());
   auto r = slice(lo, committed_ + 1, max_applying_size_);
   expects(r.has_value(), "committed entries unavailable");
   return std::move(*r);

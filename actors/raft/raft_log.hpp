@@ -14,8 +14,9 @@ namespace rdb::raft {
 /// A node's whole log: the durable part in `log_storage`, the rest in `unstable`, plus the
 /// commit and apply cursors.
 ///
-/// Invariant: applied_ <= committed_ <= last_index(). The commit index never moves backwards
-/// (§5.3: a committed entry stays committed).
+/// Invariant: applied_ <= applying_ <= committed_ <= last_index(). The commit index never moves
+/// backwards (§5.3: a committed entry stays committed). Committed entries up to `applying_` have
+/// been handed out to be applied; those up to `applied_` are applied.
 class raft_log {
  public:
   raft_log(log_storage& storage, std::uint64_t max_applying_size);
@@ -83,12 +84,17 @@ class raft_log {
   void commit_to(log_index i);
   void applied_to(log_index i);
 
+  /// Committed entries up to `i` have been handed out to be applied.
+  void applying_to(log_index i);
+
   bool has_next_committed_ents() const;
   std::vector<entry> next_committed_ents() const;
 
   // -- persistence --
 
-  const std::vector<entry>& unstable_entries() const { return unstable_.entries(); }
+  /// Entries not yet handed out for persisting; `accept_in_progress` hands them out.
+  std::vector<entry> entries_to_persist() const { return unstable_.entries_to_persist(); }
+  void accept_in_progress() { unstable_.accept_in_progress(); }
   bool has_pending_snapshot() const { return unstable_.pending_snapshot().has_value(); }
   const std::optional<raft::snapshot>& pending_snapshot() const {
     return unstable_.pending_snapshot();
@@ -104,6 +110,7 @@ class raft_log {
   unstable unstable_;
   log_index committed_;
   log_index applied_;
+  log_index applying_;
   std::uint64_t max_applying_size_;
 };
 

@@ -8,7 +8,8 @@ namespace rdb::raft {
 raw_node::raw_node(const config& cfg, log_storage& storage)
     : core_(std::make_unique<core>(cfg, storage)),
       prev_soft_(core_->soft_state()),
-      prev_hard_(core_->hard_state()) {}
+      prev_hard_(core_->hard_state()),
+      max_outstanding_(cfg.max_outstanding_readies) {}
 
 raw_node::raw_node(raw_node&&) noexcept = default;
 raw_node& raw_node::operator=(raw_node&&) noexcept = default;
@@ -78,30 +79,39 @@ void raw_node::report_snapshot(node_id id, bool ok) {
 // -- ready cycle --------------------------------------------------------------
 
 bool raw_node::has_ready() const {
-  if (ready_outstanding_) return false;
+  if (outstanding_.size() >= max_outstanding_) return false;
   const auto& c = *core_;
   const auto& log = c.log();
+  // A snapshot replaces the whole log: it is persisted alone, after every earlier ready.
+  if (log.has_pending_snapshot()) return outstanding_.empty();
   if (c.soft_state() != prev_soft_) return true;
   if (c.hard_state() != prev_hard_) return true;
-  if (log.has_pending_snapshot() || !log.unstable_entries().empty()) return true;
+  if (!log.entries_to_persist().empty()) return true;
   if (!core_->msgs().empty() || !core_->msgs_after_append().empty()) return true;
   if (!core_->read_states().empty()) return true;
   return log.has_next_committed_ents();
 }
 
 raft::ready raw_node::ready() {
-  expects(!ready_outstanding_, "ready() called with a ready outstanding");
+  expects(outstanding_.size() < max_outstanding_, "ready() called with the pipeline full");
   raft::ready rd;
   rd.number = ++ready_number_;
   auto& log = core_->log();
-  rd.entries = log.unstable_entries();
+  rd.entries = log.entries_to_persist();
+  log.accept_in_progress();
   if (const auto& snap = log.pending_snapshot()) rd.snapshot = *snap;
   rd.committed_entries = log.next_committed_ents();
+  outstanding out;
+  out.number = rd.number;
+  if (!rd.committed_entries.empty()) {
+    out.last_committed = rd.committed_entries.back().index;
+    log.applying_to(out.last_committed);
+  }
   rd.messages = std::move(core_->msgs());
   core_->msgs().clear();
   for (auto& m : core_->msgs_after_append()) {
     if (m.to == core_->id())
-      self_messages_.push_back(std::move(m));
+      out.self_messages.push_back(std::move(m));
     else
       rd.persisted_messages.push_back(std::move(m));
   }
@@ -121,25 +131,23 @@ raft::ready raw_node::ready() {
     prev_hard_ = hard;
   }
   rd.must_sync = rd.must_sync || !rd.entries.empty() || !rd.snapshot.is_empty();
-  outstanding_ = outstanding{};
   if (!rd.entries.empty()) {
-    outstanding_.last_entry.index = rd.entries.back().index;
-    outstanding_.last_entry.term = rd.entries.back().term;
+    out.last_entry.index = rd.entries.back().index;
+    out.last_entry.term = rd.entries.back().term;
   }
-  outstanding_.snapshot_index = rd.snapshot.meta.index;
-  if (!rd.committed_entries.empty())
-    outstanding_.last_committed = rd.committed_entries.back().index;
+  out.snapshot_index = rd.snapshot.meta.index;
   for (const auto& e : rd.committed_entries)
-    outstanding_.committed_bytes += e.data.size();
-  ready_outstanding_ = true;
+    out.committed_bytes += e.data.size();
+  outstanding_.push_back(std::move(out));
   return rd;
 }
 
 void raw_node::advance(const raft::ready& rd) {
-  expects(ready_outstanding_ && rd.number == ready_number_, "advance() of an unknown ready");
-  ready_outstanding_ = false;
+  expects(!outstanding_.empty() && rd.number == outstanding_.front().number,
+          "advance() of a ready that is not the oldest outstanding one");
+  auto o = std::move(outstanding_.front());
+  outstanding_.pop_front();
   auto& log = core_->log();
-  const auto& o = outstanding_;
   if (!o.snapshot_index.is_none()) {
     log.stable_snap_to(o.snapshot_index);
     log.applied_to(o.snapshot_index);
@@ -150,9 +158,7 @@ void raw_node::advance(const raft::ready& rd) {
     core_->reduce_uncommitted_size(o.committed_bytes);
   }
   // Our own vote and our own append acknowledgement stand for state that is now durable.
-  auto self = std::move(self_messages_);
-  self_messages_.clear();
-  for (auto& m : self)
+  for (auto& m : o.self_messages)
     (void)core_->step(std::move(m));
 }
 

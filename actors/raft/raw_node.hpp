@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <string>
@@ -23,11 +24,14 @@ class core;
 /// acknowledges them. Single-threaded and deterministic: the same inputs (and seed) give the
 /// same outputs. Nothing here blocks or does IO.
 ///
-/// Contract of the ready cycle: after `ready()` returns, `has_ready()` is false until
-/// `advance()` is called with that ready; inputs (step, tick, propose, ...) may still arrive in
-/// between and their effects show up in the next ready. Messages to this node itself (its own
-/// vote, its own append acknowledgement) are held back and delivered by `advance()`, because
-/// they stand for durable state.
+/// Contract of the ready cycle: up to `config::max_outstanding_readies` readies may be handed out
+/// before the first of them is acknowledged; `advance()` acknowledges them oldest first, once
+/// each is durable (an application writes them in order, so a later ready's entries land after
+/// an earlier one's and overwrite any it replaced). With the pipeline full, `has_ready()` is
+/// false; inputs (step, tick, propose, ...) may still arrive and their effects show up in the
+/// next ready. Messages that stand for durable state (a vote, an append acknowledgement) travel
+/// in `persisted_messages`, to be sent once that ready is durable; those to this node itself are
+/// held back and delivered by `advance()`. A ready with a snapshot is handed out alone.
 ///
 /// Membership: founding members start with the group's membership in their storage; a member
 /// added later starts empty and catches up by snapshot (see `memory_storage`). Changes take
@@ -83,15 +87,16 @@ class raw_node {
 
   // -- ready cycle --
 
-  /// True if there is something to persist, send or apply and no ready is outstanding.
+  /// True if there is something to persist, send or apply and the pipeline has room.
   bool has_ready() const;
 
   /// Collects everything pending. Call only when `has_ready()`.
   raft::ready ready();
 
-  /// Acknowledges `rd`: its entries, snapshot and hard state are durable and its committed
-  /// entries have been applied. Only `rd.number` is read, so the application may move the
-  /// vectors out of `rd` (into a write batch, say) before calling this.
+  /// Acknowledges `rd`, the oldest outstanding ready: its entries, snapshot and hard state are
+  /// durable and its committed entries have been applied (or handed to an ordered apply stage).
+  /// Only `rd.number` is read, so the application may move the vectors out of `rd` (into a write
+  /// batch, say) before calling this.
   void advance(const raft::ready& rd);
 
   // -- observers --
@@ -109,18 +114,20 @@ class raw_node {
   raft::soft_state prev_soft_;
   raft::hard_state prev_hard_;
   std::uint64_t ready_number_ = 0;
-  bool ready_outstanding_ = false;
+  std::size_t max_outstanding_ = 1;
 
-  /// What `advance` needs to know about the outstanding ready.
+  /// What `advance` needs to know about an outstanding ready.
   struct outstanding {
+    std::uint64_t number = 0;
     entry last_entry;
     log_index snapshot_index;
     log_index last_committed;
     std::uint64_t committed_bytes = 0;
+    /// Messages to self, delivered by `advance`.
+    std::vector<message> self_messages;
   };
-  outstanding outstanding_;
-  /// Messages to self from the outstanding ready, delivered by `advance`.
-  std::vector<message> self_messages_;
+  /// Oldest first.
+  std::deque<outstanding> outstanding_;
 };
 
 }  // namespace rdb::raft

@@ -34,6 +34,7 @@ void unstable::stable_to(log_index i, term_id t) {
   else
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(n));
   offset_ = i + 1;
+  if (in_progress_ < offset_) in_progress_ = offset_;
 }
 
 void unstable::stable_snap_to(log_index i) {
@@ -42,6 +43,7 @@ void unstable::stable_snap_to(log_index i) {
 
 void unstable::restore(snapshot s) {
   offset_ = s.meta.index + 1;
+  in_progress_ = offset_;
   entries_.clear();
   snapshot_ = std::move(s);
 }
@@ -60,13 +62,21 @@ void unstable::truncate_and_append(std::vector<entry>&& ents) {
   } else if (after <= offset_) {
     // Replaces the whole unstable tail; the durable part below is overwritten on persist.
     offset_ = after;
+    in_progress_ = after;
     entries_ = std::move(ents);
   } else {
     // Keeps the prefix before `after`, drops the conflicting suffix.
     entries_.resize(after - offset_);
     entries_.insert(entries_.end(), std::make_move_iterator(ents.begin()),
                     std::make_move_iterator(ents.end()));
+    // The replaced entries may already be on their way to disk: the new ones follow them
+    // there and overwrite them.
+    if (in_progress_ > after) in_progress_ = after;
   }
+}
+
+std::vector<entry> unstable::entries_to_persist() const {
+  return {entries_.begin() + static_cast<std::ptrdiff_t>(in_progress_ - offset_), entries_.end()};
 }
 
 void unstable::copy_slice(log_index lo, log_index hi, std::vector<entry>& out) const {

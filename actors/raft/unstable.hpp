@@ -11,6 +11,10 @@ namespace rdb::raft {
 /// made durable. Entries are at indexes [offset_, offset_ + entries_.size()).
 ///
 /// Invariant: if a snapshot is pending, offset_ == snapshot index + 1 or entries follow it.
+///
+/// Entries from `in_progress_` on have not been handed to the application for persisting yet;
+/// those before it are being written (several readies may be in flight).
+/// Invariant: offset_ <= in_progress_ <= offset_ + entries_.size().
 class unstable {
  public:
   /// The first index, if a snapshot is pending (entries alone do not tell it).
@@ -35,18 +39,28 @@ class unstable {
   /// Appends, replacing any suffix that conflicts with `ents` (§5.3).
   void truncate_and_append(std::vector<entry>&& ents);
 
+  /// The entries not yet handed out for persisting.
+  std::vector<entry> entries_to_persist() const;
+
+  /// Marks every entry as handed out for persisting.
+  void accept_in_progress() { in_progress_ = offset_ + entries_.size(); }
+
   /// Entries in [lo, hi), which must lie within this unstable tail.
   void copy_slice(log_index lo, log_index hi, std::vector<entry>& out) const;
 
   const std::vector<entry>& entries() const { return entries_; }
   const std::optional<snapshot>& pending_snapshot() const { return snapshot_; }
   log_index offset() const { return offset_; }
-  void set_offset(log_index o) { offset_ = o; }
+  void set_offset(log_index o) {
+    offset_ = o;
+    in_progress_ = o;
+  }
 
  private:
   std::optional<snapshot> snapshot_;
   std::vector<entry> entries_;
   log_index offset_;
+  log_index in_progress_;
 };
 
 }  // namespace rdb::raft

@@ -271,3 +271,37 @@ TEST_CASE_FIXTURE(gated_cluster,
   CHECK((**got)->previous == "w");
   CHECK(get(0, "k")->value == "x");
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "region: with a write pipeline, a leader whose own log write is slow answers "
+                  "once its followers made the entry durable") {
+  max_outstanding_readies = 4;
+  auto gate = std::make_shared<writer_gate>();
+  store_writer_actor gate_actor;
+  writer_for = [&](std::size_t i, store_writer_actor w) {
+    if (i != 0) return w;
+    gate_actor = spawn_gate(sys, w, gate);
+    return gate_actor;
+  };
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "k", "v", 1).engaged());
+  gate->hold = true;
+  auto w = send_request<write_response>(sys, nodes[0].peer, kv_put_atom::value,
+                                        put_request{header(), "k", "w", client_id{1}, 2});
+  sched.run();
+  // The entry is durable on both followers, a quorum, while the leader's copy is held back:
+  // it is committed, and a later ready (the pipeline has room) hands out the commit.
+  REQUIRE(w->has_value());
+  REQUIRE((*w)->engaged());
+  CHECK(gate->held.size() >= 2);
+  // The leader applies it only after its own copy is durable.
+  CHECK(status(0).applied < (**w)->index);
+  caf::anon_send(gate_actor, tick_atom::value);
+  sched.run();
+  CHECK(status(0).applied >= (**w)->index);
+  auto got = get(0, "k");
+  REQUIRE(got.engaged());
+  CHECK(got->value == "w");
+}

@@ -43,6 +43,9 @@ struct cluster : store_fixture {
   /// When set, the replica on store `i` sends its apply halves to `applier_for(i, applier)`
   /// instead of the store's apply writer (a stand-in that delays acknowledgements).
   std::function<store_writer_actor(std::size_t, store_writer_actor)> applier_for;
+  /// The same for the log halves.
+  std::function<store_writer_actor(std::size_t, store_writer_actor)> writer_for;
+  std::size_t max_outstanding_readies = 1;
 
   cluster() {
     meta.id = region_id{1};
@@ -77,10 +80,11 @@ struct cluster : store_fixture {
     ctx.config.hibernate = hibernate;
     ctx.config.max_pending_requests = max_pending_requests;
     ctx.config.sessions = sessions;
+    ctx.config.max_outstanding_readies = max_outstanding_readies;
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;
-    ctx.writer = n.writer;
+    ctx.writer = writer_for ? writer_for(i, n.writer) : n.writer;
     ctx.applier = applier_for ? applier_for(i, n.applier) : n.applier;
     ctx.transport = n.transport;
     auto p = spawn_region_peer(sys, ctx);

@@ -125,6 +125,113 @@ TEST_CASE("ready: has_ready is false until advance; later inputs show up in the 
   CHECK(rd2.committed_entries[0].data == "a");
 }
 
+TEST_CASE("ready: pipelined readies hand out each entry and each committed entry once") {
+  memory_storage s{conf_state{{nid(1)}, {}}};
+  auto c = cfg(1);
+  c.max_outstanding_readies = 3;
+  raw_node n{c, s};
+  n.campaign();
+  auto rd = n.ready();
+  persist(s, rd);
+  n.advance(rd);
+  rd = n.ready();
+  persist(s, rd);
+  n.advance(rd);
+  REQUIRE(n.commit_index() == idx(1));
+
+  REQUIRE(n.propose("a"));
+  auto rd1 = n.ready();
+  REQUIRE(n.propose("b"));
+  // The pipeline has room: "b" leaves while "a" is still being written.
+  REQUIRE(n.has_ready());
+  auto rd2 = n.ready();
+  REQUIRE(rd1.entries.size() == 1);
+  REQUIRE(rd2.entries.size() == 1);
+  CHECK(rd2.entries[0].data == "b");
+  // Nothing is committed before the leader's own copy is durable.
+  CHECK(rd2.committed_entries.empty());
+  REQUIRE(n.propose("c"));
+  auto rd3 = n.ready();
+  CHECK(rd3.entries.size() == 1);
+  REQUIRE(n.propose("d"));
+  CHECK_FALSE(n.has_ready());  // three outstanding: full
+
+  persist(s, rd1);
+  n.advance(rd1);
+  CHECK(n.commit_index() == idx(2));
+  REQUIRE(n.has_ready());
+  auto rd4 = n.ready();
+  REQUIRE(rd4.entries.size() == 1);
+  CHECK(rd4.entries[0].data == "d");
+  REQUIRE(rd4.committed_entries.size() == 1);
+  CHECK(rd4.committed_entries[0].data == "a");
+
+  persist(s, rd2);
+  n.advance(rd2);
+  persist(s, rd3);
+  n.advance(rd3);
+  CHECK(n.commit_index() == idx(4));
+  auto rd5 = n.ready();
+  CHECK(rd5.entries.empty());
+  // "a" was handed out by rd4, which is not acknowledged yet: it is not handed out again.
+  REQUIRE(rd5.committed_entries.size() == 2);
+  CHECK(rd5.committed_entries[0].data == "b");
+  CHECK(rd5.committed_entries[1].data == "c");
+  persist(s, rd4);
+  n.advance(rd4);
+  persist(s, rd5);
+  n.advance(rd5);
+  CHECK(n.applied_index() == idx(4));
+  auto rd6 = n.ready();
+  REQUIRE(rd6.committed_entries.size() == 1);
+  CHECK(rd6.committed_entries[0].data == "d");
+}
+
+TEST_CASE("ready: entries replaced while on their way to disk are written again") {
+  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
+  auto c = cfg(2);
+  c.max_outstanding_readies = 4;
+  raw_node n{c, s};
+  auto ent = [](std::uint64_t i, std::uint64_t t) {
+    return entry{.term = tid(t), .index = idx(i), .data = "t" + std::to_string(t)};
+  };
+  REQUIRE(n.step(message{.type = message_type::append,
+                         .to = nid(2),
+                         .from = nid(1),
+                         .term = tid(1),
+                         .entries = {ent(1, 1), ent(2, 1), ent(3, 1)}})
+              .has_value());
+  auto rd1 = n.ready();
+  REQUIRE(rd1.entries.size() == 3);
+  // A new leader of term 2 replaces entries 2 and 3 before rd1 is durable.
+  REQUIRE(n.step(message{.type = message_type::append,
+                         .to = nid(2),
+                         .from = nid(3),
+                         .term = tid(2),
+                         .log_term = tid(1),
+                         .index = idx(1),
+                         .entries = {ent(2, 2)}})
+              .has_value());
+  REQUIRE(n.has_ready());
+  auto rd2 = n.ready();
+  REQUIRE(rd2.entries.size() == 1);
+  CHECK(rd2.entries[0].index == idx(2));
+  CHECK(rd2.entries[0].term == tid(2));
+  // The acknowledgement of the new entry is released only with the ready that writes it.
+  auto* ack = find_msg(rd2.persisted_messages, message_type::append_resp);
+  REQUIRE(ack != nullptr);
+  CHECK(ack->to == nid(3));
+  CHECK(ack->index == idx(2));
+
+  persist(s, rd1);
+  n.advance(rd1);
+  persist(s, rd2);
+  n.advance(rd2);
+  CHECK_FALSE(n.has_ready());
+  CHECK(s.last_index() == idx(2));
+  CHECK(s.term(idx(2)) == tid(2));
+}
+
 TEST_CASE("ready: committed entries are handed out exactly once and in order") {
   network net({1, 2, 3});
   net.elect(1);
@@ -162,5 +269,8 @@ TEST_CASE("config: invalid settings are reported") {
   c.id = nid(1);
   CHECK(c.validate().has_value());
   c.election_tick = 1;
+  CHECK(c.validate().error() == errc::invalid_config);
+  c.election_tick = 10;
+  c.max_outstanding_readies = 0;
   CHECK(c.validate().error() == errc::invalid_config);
 }

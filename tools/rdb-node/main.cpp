@@ -143,6 +143,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   part->id = sc.store.store;
   sc.peer.election_tick = cfg.election_ticks;
   sc.peer.heartbeat_tick = cfg.heartbeat_ticks;
+  sc.peer.max_outstanding_readies = cfg.write_pipeline;
   sc.tick_interval = cfg.tick_interval;
   sc.pd = caf::actor_cast<pd::pd_actor>(part->link);
   auto node = store_node::open(sys, sc);

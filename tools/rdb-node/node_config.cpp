@@ -31,6 +31,8 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(tick_interval, "tick-interval", "raft tick period of every region (default: 100ms)")
       .add(election_ticks, "election-ticks", "ticks before a follower campaigns (default: 10)")
       .add(heartbeat_ticks, "heartbeat-ticks", "ticks between leader heartbeats (default: 2)")
+      .add(write_pipeline, "write-pipeline",
+           "raft readies of one region being written at once, 1-64 (default: 4)")
       .add(pd_tick_interval, "pd-tick-interval",
            "PD's clock; a store silent for 10 ticks is down (default: 1s)")
       .add(initial_stores, "initial-stores",
@@ -66,6 +68,7 @@ std::string node_config::validate() {
   if (pd_tick_interval <= caf::timespan{0}) return "--pd-tick-interval must be positive";
   if (heartbeat_ticks < 1 || election_ticks <= heartbeat_ticks)
     return "--heartbeat-ticks must be at least 1 and below --election-ticks";
+  if (write_pipeline < 1 || write_pipeline > 64) return "--write-pipeline must be 1-64";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)
     return "--replicas must be at least 1 and at most --initial-stores";

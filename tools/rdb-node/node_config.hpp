@@ -25,6 +25,7 @@ struct node_config : caf::actor_system_config {
   caf::timespan tick_interval = std::chrono::milliseconds{100};
   int election_ticks = 10;
   int heartbeat_ticks = 2;
+  std::size_t write_pipeline = 4;
   caf::timespan pd_tick_interval = std::chrono::seconds{1};
   std::size_t initial_stores = 3;
   std::size_t initial_regions = 16;

@@ -14,13 +14,20 @@ namespace sim = rdb::raft::sim;
 
 namespace {
 
-/// The first seed in [1, limit] whose run reports a violation, or 0.
+/// The first seed in [1, limit] whose run reports a violation, or 0. Each seed runs as drawn
+/// and, if clean, once more with one ready at a time: the rare interleavings some bugs need
+/// were found in that cycle, and a pipelined run of the same seed takes a different course.
 std::uint64_t first_failing_seed(raft::planted_bug_kind bug, std::uint64_t limit,
                                  std::string& violation) {
   raft::planted_bug = bug;
   std::uint64_t found = 0;
   for (std::uint64_t seed = 1; seed <= limit && found == 0; ++seed) {
-    auto r = sim::run(sim::options::from_seed(seed));
+    auto opts = sim::options::from_seed(seed);
+    auto r = sim::run(opts);
+    if (r.violations.empty() && opts.max_outstanding_readies > 1) {
+      opts.max_outstanding_readies = 1;
+      r = sim::run(opts);
+    }
     if (!r.violations.empty()) {
       found = seed;
       violation = r.violations.front();

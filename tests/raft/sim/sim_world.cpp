@@ -158,6 +158,7 @@ raft::config world::node_config(node_id id, log_index applied) const {
   cfg.check_quorum = opts_.check_quorum;
   cfg.max_size_per_msg = opts_.max_size_per_msg;
   cfg.max_inflight_msgs = 16;
+  cfg.max_outstanding_readies = opts_.max_outstanding_readies;
   // Each node draws its election timeouts from its own stream of the run's seed.
   cfg.seed = opts_.seed * 1000003 + id.value();
   return cfg;
@@ -180,7 +181,7 @@ std::size_t world::add_node(node_id id, const raft::snapshot* boot) {
 void world::start(std::size_t i) {
   auto& n = nodes_[i];
   ++n.incarnation;
-  n.outstanding.reset();
+  n.outstanding.clear();
   n.raft = std::make_unique<raw_node>(node_config(n.id, n.sm.applied), *n.storage);
   // A restart must come back with at least the commit index it had made durable.
   checker_.on_commit(n.id, n.storage->persisted_hard_state().commit, n.raft->commit_index(),
@@ -194,7 +195,7 @@ void world::crash(std::size_t i) {
   auto& n = nodes_[i];
   ++n.incarnation;
   n.raft.reset();
-  n.outstanding.reset();
+  n.outstanding.clear();
 }
 
 void world::destroy(node_id id) {
@@ -223,7 +224,7 @@ void world::on_tick(std::size_t i) {
 
 void world::maybe_take_ready(std::size_t i) {
   auto& n = nodes_[i];
-  if (!n.raft || n.outstanding || !n.raft->has_ready()) return;
+  if (!n.raft || !n.raft->has_ready()) return;
   auto rd = n.raft->ready();
   for (const auto& rs : rd.read_states) {
     auto it = reads_.find(rs.context);
@@ -235,15 +236,16 @@ void world::maybe_take_ready(std::size_t i) {
   for (const auto& m : rd.messages)
     send(m);
   rd.messages.clear();
-  n.outstanding = std::move(rd);
+  n.outstanding.push_back(std::move(rd));
+  // Each completion makes the oldest outstanding ready durable, whichever event it is.
   schedule_in(1 + rng_.below(static_cast<std::uint64_t>(opts_.max_persist_ms)),
               event_kind::persist_done, i);
 }
 
 void world::on_persist_done(std::size_t i) {
   auto& n = nodes_[i];
-  auto rd = std::move(*n.outstanding);
-  n.outstanding.reset();
+  auto rd = std::move(n.outstanding.front());
+  n.outstanding.pop_front();
   auto& st = *n.storage;
   if (!rd.snapshot.is_empty()) {
     if (auto ok = st.apply_snapshot(rd.snapshot); !ok)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,8 @@ struct options {
   int max_delay_ms = 20;
   /// How long the store takes to make a ready durable.
   int max_persist_ms = 8;
+  /// Readies a node hands out before the oldest is durable (raft::config::max_outstanding_readies).
+  std::size_t max_outstanding_readies = 1;
   /// A crashed node restarts after 1..max_restart_ms; short restarts expose lost votes.
   int max_restart_ms = 600;
   /// Faults strike every 1..max_fault_interval_ms.
@@ -116,7 +119,8 @@ struct node {
   /// Removed from the group and destroyed; never comes back.
   bool destroyed = false;
   std::uint64_t incarnation = 0;
-  std::optional<raft::ready> outstanding;
+  /// Readies being made durable, oldest first; they become durable in this order.
+  std::deque<raft::ready> outstanding;
   state_machine sm;
   /// Highest commit index seen in memory since the last restart.
   log_index last_commit;
