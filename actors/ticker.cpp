@@ -8,6 +8,8 @@
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/log.hpp"
+
 namespace rdb {
 
 namespace {
@@ -54,7 +56,8 @@ ticker_actor::behavior_type ticker_fn(ticker_pointer self, caf::timespan interva
       },
       [=](hibernate_atom, region_id region) {
         auto& st = self->state;
-        st.active.erase(region);
+        if (st.active.erase(region) > 0 && st.active.empty())
+          log(log_level::debug, "ticker", region.value(), "every region of the store hibernates");
         st.stats.active = st.active.size();
       },
       [=](tick_atom) {

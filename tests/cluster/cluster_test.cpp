@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <capnp/ez-rpc.h>
@@ -86,6 +88,15 @@ bool closed_by_peer(int fd) {
     if (n <= 0) return true;
   }
   return false;
+}
+
+/// How often `text` occurs in the file at `path`.
+std::size_t count_in_file(const std::string& path, const std::string& text) {
+  std::ifstream in{path};
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(text) != std::string::npos) ++n;
+  return n;
 }
 
 }  // namespace
@@ -188,6 +199,32 @@ TEST_CASE("cluster: a store killed with SIGKILL; writes go on; restarted, it cat
   client::client via_restarted{to({cluster.client_address(0)})};
   check_range(via_restarted, 0, 50, "b");
   check_range(via_restarted, 50, 250, "a");
+}
+
+TEST_CASE("cluster: a store killed with SIGKILL while every region sleeps; writes go on") {
+  // Fast ticks so that idle regions hibernate soon; debug logs tell when a store sleeps.
+  process_cluster cluster{3, {"--tick-interval=20ms", "--log-level=debug"}};
+  client::client c{to(cluster.client_addresses())};
+  put_range(c, 0, 100, "a");
+  const std::string asleep = "every region of the store hibernates";
+  std::vector<std::size_t> before;
+  for (std::size_t i = 0; i < cluster.stores(); ++i)
+    before.push_back(count_in_file(cluster.store_log(i), asleep));
+  // Hibernation takes 40 quiet ticks (0.8 s); the bound only stops a hang.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  auto all_slept = [&] {
+    for (std::size_t i = 0; i < cluster.stores(); ++i)
+      if (count_in_file(cluster.store_log(i), asleep) <= before[i]) return false;
+    return true;
+  };
+  while (!all_slept() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  REQUIRE_MESSAGE(all_slept(), "the stores never hibernated all their regions");
+
+  // The followers of the regions it led sleep too: losing its store must wake them.
+  cluster.kill_store(0);
+  put_range(c, 0, 100, "b");
+  check_range(c, 0, 100, "b");
 }
 
 TEST_CASE("cluster: PD killed with SIGKILL; regions keep serving; restarted, it lost nothing") {

@@ -41,6 +41,8 @@ class process_cluster {
   std::size_t stores() const { return stores_.size(); }
   std::string client_address(std::size_t i) const;
   std::vector<std::string> client_addresses() const;
+  /// Where store `i` writes its log.
+  const std::string& store_log(std::size_t i) const { return stores_.at(i).log; }
   /// The store id store `i` printed when it became ready.
   std::string store_id(std::size_t i) const { return stores_.at(i).field("store"); }
 
