@@ -23,6 +23,17 @@ void persist(memory_storage& s, const ready& rd) {
   if (rd.hard_state) s.set_hard_state(*rd.hard_state);
 }
 
+/// Makes the only member of a group leader and commits the empty entry of its term.
+void elect_alone(raw_node& n, memory_storage& s) {
+  n.campaign();
+  for (int i = 0; i < 2; ++i) {
+    auto rd = n.ready();
+    persist(s, rd);
+    n.advance(rd);
+  }
+  REQUIRE(n.commit_index() == idx(1));
+}
+
 }  // namespace
 
 TEST_CASE("ready: a vote grant is released only as a persisted message, with the vote durable") {
@@ -97,14 +108,7 @@ TEST_CASE("ready: the leader's own entry counts toward commit only after advance
 TEST_CASE("ready: has_ready is false until advance; later inputs show up in the next ready") {
   memory_storage s{conf_state{{nid(1)}, {}}};
   raw_node n{cfg(1), s};
-  n.campaign();
-  auto rd = n.ready();
-  persist(s, rd);
-  n.advance(rd);
-  rd = n.ready();
-  persist(s, rd);
-  n.advance(rd);
-  REQUIRE(n.commit_index() == idx(1));
+  elect_alone(n, s);
 
   REQUIRE(n.propose("a"));
   REQUIRE(n.has_ready());
@@ -130,14 +134,7 @@ TEST_CASE("ready: pipelined readies hand out each entry and each committed entry
   auto c = cfg(1);
   c.max_outstanding_readies = 3;
   raw_node n{c, s};
-  n.campaign();
-  auto rd = n.ready();
-  persist(s, rd);
-  n.advance(rd);
-  rd = n.ready();
-  persist(s, rd);
-  n.advance(rd);
-  REQUIRE(n.commit_index() == idx(1));
+  elect_alone(n, s);
 
   REQUIRE(n.propose("a"));
   auto rd1 = n.ready();
