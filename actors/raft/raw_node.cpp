@@ -97,12 +97,13 @@ raft::ready raw_node::ready() {
   raft::ready rd;
   rd.number = ++ready_number_;
   auto& log = core_->log();
-  rd.entries = log.entries_to_persist();
-  log.accept_in_progress();
-  if (const auto& snap = log.pending_snapshot()) rd.snapshot = *snap;
-  rd.committed_entries = log.next_committed_ents();
   outstanding out;
   out.number = rd.number;
+  rd.entries = log.entries_to_persist();
+  log.accept_in_progress();
+  out.replacements = log.replacements();
+  if (const auto& snap = log.pending_snapshot()) rd.snapshot = *snap;
+  rd.committed_entries = log.next_committed_ents();
   if (!rd.committed_entries.empty()) {
     out.last_committed = rd.committed_entries.back().index;
     log.applying_to(out.last_committed);
@@ -152,7 +153,11 @@ void raw_node::advance(const raft::ready& rd) {
     log.stable_snap_to(o.snapshot_index);
     log.applied_to(o.snapshot_index);
   }
-  if (!o.last_entry.index.is_none()) log.stable_to(o.last_entry.index, o.last_entry.term);
+  // Entries replaced since this ready was handed out are written again by a later one, whose
+  // acknowledgement marks them stable; this one's (index, term) may name an entry that came
+  // back but is not on disk yet.
+  if (!o.last_entry.index.is_none() && o.replacements == log.replacements())
+    log.stable_to(o.last_entry.index, o.last_entry.term);
   if (!o.last_committed.is_none()) {
     log.applied_to(o.last_committed);
     core_->reduce_uncommitted_size(o.committed_bytes);

@@ -123,6 +123,8 @@ class raw_node {
     log_index snapshot_index;
     log_index last_committed;
     std::uint64_t committed_bytes = 0;
+    /// `raft_log::replacements` when handed out.
+    std::uint64_t replacements = 0;
     /// Messages to self, delivered by `advance`.
     std::vector<message> self_messages;
   };

@@ -44,6 +44,7 @@ void unstable::stable_snap_to(log_index i) {
 void unstable::restore(snapshot s) {
   offset_ = s.meta.index + 1;
   in_progress_ = offset_;
+  ++replacements_;
   entries_.clear();
   snapshot_ = std::move(s);
 }
@@ -61,6 +62,7 @@ void unstable::truncate_and_append(std::vector<entry>&& ents) {
     }
   } else if (after <= offset_) {
     // Replaces the whole unstable tail; the durable part below is overwritten on persist.
+    if (in_progress_ > after) ++replacements_;
     offset_ = after;
     in_progress_ = after;
     entries_ = std::move(ents);
@@ -71,7 +73,10 @@ void unstable::truncate_and_append(std::vector<entry>&& ents) {
                     std::make_move_iterator(ents.end()));
     // The replaced entries may already be on their way to disk: the new ones follow them
     // there and overwrite them.
-    if (in_progress_ > after) in_progress_ = after;
+    if (in_progress_ > after) {
+      in_progress_ = after;
+      ++replacements_;
+    }
   }
 }
 

@@ -42,6 +42,11 @@ class unstable {
   /// The entries not yet handed out for persisting.
   std::vector<entry> entries_to_persist() const;
 
+  /// How often entries already handed out for persisting were replaced (or a snapshot came).
+  /// An acknowledgement of a ready handed out before the latest replacement proves nothing:
+  /// the same index and term may have come back while its write was on its way.
+  std::uint64_t replacements() const { return replacements_; }
+
   /// Marks every entry as handed out for persisting.
   void accept_in_progress() { in_progress_ = offset_ + entries_.size(); }
 
@@ -61,6 +66,7 @@ class unstable {
   std::vector<entry> entries_;
   log_index offset_;
   log_index in_progress_;
+  std::uint64_t replacements_ = 0;
 };
 
 }  // namespace rdb::raft

@@ -229,6 +229,58 @@ TEST_CASE("ready: entries replaced while on their way to disk are written again"
   CHECK(s.term(idx(2)) == tid(2));
 }
 
+TEST_CASE(
+    "ready: an entry replaced and brought back while on its way to disk is not taken "
+    "for durable") {
+  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
+  auto c = cfg(2);
+  c.max_outstanding_readies = 4;
+  raw_node n{c, s};
+  auto ent = [](std::uint64_t i, std::uint64_t t) {
+    return entry{.term = tid(t), .index = idx(i), .data = "t" + std::to_string(t)};
+  };
+  auto append = [&](std::uint64_t from, std::uint64_t term, std::uint64_t index,
+                    std::uint64_t log_term, std::vector<entry> ents, std::uint64_t commit = 0) {
+    REQUIRE(n.step(message{.type = message_type::append,
+                           .to = nid(2),
+                           .from = nid(from),
+                           .term = tid(term),
+                           .log_term = tid(log_term),
+                           .index = idx(index),
+                           .entries = std::move(ents),
+                           .commit = idx(commit)})
+                .has_value());
+  };
+  append(1, 1, 0, 0, {ent(1, 1), ent(2, 1), ent(3, 1), ent(4, 1)});
+  auto rd1 = n.ready();
+  // A leader of term 2 replaces 2..4; then one of term 3, whose log is the term-1 log, brings
+  // 2..4 back with their old terms, before any of these readies is durable.
+  append(3, 2, 1, 1, {ent(2, 2), ent(3, 2)});
+  auto rd2 = n.ready();
+  append(1, 3, 1, 1, {ent(2, 1), ent(3, 1), ent(4, 1), ent(5, 3)});
+  auto rd3 = n.ready();
+  REQUIRE(rd3.entries.size() == 4);
+  // rd1 and rd2 are durable, rd3 is not: the disk now holds 2..3 of term 2, and entry 4 (term
+  // 1) is gone again, although rd1 wrote an entry 4 of term 1.
+  persist(s, rd1);
+  n.advance(rd1);
+  persist(s, rd2);
+  n.advance(rd2);
+  append(1, 3, 5, 3, {}, 5);
+  auto rd4 = n.ready();
+  // Everything committed is handed out with the terms of the leader's log.
+  REQUIRE(rd4.committed_entries.size() == 5);
+  for (std::size_t i = 0; i < 4; ++i)
+    CHECK(rd4.committed_entries[i].term == tid(1));
+  CHECK(rd4.committed_entries[4].term == tid(3));
+  persist(s, rd3);
+  n.advance(rd3);
+  persist(s, rd4);
+  n.advance(rd4);
+  CHECK(s.last_index() == idx(5));
+  CHECK(s.term(idx(4)) == tid(1));
+}
+
 TEST_CASE("ready: committed entries are handed out exactly once and in order") {
   network net({1, 2, 3});
   net.elect(1);
