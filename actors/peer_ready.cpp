@@ -45,7 +45,13 @@ void peer::maybe_handle_ready() {
 }
 
 void peer::take_deferred_ready() {
-  if (raw_.has_ready()) take_ready();
+  // A ready applies committed entries on top of the meta as of the readies before it, which
+  // only `raft_storage` holds once they are durable: while a membership change is being
+  // written, the next ready waits for it (its acknowledgement asks for the ready again).
+  bool meta_in_flight =
+      std::any_of(outstanding_.begin(), outstanding_.end(),
+                  [](const outstanding& o) { return o.summary.has_region_state; });
+  if (!meta_in_flight && raw_.has_ready()) take_ready();
 }
 
 void peer::take_ready() {

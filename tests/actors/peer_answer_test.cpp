@@ -12,43 +12,6 @@ using namespace rdb::test;
 
 namespace {
 
-/// Stands between a region peer and its apply writer and, while `hold` is set, keeps back
-/// every apply half until it gets `tick_atom`; counts the
-/// peer's urges (`flush_atom`) meanwhile, which a held-back writer cannot follow.
-struct writer_gate {
-  bool hold = false;
-  int urges = 0;
-  std::vector<std::pair<caf::strong_actor_ptr, write_task>> held;
-};
-
-store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor writer,
-                              std::shared_ptr<writer_gate> gate) {
-  return sys.spawn([=](store_writer_actor::pointer self) -> store_writer_actor::behavior_type {
-    auto pass = [=](const caf::strong_actor_ptr& from, write_task task) {
-      caf::send_as(caf::actor_cast<caf::actor>(from), writer, persist_atom::value, std::move(task));
-    };
-    return {
-        [=](persist_atom, write_task& task) {
-          if (gate->hold)
-            gate->held.emplace_back(self->current_sender(), std::move(task));
-          else
-            pass(self->current_sender(), std::move(task));
-        },
-        [=](flush_atom) { ++gate->urges; },
-        [=](tick_atom) {
-          gate->hold = false;
-          for (auto& [from, task] : gate->held)
-            pass(from, std::move(task));
-          gate->held.clear();
-        },
-        [=](bootstrap_atom, storage::region_meta& m) {
-          return self->delegate(writer, bootstrap_atom::value, std::move(m));
-        },
-        [=](stats_atom) { return self->delegate(writer, stats_atom::value); },
-    };
-  });
-}
-
 /// A cluster whose store 0 leads and sends its apply halves through a gate.
 struct gated_cluster : cluster {
   std::shared_ptr<writer_gate> gate = std::make_shared<writer_gate>();

@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/errors.hpp"
 #include "actors/region_peer.hpp"
@@ -15,6 +17,43 @@
 #include "tests/support/temp_dir.hpp"
 
 namespace rdb::test {
+
+/// Stands between a region peer and one of its writers and, while `hold` is set, keeps back
+/// every task until it gets `tick_atom`; counts the peer's urges (`flush_atom`) meanwhile,
+/// which a held-back writer cannot follow.
+struct writer_gate {
+  bool hold = false;
+  int urges = 0;
+  std::vector<std::pair<caf::strong_actor_ptr, write_task>> held;
+};
+
+inline store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor writer,
+                                     std::shared_ptr<writer_gate> gate) {
+  return sys.spawn([=](store_writer_actor::pointer self) -> store_writer_actor::behavior_type {
+    auto pass = [=](const caf::strong_actor_ptr& from, write_task task) {
+      caf::send_as(caf::actor_cast<caf::actor>(from), writer, persist_atom::value, std::move(task));
+    };
+    return {
+        [=](persist_atom, write_task& task) {
+          if (gate->hold)
+            gate->held.emplace_back(self->current_sender(), std::move(task));
+          else
+            pass(self->current_sender(), std::move(task));
+        },
+        [=](flush_atom) { ++gate->urges; },
+        [=](tick_atom) {
+          gate->hold = false;
+          for (auto& [from, task] : gate->held)
+            pass(from, std::move(task));
+          gate->held.clear();
+        },
+        [=](bootstrap_atom, storage::region_meta& m) {
+          return self->delegate(writer, bootstrap_atom::value, std::move(m));
+        },
+        [=](stats_atom) { return self->delegate(writer, stats_atom::value); },
+    };
+  });
+}
 
 /// One region with three replicas on three in-process stores (and room for a fourth that joins
 /// later), each store with its own LMDB directory, writer and transport, all on the

@@ -77,3 +77,38 @@ TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a ne
   // The group still commits with the new voter set.
   REQUIRE(put(0, "last", "3").engaged());
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "membership: a follower whose log writes lag applies two changes in a row "
+                  "on top of each other") {
+  max_outstanding_readies = 8;
+  auto gate = std::make_shared<test::writer_gate>();
+  store_writer_actor gate_actor;
+  writer_for = [&](std::size_t i, store_writer_actor w) {
+    if (i != 2) return w;
+    gate_actor = test::spawn_gate(sys, w, gate);
+    return gate_actor;
+  };
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "k", "v").engaged());
+  // Store 2 goes on receiving and stepping, but none of its log writes completes: it hands out
+  // the first change's commit while the second change comes and commits too.
+  gate->hold = true;
+  storage::region_peer first{peer_id{14}, store_id{4}, storage::peer_role::learner};
+  REQUIRE(change(*this, meta, peer_change_kind::add_learner, first).engaged());
+  tick_all(2);
+  storage::region_peer second{peer_id{15}, store_id{5}, storage::peer_role::learner};
+  REQUIRE(change(*this, status(0).region, peer_change_kind::add_learner, second).engaged());
+  tick_all(2);
+  caf::anon_send(gate_actor, tick_atom::value);
+  sched.run();
+  tick_all(2);
+  auto current = status(0).region;
+  REQUIRE(current.peers.size() == 5);
+  CHECK(current.epoch.conf_ver == 3);
+  // Its meta has both changes, in memory and on disk.
+  CHECK(status(2).region == current);
+  CHECK(stored_meta(*this, 2) == current);
+}
