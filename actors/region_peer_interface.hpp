@@ -24,12 +24,12 @@
 /// behavior only dispatches; the logic lives in the plain class `peer` (actors/peer.hpp).
 ///
 /// Write path: a put/delete is checked (region, epoch, key range, leadership), encoded and
-/// proposed; each raft ready's `messages` go to the transport at once, its persistence work
-/// (entries, hard state, and the data changes and apply state of its committed entries) goes
-/// to the store writer; on `persisted` the peer sends the ready's `persisted_messages`,
-/// answers the writes now applied and advances raft. Several readies may be with the writer at
-/// once (`peer_config::max_outstanding_readies`), and the peer keeps stepping raft messages
-/// meanwhile: it never blocks.
+/// proposed; each raft ready's `messages` go to the transport at once and the writes its
+/// committed entries complete are answered; its log half (entries, hard state) goes to the log
+/// writer; on `persisted` the peer sends the ready's `persisted_messages`, advances raft and
+/// hands the apply half (data changes, apply state) to the apply writer. Several readies may be
+/// with the writer at once (`peer_config::max_outstanding_readies`), and the peer keeps stepping
+/// raft messages meanwhile: it never blocks.
 ///
 /// Read path: ReadIndex on the leader; answered once the applied index reaches the read
 /// index, from a short-lived LMDB read view.
@@ -45,8 +45,9 @@ namespace rdb {
 ///
 /// Clients (through the router or directly):
 /// - `(kv_get_atom, get_request)` -> get_response — linearizable read (ReadIndex).
-/// - `(kv_put_atom, put_request)` -> write_response — answered once applied.
-/// - `(kv_delete_atom, delete_request)` -> write_response — answered once applied.
+/// - `(kv_put_atom, put_request)` -> write_response — answered once committed (durable on a
+///   quorum), without waiting for its apply to be written.
+/// - `(kv_delete_atom, delete_request)` -> write_response — answered like a put.
 /// - `(kv_cas_atom, cas_request)` -> cas_response — compare-and-swap, decided at apply and
 ///   answered once that apply is durable.
 /// - `(kv_scan_atom, scan_request)` -> scan_response — linearizable range read.
