@@ -94,6 +94,7 @@ class raft_log {
 
   /// Entries not yet handed out for persisting; `accept_in_progress` hands them out.
   std::vector<entry> entries_to_persist() const { return unstable_.entries_to_persist(); }
+  bool has_entries_to_persist() const { return unstable_.has_entries_to_persist(); }
   void accept_in_progress() { unstable_.accept_in_progress(); }
   std::uint64_t replacements() const { return unstable_.replacements(); }
   bool has_pending_snapshot() const { return unstable_.pending_snapshot().has_value(); }

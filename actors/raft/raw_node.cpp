@@ -86,7 +86,7 @@ bool raw_node::has_ready() const {
   if (log.has_pending_snapshot()) return outstanding_.empty();
   if (c.soft_state() != prev_soft_) return true;
   if (c.hard_state() != prev_hard_) return true;
-  if (!log.entries_to_persist().empty()) return true;
+  if (log.has_entries_to_persist()) return true;
   if (!core_->msgs().empty() || !core_->msgs_after_append().empty()) return true;
   if (!core_->read_states().empty()) return true;
   return log.has_next_committed_ents();

@@ -47,6 +47,8 @@ class unstable {
   /// the same index and term may have come back while its write was on its way.
   std::uint64_t replacements() const { return replacements_; }
 
+  bool has_entries_to_persist() const { return in_progress_ < offset_ + entries_.size(); }
+
   /// Marks every entry as handed out for persisting.
   void accept_in_progress() { in_progress_ = offset_ + entries_.size(); }
 
