@@ -15,6 +15,7 @@
 #include "actors/log.hpp"
 #include "actors/route_table.hpp"
 #include "schemas/kv.capnp.h"
+#include "schemas/kv_stream.hpp"
 
 namespace rdb {
 
@@ -308,6 +309,14 @@ class kv_impl final : public kv::Kv::Server {
   kv_service_config cfg_;
 };
 
+/// Accepts clients until the loop ends; each connection is read through a buffer.
+kj::Promise<void> accept_clients(capnp::TwoPartyServer& server, kj::ConnectionReceiver& listener) {
+  return listener.accept().then([&server, &listener](kj::Own<kj::AsyncIoStream>&& client) {
+    server.accept(kj::heap<buffered_stream>(kj::mv(client)));
+    return accept_clients(server, listener);
+  });
+}
+
 }  // namespace
 
 /// The loop's thread and the means to stop it from another thread.
@@ -354,7 +363,7 @@ storage::result<std::unique_ptr<kv_service>> kv_service::start(
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
       capnp::TwoPartyServer server(kj::heap<kv_impl>(sys, std::move(router), std::move(routes),
                                                      std::move(pd), std::move(book), cfg));
-      auto serving = server.listen(*listener).eagerlyEvaluate([](kj::Exception&& e) {
+      auto serving = accept_clients(server, *listener).eagerlyEvaluate([](kj::Exception&& e) {
         log(log_level::error, "kv", 0,
             std::string{"stopped accepting clients: "} + e.getDescription().cStr());
       });

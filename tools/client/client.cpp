@@ -10,11 +10,13 @@
 #include <set>
 
 #include <capnp/ez-rpc.h>
+#include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
 #include <kj/io.h>
 #include <kj/timer.h>
 
 #include "schemas/kv.capnp.h"
+#include "schemas/kv_stream.hpp"
 
 namespace rdb::client {
 
@@ -77,8 +79,16 @@ struct client::impl {
     anchor = std::make_unique<capnp::EzRpcClient>(fds[0]);
   }
 
+  /// A connection's socket, read through a buffer, and the RPC system on it. Counted: the
+  /// connection attempt holds it too, so a connection dropped while connecting outlives the
+  /// attempt.
+  struct wire final : kj::Refcounted {
+    kj::Own<kj::AsyncIoStream> stream;
+    kj::Own<capnp::TwoPartyClient> rpc;
+  };
+
   struct connection {
-    std::unique_ptr<capnp::EzRpcClient> ez;
+    kj::Own<wire> link;
     kv::Kv::Client cap;
     /// Tells this connection from a later one to the same address.
     std::uint64_t id = 0;
@@ -109,10 +119,20 @@ struct client::impl {
     auto i = connections.find(address);
     if (i != connections.end()) return i->second;
     ++stats.connections;
-    auto ez = std::make_unique<capnp::EzRpcClient>(address);
-    auto cap = ez->getMain<kv::Kv>();
-    return connections
-        .emplace(address, connection{std::move(ez), std::move(cap), stats.connections})
+    auto link = kj::refcounted<wire>();
+    kv::Kv::Client cap = anchor->getIoProvider()
+                             .getNetwork()
+                             .parseAddress(address)
+                             .then([](kj::Own<kj::NetworkAddress>&& a) {
+                               auto connected = a->connect();
+                               return connected.attach(kj::mv(a));
+                             })
+                             .then([w = kj::addRef(*link)](kj::Own<kj::AsyncIoStream>&& s) mutable {
+                               w->stream = kj::heap<buffered_stream>(kj::mv(s));
+                               w->rpc = kj::heap<capnp::TwoPartyClient>(*w->stream);
+                               return w->rpc->bootstrap().castAs<kv::Kv>();
+                             });
+    return connections.emplace(address, connection{kj::mv(link), std::move(cap), stats.connections})
         .first->second;
   }
 
