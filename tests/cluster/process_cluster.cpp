@@ -1,14 +1,18 @@
 #include "tests/cluster/process_cluster.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -43,6 +47,33 @@ std::string read_line(int fd, std::chrono::steady_clock::time_point deadline) {
   return got.substr(0, got.find('\n'));
 }
 
+/// A loopback port that is free now, below the kernel's ephemeral range. A node restarted on
+/// its former ports must find them free: a port from the ephemeral range may meanwhile be the
+/// source port of any outgoing connection, one below it only an explicit listener takes.
+std::string free_port() {
+  int ephemeral_low = 32768;
+  std::ifstream{"/proc/sys/net/ipv4/ip_local_port_range"} >> ephemeral_low;
+  const int high = ephemeral_low - 1;
+  const int low = std::max(1024, ephemeral_low - 12000);
+  REQUIRE_MESSAGE(low < high, "no port range below the ephemeral ports");
+  static std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick{low, high};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = pick(rng);
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return std::to_string(port);
+  }
+  FAIL("no free loopback port in " << low << "-" << high);
+  return {};
+}
+
 }  // namespace
 
 std::string node_process::field(const std::string& name) const {
@@ -55,10 +86,11 @@ std::string node_process::field(const std::string& name) const {
 
 process_cluster::process_cluster(std::size_t stores, std::vector<std::string> store_flags)
     : store_flags_(std::move(store_flags)) {
-  pd_ = start("pd", {"--mode=pd", "--pd-port=0", "--initial-stores=" + std::to_string(stores),
-                     "--replicas=" + std::to_string(stores < 3 ? stores : 3)});
+  pd_ = start(
+      "pd", {"--mode=pd", "--pd-port=" + free_port(), "--initial-stores=" + std::to_string(stores),
+             "--replicas=" + std::to_string(stores < 3 ? stores : 3)});
   for (std::size_t i = 0; i < stores; ++i)
-    stores_.push_back(start("store" + std::to_string(i), store_args("0", "0")));
+    stores_.push_back(start("store" + std::to_string(i), store_args(free_port(), free_port())));
 }
 
 process_cluster::~process_cluster() {
@@ -150,19 +182,12 @@ int process_cluster::stop_store(std::size_t i) {
 void process_cluster::restart_store(std::size_t i) {
   auto& old = stores_.at(i);
   REQUIRE(old.pid <= 0);
-  auto peer = old.field("peer");
-  auto client = old.field("client");
-  auto port = [](const std::string& address) { return address.substr(address.rfind(':') + 1); };
-  stores_[i] = start("store" + std::to_string(i), store_args(port(peer), port(client)));
+  stores_[i] = start("store" + std::to_string(i), old.args);
 }
 
 void process_cluster::restart_pd() {
   REQUIRE(pd_.pid <= 0);
-  auto address = pd_.field("pd");
-  auto args = pd_.args;
-  for (auto& a : args)
-    if (a == "--pd-port=0") a = "--pd-port=" + address.substr(address.rfind(':') + 1);
-  pd_ = start("pd", args);
+  pd_ = start("pd", pd_.args);
 }
 
 }  // namespace rdb::test

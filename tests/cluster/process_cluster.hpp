@@ -28,7 +28,8 @@ struct node_process {
 
 /// A real cluster on loopback: PD and N stores as rdb-node processes (the binary named by the
 /// RDB_NODE environment variable), each in its own directory under a fresh temporary one,
-/// every port picked by the node. Processes are started and stopped by the test; the
+/// every port picked free below the kernel's ephemeral range, so a restarted node finds its
+/// former ports free. Processes are started and stopped by the test; the
 /// destructor kills whatever still runs. Starting waits for a node's ready line with a bound
 /// and fails the test with the node's log if it does not come.
 class process_cluster {
