@@ -51,6 +51,7 @@ using leader_atom = caf::atom_constant<caf::atom("leader")>;
 using routes_atom = caf::atom_constant<caf::atom("routes")>;
 using create_region_atom = caf::atom_constant<caf::atom("create_reg")>;
 using regions_atom = caf::atom_constant<caf::atom("regions")>;
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;

@@ -40,6 +40,8 @@ struct agent_state {
   /// True until PD answered a region list: a store that joined before the cluster was
   /// bootstrapped asks every round, not only every `sync_every` rounds.
   bool unsynced = true;
+  /// True while a `resync` is on its way: one retry at a time.
+  bool resync_armed = false;
   agent_stats stats;
 };
 
@@ -120,7 +122,14 @@ void sync_regions(agent_pointer self) {
                       });
             }
           },
-          [=](const caf::error& e) { note_failure(self, "region list", e); });
+          [=](const caf::error& e) {
+            note_failure(self, "region list", e);
+            auto& s = self->state;
+            if (s.unsynced && s.cfg.interval.count() > 0 && !s.resync_armed) {
+              s.resync_armed = true;
+              self->delayed_send(self, s.cfg.unsynced_retry, resync_atom::value);
+            }
+          });
 }
 
 void round(agent_pointer self) {
@@ -166,6 +175,10 @@ store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) 
           self->delayed_send(self, st.cfg.interval, tick_atom::value);
       },
       [=](stats_atom) { return self->state.stats; },
+      [=](resync_atom) {
+        self->state.resync_armed = false;
+        if (self->state.unsynced) sync_regions(self);
+      },
   };
 }
 

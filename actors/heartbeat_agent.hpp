@@ -40,8 +40,11 @@ typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
 
 /// The heartbeat agent as the store assembly spawns it: `heartbeat_agent_actor` plus
 /// - `(stats_atom)` -> agent_stats.
+/// - `(resync_atom)` — sent by the agent to itself only, `unsynced_retry` after PD could not
+///   list this store's regions yet: ask again, outside the round.
 using store_agent_actor =
-    heartbeat_agent_actor::extend<caf::replies_to<stats_atom>::with<agent_stats>>;
+    heartbeat_agent_actor::extend<caf::replies_to<stats_atom>::with<agent_stats>,
+                                  caf::reacts_to<resync_atom>>;
 
 struct agent_config {
   store_id store;
@@ -62,6 +65,10 @@ struct agent_config {
   /// Every how many rounds the agent asks PD which regions this store should carry (every
   /// round until PD has answered once, e.g. while the cluster is not bootstrapped yet).
   std::uint64_t sync_every = 10;
+  /// Until PD has listed this store's regions once (a cluster being bootstrapped), the list is
+  /// asked again this soon after a failure instead of a round later: a fresh cluster's regions
+  /// start on every store within about this much of each other. Only with a timer (`interval`).
+  caf::timespan unsynced_retry = std::chrono::milliseconds{100};
 };
 
 /// Spawns the PD heartbeat agent of one store (see heartbeat_agent_interface.hpp). Its first

@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/log.hpp"
 
 namespace rdb {
 
@@ -80,6 +81,13 @@ void drain(peer_pointer self) {
     if (i == st.waiting.end()) continue;
     i->second(r);
     st.waiting.erase(i);
+  }
+  if (out.leader_changed) {
+    auto leader = st.logic->leader();
+    log(log_level::info, "region", st.logic->meta().id.value(),
+        leader.id.is_none() ? std::string{"no leader known"}
+                            : "leader is peer " + std::to_string(leader.id.value()) + " on store " +
+                                  std::to_string(leader.store.value()));
   }
   if (out.leader_changed || out.meta_changed) {
     if (st.ctx.router) {

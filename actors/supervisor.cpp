@@ -56,6 +56,17 @@ bool spawn_peer(supervisor_pointer self, region_id region) {
   return true;
 }
 
+/// See `supervisor_config::first_campaign_delay`.
+void campaign_if_first(supervisor_pointer self, const storage::region_meta& meta) {
+  auto& st = self->state;
+  if (st.cfg.first_campaign_delay.count() <= 0) return;
+  std::vector<store_id> voters;
+  for (const auto& p : meta.peers)
+    if (p.role != storage::peer_role::learner) voters.push_back(p.store);
+  if (voters.empty() || voters[meta.id.value() % voters.size()] != st.cfg.peer.config.store) return;
+  self->delayed_send(st.peers.at(meta.id), st.cfg.first_campaign_delay, campaign_atom::value);
+}
+
 void give_up(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   st.registry.remove(region);
@@ -201,6 +212,8 @@ caf::result<bool> create_region(supervisor_pointer self, const storage::region_m
       return;
     }
     if (spawn_peer(self, meta.id)) {
+      log(log_level::info, "supervisor", meta.id.value(), "founded a replica");
+      campaign_if_first(self, meta);
       rp.deliver(true);
       return;
     }

@@ -76,7 +76,8 @@ struct agent_fixture : test::store_fixture {
     sched.run();
   }
 
-  void boot(pd::pd_actor to) {
+  /// Spawns the store's actors and its agent; `interval` zero: rounds only from `round()`.
+  void boot(pd::pd_actor to, caf::timespan interval = caf::timespan{0}) {
     store = test::open_test_engines(dir.sub("store"), self_id);
     writer = spawn_log_writer(sys, store.raft, false);
     applier = spawn_apply_writer(sys, store.kv, false);
@@ -97,7 +98,7 @@ struct agent_fixture : test::store_fixture {
     ac.pd = to;
     ac.supervisor = supervisor;
     ac.routes = routes;
-    ac.interval = caf::timespan{0};
+    ac.interval = interval;
     ac.request_timeout = std::chrono::milliseconds{700};
     ac.sync_every = 1;
     agent = spawn_heartbeat_agent(sys, std::move(ac));
@@ -168,4 +169,43 @@ TEST_CASE_FIXTURE(agent_fixture, "agent: requests to a silent PD time out and ar
   sched.run();
   CHECK(stats().pd_failures == 4);
   caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(agent_fixture, "agent: asks again soon for regions while PD has none yet") {
+  auto spawned = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
+  REQUIRE(spawned.has_value());
+  auto fresh = *spawned;
+  boot(fresh, std::chrono::seconds{1});
+  // The first round ran at once; the region list failed: the cluster is not bootstrapped.
+  auto failures = stats().pd_failures;
+  REQUIRE(failures >= 1);
+  const auto retry = agent_config{}.unsynced_retry;
+  for (int k = 1; k <= 3; ++k) {
+    sched.advance_time(retry);
+    sched.run();
+    // Each retry fails again, well before the next round is due.
+    CHECK(stats().pd_failures == failures + static_cast<std::uint64_t>(k));
+    CHECK(stats().rounds == 1);
+  }
+  pd::bootstrap_request req;
+  req.cluster = cluster_id{7};
+  req.split_keys = {"m"};
+  req.replicas = 1;
+  req.stores = {"store1"};
+  REQUIRE(test::ask<std::vector<storage::region_meta>>(sys, sched, fresh, pd::bootstrap_atom::value,
+                                                       req)
+              ->size() == 2);
+  sched.advance_time(retry);
+  sched.run();
+  CHECK(stats().regions_created == 2);
+  CHECK(routes->load()->size() == 2);
+  // Listed once: no more retries between rounds.
+  auto settled = stats().pd_failures;
+  for (int k = 0; k < 3; ++k) {
+    sched.advance_time(retry);
+    sched.run();
+  }
+  CHECK(stats().pd_failures == settled);
+  CHECK(stats().rounds == 1);
+  caf::anon_send_exit(fresh, caf::exit_reason::user_shutdown);
 }

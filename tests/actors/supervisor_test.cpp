@@ -99,3 +99,35 @@ TEST_CASE_FIXTURE(supervised, "supervisor: a whole restart boots every region fr
   }
   CHECK(test::ask<std::uint64_t>(sys, sched, nodes[2].supervisor, start_atom::value).value() == 0);
 }
+
+TEST_CASE_FIXTURE(supervised, "supervisor: one voter of a region founded just now campaigns") {
+  create(r1);
+  sched.run();
+  // Before the delay nobody campaigned: the founding replicas wait for each other.
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    CHECK_FALSE(status(i, r1.id).is_leader());
+  sched.advance_time(supervisor_config{}.first_campaign_delay);
+  sched.run();
+  // Region 1 of three voters: the second voter's store, with no tick given to anyone.
+  CHECK_FALSE(status(0, r1.id).is_leader());
+  CHECK(status(1, r1.id).is_leader());
+  CHECK_FALSE(status(2, r1.id).is_leader());
+  REQUIRE(put(1, "a", "1").engaged());
+}
+
+TEST_CASE_FIXTURE(supervised, "supervisor: a region started from disk does not campaign early") {
+  create(r2);
+  elect(0, r2.id);
+  REQUIRE(put(0, "x", "1").engaged());
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    halt(i);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    boot(i);
+    REQUIRE(test::ask<std::uint64_t>(sys, sched, nodes[i].supervisor, start_atom::value).value() ==
+            1);
+  }
+  sched.advance_time(supervisor_config{}.first_campaign_delay * 2);
+  sched.run();
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    CHECK_FALSE(status(i, r2.id).is_leader());
+}

@@ -34,7 +34,7 @@ bootstrapper::~bootstrapper() {
 
 void bootstrapper::run() {
   while (!stopping_ && !round())
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
 }
 
 bool bootstrapper::round() {

@@ -30,7 +30,7 @@ struct connector_config {
   std::string address;
   std::string client_address;
   /// Pause between rounds, and the bound on every request to PD.
-  std::chrono::milliseconds interval{500};
+  std::chrono::milliseconds interval{100};
   std::chrono::milliseconds request_timeout{2000};
   /// A peer (PD or a store) that could not be reached is tried again after `interval`, then
   /// after twice as long each time, up to this; a success starts over. Short, because a store
