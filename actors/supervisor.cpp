@@ -59,7 +59,9 @@ bool spawn_peer(supervisor_pointer self, region_id region) {
 /// See `supervisor_config::first_campaign_delay`.
 void campaign_if_first(supervisor_pointer self, const storage::region_meta& meta) {
   auto& st = self->state;
-  if (st.cfg.first_campaign_delay.count() <= 0) return;
+  // Only a region of the bootstrap layout: a replica created later (added by PD, from a meta
+  // that may be stale) joins a group that has or will elect a leader without it.
+  if (st.cfg.first_campaign_delay.count() <= 0 || !(meta.epoch == storage::bootstrap_epoch)) return;
   std::vector<store_id> voters;
   for (const auto& p : meta.peers)
     if (p.role != storage::peer_role::learner) voters.push_back(p.store);

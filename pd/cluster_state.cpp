@@ -126,7 +126,7 @@ result<std::vector<storage::region_meta>> cluster_state::bootstrap(const bootstr
     m.id = region_id{next++};
     m.start_key = i == 0 ? std::string{} : req.split_keys[i - 1];
     m.end_key = i + 1 == region_count ? std::string{} : req.split_keys[i];
-    m.epoch = storage::region_epoch{1, 1};
+    m.epoch = storage::bootstrap_epoch;
     for (auto store : placement[i])
       m.peers.push_back(storage::region_peer{peer_id{next++}, store, storage::peer_role::voter});
     metas.push_back(m);

@@ -70,6 +70,10 @@ struct region_epoch {
   bool operator==(const region_epoch&) const = default;
 };
 
+/// The epoch of every region PD lays out when it bootstraps a cluster: neither split nor
+/// changed in membership yet.
+inline constexpr region_epoch bootstrap_epoch{1, 1};
+
 enum class peer_role : std::uint8_t { voter = 0, learner = 1 };
 
 struct region_peer {

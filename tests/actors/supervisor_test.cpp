@@ -131,3 +131,14 @@ TEST_CASE_FIXTURE(supervised, "supervisor: a region started from disk does not c
   for (std::size_t i = 0; i < nodes.size(); ++i)
     CHECK_FALSE(status(i, r2.id).is_leader());
 }
+
+TEST_CASE_FIXTURE(supervised, "supervisor: a replica of a changed region does not campaign early") {
+  // A replica created for a region that already changed membership: its group has a leader.
+  auto changed = r1;
+  changed.epoch.conf_ver = 2;
+  create(changed);
+  sched.advance_time(supervisor_config{}.first_campaign_delay * 2);
+  sched.run();
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    CHECK_FALSE(status(i, changed.id).is_leader());
+}

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -47,19 +48,26 @@ std::string read_line(int fd, std::chrono::steady_clock::time_point deadline) {
   return got.substr(0, got.find('\n'));
 }
 
-/// A loopback port that is free now, below the kernel's ephemeral range. A node restarted on
-/// its former ports must find them free: a port from the ephemeral range may meanwhile be the
-/// source port of any outgoing connection, one below it only an explicit listener takes.
+/// A loopback port that is free now and was not handed out before by this process, below the
+/// kernel's ephemeral range. A node restarted on its former ports must find them free: a port
+/// from the ephemeral range may meanwhile be the source port of any outgoing connection, one
+/// below it only an explicit listener takes. A host whose ephemeral range leaves no room below
+/// it gets ports from anywhere, restarts then racing as before.
 std::string free_port() {
   int ephemeral_low = 32768;
   std::ifstream{"/proc/sys/net/ipv4/ip_local_port_range"} >> ephemeral_low;
-  const int high = ephemeral_low - 1;
-  const int low = std::max(1024, ephemeral_low - 12000);
-  REQUIRE_MESSAGE(low < high, "no port range below the ephemeral ports");
+  int low = std::max(1024, ephemeral_low - 12000);
+  int high = ephemeral_low - 1;
+  if (high - low < 1000) {
+    low = 10000;
+    high = 60000;
+  }
   static std::mt19937 rng{std::random_device{}()};
+  static std::set<int> handed_out;
   std::uniform_int_distribution<int> pick{low, high};
   for (int attempt = 0; attempt < 1000; ++attempt) {
     int port = pick(rng);
+    if (handed_out.count(port) > 0) continue;
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     sockaddr_in a{};
@@ -68,7 +76,9 @@ std::string free_port() {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     ::close(fd);
-    if (free) return std::to_string(port);
+    if (!free) continue;
+    handed_out.insert(port);
+    return std::to_string(port);
   }
   FAIL("no free loopback port in " << low << "-" << high);
   return {};

@@ -96,16 +96,16 @@ void connector::run() {
       me = self_;
       transport = transport_;
     }
-    if (pd_) refresh(self, me, transport);
+    bool settled = pd_ && refresh(self, me, transport);
     self->receive([&](caf::down_msg& dm) { on_down(dm, transport); },
-                  caf::after(cfg_.interval) >> [] {});
+                  caf::after(settled ? cfg_.settled_interval : cfg_.interval) >> [] {});
   }
   for (auto& [id, p] : peers_)
     self->demonitor(p.handle);
   if (pd_) self->demonitor(caf::actor_cast<caf::actor>(pd_));
 }
 
-void connector::refresh(caf::scoped_actor& self, store_id me,
+bool connector::refresh(caf::scoped_actor& self, store_id me,
                         const local_transport_actor& transport) {
   if (!me.is_none() && !registered_)
     registered_ = register_store(me, std::chrono::steady_clock::now()) == me;
@@ -115,12 +115,14 @@ void connector::refresh(caf::scoped_actor& self, store_id me,
                [&](caf::error& e) {
                  log(log_level::debug, "connector", 0, "listing stores failed: " + sys_.render(e));
                });
-  if (stores.empty()) return;
+  if (stores.empty()) return false;
   std::map<store_id, std::string> book;
   for (const auto& s : stores)
     if (s.state != pd::store_state::tombstone) book[s.id] = s.client_address;
+  bool settled = registered_ && book == last_book_;
+  last_book_ = book;
   book_->replace(std::move(book));
-  if (!transport) return;
+  if (!transport) return false;
   for (const auto& s : stores) {
     if (s.id == me || s.state == pd::store_state::tombstone) continue;
     auto known = peers_.find(s.id);
@@ -132,6 +134,7 @@ void connector::refresh(caf::scoped_actor& self, store_id me,
       peers_.erase(known);
     }
     auto hp = split_address(s.address);
+    settled = false;
     if (!hp) continue;
     auto wait = store_backoff_.try_emplace(s.address, cfg_.interval, cfg_.max_backoff).first;
     if (!wait->second.due(std::chrono::steady_clock::now())) continue;
@@ -151,6 +154,7 @@ void connector::refresh(caf::scoped_actor& self, store_id me,
     log_info("connector",
              "connected to store " + std::to_string(s.id.value()) + " at " + s.address);
   }
+  return settled;
 }
 
 void connector::on_down(const caf::down_msg& dm, const local_transport_actor& transport) {

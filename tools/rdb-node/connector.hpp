@@ -29,8 +29,13 @@ struct connector_config {
   /// client address.
   std::string address;
   std::string client_address;
-  /// Pause between rounds, and the bound on every request to PD.
+  /// Pause between rounds while something is missing or changed in the last round (a fresh
+  /// cluster forming, a store lost or come back); and the first wait of a backoff.
   std::chrono::milliseconds interval{100};
+  /// Pause between rounds once PD and every store it lists are connected and the list did not
+  /// change: the rounds then only notice stores that join later.
+  std::chrono::milliseconds settled_interval{500};
+  /// Bound on every request to PD.
   std::chrono::milliseconds request_timeout{2000};
   /// A peer (PD or a store) that could not be reached is tried again after `interval`, then
   /// after twice as long each time, up to this; a success starts over. Short, because a store
@@ -72,7 +77,8 @@ class connector {
   };
 
   void run();
-  void refresh(caf::scoped_actor& self, store_id me, const local_transport_actor& transport);
+  /// One round with PD connected; true if nothing was missing and nothing changed.
+  bool refresh(caf::scoped_actor& self, store_id me, const local_transport_actor& transport);
   void on_down(const caf::down_msg& dm, const local_transport_actor& transport);
 
   caf::actor_system& sys_;
@@ -91,6 +97,8 @@ class connector {
   /// Store addresses that could not be reached, until they are: a store that moved to a new
   /// address is tried there at once.
   std::map<std::string, backoff> store_backoff_;
+  /// PD's store list (client addresses) as of the previous round.
+  std::map<store_id, std::string> last_book_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
