@@ -243,7 +243,7 @@ TEST_CASE("cluster: PD killed with SIGKILL; regions keep serving; restarted, it 
 
   cluster.restart_pd();
   client::client after{to(cluster.client_addresses())};
-  // The stores reconnect to PD within a few of their 100 ms rounds; until then they answer
+  // The stores reconnect to PD with backoff (from 100 ms, up to 2 s); until then they answer
   // from their own routes.
   auto reconnected = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   for (;;) {
