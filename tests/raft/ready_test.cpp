@@ -34,6 +34,23 @@ void elect_alone(raw_node& n, memory_storage& s) {
   REQUIRE(n.commit_index() == idx(1));
 }
 
+/// Node 2 of three, a follower that may have four readies on their way to disk.
+struct pipelined_follower {
+  static config pipelined() {
+    auto c = cfg(2);
+    c.max_outstanding_readies = 4;
+    return c;
+  }
+
+  /// Entry `i` of term `t`.
+  static entry ent(std::uint64_t i, std::uint64_t t) {
+    return entry{.term = tid(t), .index = idx(i), .data = "t" + std::to_string(t)};
+  }
+
+  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
+  raw_node n{pipelined(), s};
+};
+
 }  // namespace
 
 TEST_CASE("ready: a vote grant is released only as a persisted message, with the vote durable") {
@@ -184,14 +201,8 @@ TEST_CASE("ready: pipelined readies hand out each entry and each committed entry
   CHECK(rd6.committed_entries[0].data == "d");
 }
 
-TEST_CASE("ready: entries replaced while on their way to disk are written again") {
-  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
-  auto c = cfg(2);
-  c.max_outstanding_readies = 4;
-  raw_node n{c, s};
-  auto ent = [](std::uint64_t i, std::uint64_t t) {
-    return entry{.term = tid(t), .index = idx(i), .data = "t" + std::to_string(t)};
-  };
+TEST_CASE_FIXTURE(pipelined_follower,
+                  "ready: entries replaced while on their way to disk are written again") {
   REQUIRE(n.step(message{.type = message_type::append,
                          .to = nid(2),
                          .from = nid(1),
@@ -229,16 +240,9 @@ TEST_CASE("ready: entries replaced while on their way to disk are written again"
   CHECK(s.term(idx(2)) == tid(2));
 }
 
-TEST_CASE(
-    "ready: an entry replaced and brought back while on its way to disk is not taken "
-    "for durable") {
-  memory_storage s{conf_state{{nid(1), nid(2), nid(3)}, {}}};
-  auto c = cfg(2);
-  c.max_outstanding_readies = 4;
-  raw_node n{c, s};
-  auto ent = [](std::uint64_t i, std::uint64_t t) {
-    return entry{.term = tid(t), .index = idx(i), .data = "t" + std::to_string(t)};
-  };
+TEST_CASE_FIXTURE(pipelined_follower,
+                  "ready: an entry replaced and brought back while on its way to disk is not "
+                  "taken for durable") {
   auto append = [&](std::uint64_t from, std::uint64_t term, std::uint64_t index,
                     std::uint64_t log_term, std::vector<entry> ents, std::uint64_t commit = 0) {
     REQUIRE(n.step(message{.type = message_type::append,
