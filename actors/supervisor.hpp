@@ -30,11 +30,11 @@ struct supervisor_config {
   /// Bound on each request to a store writer (founding a region, draining before a
   /// restart). CAF 0.17 loses answers owed by dead actors.
   caf::timespan writer_timeout = std::chrono::seconds{10};
-  /// A region of the bootstrap layout founded just now has no leader, and an election timeout would keep it
-  /// unavailable for one or two timeouts. One of its voters, the same one on every store
-  /// (spread over the stores by region id), campaigns this long after founding it, once the
-  /// other replicas have had time to be founded too. If they have not, the usual timeouts
-  /// elect a leader as before. Zero: no early campaign.
+  /// A region of the bootstrap layout founded just now has no leader, and an election timeout
+  /// would keep it unavailable for one or two timeouts. One of its voters, the same one on
+  /// every store (spread over the stores by region id), campaigns this long after founding
+  /// it, once the other replicas have had time to be founded too. If they have not, the usual
+  /// timeouts elect a leader as before. Zero: no early campaign.
   caf::timespan first_campaign_delay = std::chrono::milliseconds{200};
 };
 
