@@ -201,6 +201,11 @@ class kv_impl final : public kv::Kv::Server {
         });
   }
 
+  kj::Promise<void> ping(PingContext ctx) override {
+    ctx.getResults().setStore(cfg_.store.value());
+    return kj::READY_NOW;
+  }
+
  private:
   /// One request to `dest` by a short-lived actor; its answer fulfils the returned promise
   /// from the actor's thread.

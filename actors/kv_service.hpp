@@ -16,6 +16,8 @@
 namespace rdb {
 
 struct kv_service_config {
+  /// The store serving, as `ping` reports it.
+  store_id store{};
   std::string host = "127.0.0.1";
   /// 0 picks a free port; `kv_service::port` tells which.
   std::uint16_t port = 0;

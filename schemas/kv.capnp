@@ -108,4 +108,7 @@ interface Kv {
                      client :UInt64, seq :UInt64, firstIncomplete :UInt64)
       -> (error :Error, swapped :Bool, found :Bool, previous :Data, retried :Bool,
           index :UInt64);
+  # Answered by the service itself, with no region, raft or storage work: whether the store
+  # is up, which store it is, and what a bare round trip through the client API costs.
+  ping @8 () -> (store :UInt64);
 }

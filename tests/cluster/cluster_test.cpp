@@ -118,6 +118,13 @@ TEST_CASE("cluster: writes and reads across every region, through every store") 
   }
   CHECK(regions.size() == 16);
 
+  // Every store answers a ping with its own id.
+  for (std::size_t s = 0; s < cluster.stores(); ++s) {
+    auto id = c.ping(cluster.client_address(s));
+    REQUIRE_MESSAGE(id.has_value(), id.error().detail);
+    CHECK(std::to_string(*id) == cluster.store_id(s));
+  }
+
   // Each store alone answers for the whole key space (region lookups, leader redirects).
   for (std::size_t s = 0; s < cluster.stores(); ++s) {
     client::client only{to({cluster.client_address(s)})};
@@ -187,11 +194,17 @@ TEST_CASE("cluster: a store killed with SIGKILL; writes go on; restarted, it cat
   put_range(c, 0, 100, "a");
 
   cluster.kill_store(0);
+  auto gone = c.ping(cluster.client_address(0));
+  REQUIRE_FALSE(gone.has_value());
+  CHECK(gone.error().what == client::code::deadline_exceeded);
   // Regions it led elect a new leader among the other two.
   put_range(c, 100, 200, "a");
   put_range(c, 0, 50, "b");
 
   cluster.restart_store(0);
+  auto back = c.ping(cluster.client_address(0));
+  REQUIRE_MESSAGE(back.has_value(), back.error().detail);
+  CHECK(std::to_string(*back) == cluster.store_id(0));
   // With store 1 gone as well, every write needs store 0's vote and log: they succeed only
   // once it has caught up.
   cluster.kill_store(1);

@@ -501,6 +501,28 @@ kj::Promise<result<std::optional<std::string>>> client::get_async(std::string ke
       .eagerlyEvaluate(nullptr);
 }
 
+kj::Promise<result<std::uint64_t>> client::ping_async(const std::string& address) {
+  auto* im = impl_.get();
+  ++im->stats.attempts;
+  auto& c = im->connect(address);
+  auto conn = c.id;
+  auto deadline = im->attempt_deadline(clock_type::now() + im->opts.deadline);
+  return im->bounded(c.cap.pingRequest().send(), deadline)
+      .then(
+          [](capnp::Response<kv::Kv::PingResults>&& res) -> result<std::uint64_t> {
+            return res.getStore();
+          },
+          [im, address, conn](kj::Exception&& e) -> result<std::uint64_t> {
+            im->drop(address, conn, e);
+            return std::unexpected(im->last);
+          })
+      .eagerlyEvaluate(nullptr);
+}
+
+result<std::uint64_t> client::ping(const std::string& address) {
+  return ping_async(address).wait(impl_->wait_scope());
+}
+
 result<std::optional<std::string>> client::get(std::string_view key) {
   return get_async(std::string{key}).wait(impl_->wait_scope());
 }

@@ -136,6 +136,11 @@ class client {
   static constexpr std::size_t batch_chunk = 512;
   /// The region holding `key`, refreshed from the cluster.
   result<region> region_of(std::string_view key);
+  /// The id of the store whose KV service is at `address` (host:port): one call, no retry,
+  /// bounded by the attempt timeout. The store does no region or storage work for it, so it
+  /// tells whether the store is up and what a bare round trip costs.
+  result<std::uint64_t> ping(const std::string& address);
+  kj::Promise<result<std::uint64_t>> ping_async(const std::string& address);
 
   const client_stats& stats() const;
 

@@ -8,7 +8,9 @@
 //   rdb-bench --stores=127.0.0.1:20161 --clients=64 --threads=2 --duration=10s
 //             --value-size=256 --keys=100000 --get-ratio=0
 //
-// Keys are spread over the whole first byte (the initial regions split there).
+// Keys are spread over the whole first byte (the initial regions split there). With `--ping`
+// the clients ping the stores in turn instead: the client API's round trip alone, a bound on
+// what any request can reach.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +40,7 @@ struct bench_config : caf::actor_system_config {
   std::size_t value_size = 256;
   std::size_t keys = 100'000;
   double get_ratio = 0.0;
+  bool ping = false;
 
   bench_config() {
     opt_group{custom_options_, "global"}
@@ -50,7 +53,9 @@ struct bench_config : caf::actor_system_config {
         .add(warmup, "warmup", "unmeasured time before it (default: 1s)")
         .add(value_size, "value-size", "bytes per value (default: 256)")
         .add(keys, "keys", "size of the key space (default: 100000)")
-        .add(get_ratio, "get-ratio", "fraction of requests that are gets, 0-1 (default: 0)");
+        .add(get_ratio, "get-ratio", "fraction of requests that are gets, 0-1 (default: 0)")
+        .add(ping, "ping",
+             "ping the stores in turn instead: no raft or storage work (default: false)");
   }
 };
 
@@ -74,6 +79,7 @@ struct worker_result {
   rdb::bench::histogram latency;
   std::uint64_t puts = 0;
   std::uint64_t gets = 0;
+  std::uint64_t pings = 0;
   std::uint64_t errors = 0;
   std::uint64_t retries = 0;
   std::string last_error;
@@ -84,19 +90,29 @@ struct loop_context {
   const bench_config& cfg;
   const std::atomic<bool>& measuring;
   const std::atomic<bool>& stopping;
+  const std::vector<std::string>& stores;
   rdb::client::client& client;
   worker_result& result;
   std::mt19937_64 rng;
   std::string value;
 };
 
+enum class op_kind { put, get, ping };
+
+/// The next request of a client.
+op_kind pick(loop_context& ctx) {
+  if (ctx.cfg.ping) return op_kind::ping;
+  bool get = std::uniform_real_distribution<double>{0, 1}(ctx.rng) < ctx.cfg.get_ratio;
+  return get ? op_kind::get : op_kind::put;
+}
+
 /// One closed-loop client: a request, then the next once it is answered, until stopping.
 kj::Promise<void> closed_loop(loop_context& ctx) {
   if (ctx.stopping) return kj::READY_NOW;
   auto key = key_of(ctx.rng() % ctx.cfg.keys);
-  bool get = std::uniform_real_distribution<double>{0, 1}(ctx.rng) < ctx.cfg.get_ratio;
+  auto kind = pick(ctx);
   auto start = clock_type::now();
-  auto done = [&ctx, get, start](const std::string& error) {
+  auto done = [&ctx, kind, start](const std::string& error) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
     auto& res = ctx.result;
     if (!error.empty()) res.last_error = error;
@@ -106,12 +122,22 @@ kj::Promise<void> closed_loop(loop_context& ctx) {
       return;
     }
     res.latency.record(static_cast<std::uint64_t>(us.count()));
-    ++(get ? res.gets : res.puts);
+    ++(kind == op_kind::get ? res.gets : kind == op_kind::put ? res.puts : res.pings);
   };
   // Moved into the promise: kj keeps a reference to a callback given as an lvalue.
   auto finish = [done](auto&& r) { done(r ? std::string{} : r.error().detail); };
-  auto op = get ? ctx.client.get_async(std::move(key)).then(kj::mv(finish))
-                : ctx.client.put_async(std::move(key), ctx.value).then(kj::mv(finish));
+  kj::Promise<void> op = nullptr;
+  switch (kind) {
+    case op_kind::get:
+      op = ctx.client.get_async(std::move(key)).then(kj::mv(finish));
+      break;
+    case op_kind::put:
+      op = ctx.client.put_async(std::move(key), ctx.value).then(kj::mv(finish));
+      break;
+    case op_kind::ping:
+      op = ctx.client.ping_async(ctx.stores[ctx.rng() % ctx.stores.size()]).then(kj::mv(finish));
+      break;
+  }
   return op.then([&ctx] { return closed_loop(ctx); });
 }
 
@@ -143,6 +169,7 @@ int main(int argc, char** argv) {
       loop_context ctx{cfg,
                        measuring,
                        stopping,
+                       stores,
                        c,
                        results[w],
                        std::mt19937_64{w + 1},
@@ -171,20 +198,22 @@ int main(int argc, char** argv) {
     total.latency.merge(r.latency);
     total.puts += r.puts;
     total.gets += r.gets;
+    total.pings += r.pings;
     total.errors += r.errors;
     total.retries += r.retries;
     if (!r.last_error.empty()) total.last_error = r.last_error;
   }
-  auto ops = total.puts + total.gets;
+  auto ops = total.puts + total.gets + total.pings;
   std::printf(
-      "{\"clients\":%zu,\"threads\":%zu,\"seconds\":%.2f,\"value_size\":%zu,\"keys\":%zu,\"get_"
-      "ratio\":%.2f,"
-      "\"ops\":%llu,\"ops_per_s\":%.0f,\"puts_per_s\":%.0f,\"gets_per_s\":%.0f,\"errors\":%llu,"
-      "\"retries\":%llu,\"p50_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}\n",
+      "{\"clients\":%zu,\"threads\":%zu,\"seconds\":%.2f,\"value_size\":%zu,\"keys\":%zu,"
+      "\"get_ratio\":%.2f,\"ops\":%llu,\"ops_per_s\":%.0f,\"puts_per_s\":%.0f,"
+      "\"gets_per_s\":%.0f,\"pings_per_s\":%.0f,\"errors\":%llu,\"retries\":%llu,"
+      "\"p50_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}\n",
       cfg.clients, thread_count, seconds, cfg.value_size, cfg.keys, cfg.get_ratio,
       static_cast<unsigned long long>(ops), static_cast<double>(ops) / seconds,
       static_cast<double>(total.puts) / seconds, static_cast<double>(total.gets) / seconds,
-      static_cast<unsigned long long>(total.errors), static_cast<unsigned long long>(total.retries),
+      static_cast<double>(total.pings) / seconds, static_cast<unsigned long long>(total.errors),
+      static_cast<unsigned long long>(total.retries),
       static_cast<unsigned long long>(total.latency.percentile(0.50)),
       static_cast<unsigned long long>(total.latency.percentile(0.99)),
       static_cast<unsigned long long>(total.latency.percentile(0.999)),

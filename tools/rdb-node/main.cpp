@@ -161,6 +161,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
     return nullptr;
   }
   kv_service_config kc;
+  kc.store = part->id;
   kc.host = cfg.host;
   kc.port = part->client_port;
   kc.max_key_bytes = cfg.max_key_bytes;
