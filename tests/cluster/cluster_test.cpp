@@ -20,6 +20,7 @@
 
 #include "schemas/kv.capnp.h"
 #include "tests/cluster/process_cluster.hpp"
+#include "tests/cluster/syn_hole.hpp"
 #include "tools/client/client.hpp"
 
 namespace rdb::test {
@@ -284,6 +285,33 @@ TEST_CASE("cluster: PD killed with SIGKILL; regions keep serving; restarted, it 
   CHECK(cluster.store_id(2) == id_before);
   client::client via_restarted{to({cluster.client_address(2)})};
   check_range(via_restarted, 0, 250, "a");
+}
+
+TEST_CASE(
+    "cluster: a store whose address drops connection attempts holds up no reconnect or stop") {
+  process_cluster cluster{3};
+  client::client c{to(cluster.client_addresses())};
+  put_range(c, 0, 100, "a");
+
+  auto peer = cluster.peer_address(2);
+  auto port = static_cast<std::uint16_t>(std::stoi(peer.substr(peer.rfind(':') + 1)));
+  cluster.kill_store(2);
+  syn_hole hole{port};
+  // Store 0 tries to reach store 2 again (backoff from 100 ms up to 2 s); the bound only stops
+  // a hang.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (!syn_sent(cluster.store_pid(0), port) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  REQUIRE_MESSAGE(syn_sent(cluster.store_pid(0), port), "store 0 never tried store 2 again");
+
+  // Store 1 restarts meanwhile: with store 2 gone, every write needs stores 0 and 1 to reach
+  // each other again, within the client's deadline.
+  cluster.kill_store(1);
+  cluster.restart_store(1);
+  put_range(c, 100, 200, "a");
+  check_range(c, 0, 200, "a");
+  // A graceful stop takes a few seconds; waiting out a dropped connect takes minutes.
+  CHECK(cluster.stop_store(0, std::chrono::seconds{20}) == 0);
 }
 
 TEST_CASE("cluster: bad input gets a clear error and the node keeps serving") {

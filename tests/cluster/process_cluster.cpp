@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -179,12 +180,19 @@ void process_cluster::kill_pd() {
   reap(pd_, SIGKILL);
 }
 
-int process_cluster::stop_store(std::size_t i) {
+int process_cluster::stop_store(std::size_t i, std::chrono::milliseconds bound) {
   auto& p = stores_.at(i);
   if (p.pid <= 0) return -1;
   ::kill(p.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + bound;
   int status = 0;
-  ::waitpid(p.pid, &status, 0);
+  while (::waitpid(p.pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      reap(p, SIGKILL);
+      return -2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
   p.pid = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

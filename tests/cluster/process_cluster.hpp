@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,12 +47,17 @@ class process_cluster {
   const std::string& store_log(std::size_t i) const { return stores_.at(i).log; }
   /// The store id store `i` printed when it became ready.
   std::string store_id(std::size_t i) const { return stores_.at(i).field("store"); }
+  /// Store `i`'s address for other stores (host:port).
+  std::string peer_address(std::size_t i) const { return stores_.at(i).field("peer"); }
+  /// Store `i`'s process, -1 once stopped or killed.
+  pid_t store_pid(std::size_t i) const { return stores_.at(i).pid; }
 
   /// SIGKILL, then reaps it.
   void kill_store(std::size_t i);
   void kill_pd();
-  /// SIGTERM, then reaps it; its exit status (0 for a graceful stop).
-  int stop_store(std::size_t i);
+  /// SIGTERM, then reaps it; its exit status (0 for a graceful stop), or -2 if it still ran
+  /// after `bound` (it is then killed).
+  int stop_store(std::size_t i, std::chrono::milliseconds bound = std::chrono::seconds{60});
   /// Starts a stopped or killed node again on its directory and its former ports.
   void restart_store(std::size_t i);
   void restart_pd();

@@ -11,8 +11,24 @@
 
 #include "actors/atoms.hpp"
 #include "actors/log.hpp"
+#include "tools/rdb-node/ports.hpp"
 
 namespace rdb::node {
+
+namespace {
+
+/// CAF's `remote_actor`, unless a bounded probe opens no TCP connection to the address.
+template <class Handle>
+caf::expected<Handle> connect_to(caf::actor_system& sys, const std::string& host,
+                                 std::uint16_t port, std::chrono::milliseconds timeout) {
+  if (!reachable(host, port, timeout))
+    return caf::make_error(caf::sec::cannot_connect_to_node,
+                           "no TCP connection within " + std::to_string(timeout.count()) + " ms",
+                           host, port);
+  return sys.middleman().remote_actor<Handle>(host, port);
+}
+
+}  // namespace
 
 std::optional<std::pair<std::string, std::uint16_t>> split_address(const std::string& address) {
   auto colon = address.rfind(':');
@@ -76,7 +92,7 @@ void connector::run() {
   caf::scoped_actor self{sys_};
   while (!stopping_) {
     if (!pd_ && pd_backoff_.due(std::chrono::steady_clock::now())) {
-      auto h = sys_.middleman().remote_actor<pd::pd_actor>(cfg_.pd_host, cfg_.pd_port);
+      auto h = connect_to<pd::pd_actor>(sys_, cfg_.pd_host, cfg_.pd_port, cfg_.connect_timeout);
       if (!h) {
         pd_backoff_.failed(std::chrono::steady_clock::now());
       } else {
@@ -138,7 +154,7 @@ bool connector::refresh(caf::scoped_actor& self, store_id me,
     if (!hp) continue;
     auto wait = store_backoff_.try_emplace(s.address, cfg_.interval, cfg_.max_backoff).first;
     if (!wait->second.due(std::chrono::steady_clock::now())) continue;
-    auto h = sys_.middleman().remote_actor<transport_inbox_actor>(hp->first, hp->second);
+    auto h = connect_to<transport_inbox_actor>(sys_, hp->first, hp->second, cfg_.connect_timeout);
     if (!h) {
       auto next = wait->second.failed(std::chrono::steady_clock::now());
       log(log_level::debug, "connector", 0,

@@ -41,14 +41,18 @@ struct connector_config {
   /// after twice as long each time, up to this; a success starts over. Short, because a store
   /// restarted at the same address is reached again only after its wait ends.
   std::chrono::milliseconds max_backoff{2000};
+  /// Bound on opening a TCP connection to a peer before CAF connects to it (see `reachable`):
+  /// one peer whose path drops SYNs must not hold up the rounds or a shutdown.
+  std::chrono::milliseconds connect_timeout{1000};
 };
 
 /// Keeps a store connected: to PD through the PD link (actors/pd_link.hpp), and to every other
 /// store's transport. Runs on a thread of its own because CAF 0.17 connects with blocking
-/// calls. Each round it reconnects what is missing, re-registers the store's addresses with PD
-/// after a new PD connection, and refreshes the address book from PD's store list; between
-/// rounds it waits for `down_msg`s of the remote handles it monitors, so a lost connection is
-/// noticed within the middleman's connection timeout and the transport stops sending into it.
+/// calls; each is preceded by a bounded probe of the address. Each round it reconnects what is
+/// missing, re-registers the store's addresses with PD after a new PD connection, and refreshes the
+/// address book from PD's store list; between rounds it waits for `down_msg`s of the remote handles
+/// it monitors, so a lost connection is noticed within the middleman's connection timeout and the
+/// transport stops sending into it.
 class connector {
  public:
   /// Starts the rounds at once (PD only until `attach`).
