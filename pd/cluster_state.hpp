@@ -6,12 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/pd_types.hpp"
 #include "pd/failure.hpp"
 #include "pd/id_allocator.hpp"
 #include "pd/meta_store.hpp"
 #include "pd/region_table.hpp"
 #include "pd/store_table.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 
@@ -60,7 +60,7 @@ class cluster_state {
 
   // -- stores ------------------------------------------------------------------
 
-  /// Registers a store (see put_store_atom in actors/pd_interface.hpp for the rules).
+  /// Registers a store (see put_store_atom in pd/pd_interface.hpp for the rules).
   result<store_id> put_store(const store_info& info);
 
   result<store_info> on_store_heartbeat(const store_stats& stats);

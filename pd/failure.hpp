@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/pd_errc.hpp"
+#include "pd/errc.hpp"
 #include "storage/types.hpp"
 
 namespace rdb::pd {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "actors/pd_types.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "actors/pd_types.hpp"
 #include "pd/failure.hpp"
+#include "pd/types.hpp"
 
 /// The initial layout of a cluster: validating a bootstrap request and placing its replicas.
 namespace rdb::pd {

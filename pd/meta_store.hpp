@@ -4,8 +4,8 @@
 #include <optional>
 #include <vector>
 
-#include "actors/pd_types.hpp"
 #include "pd/failure.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 

@@ -8,9 +8,9 @@
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/pd_interface.hpp"
 #include "pd/cluster_state.hpp"
 #include "pd/meta_store.hpp"
+#include "pd/pd_interface.hpp"
 
 namespace rdb::pd {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "actors/pd_types.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/pd_types.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/pd_types.hpp"
+#include "pd/types.hpp"
 
 namespace rdb::pd {
 

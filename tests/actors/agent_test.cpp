@@ -1,7 +1,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/heartbeat_agent.hpp"
+#include "actors/pd_client/heartbeat_agent.hpp"
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
 #include "tests/support/runtime_fixture.hpp"

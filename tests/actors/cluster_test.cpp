@@ -10,9 +10,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 
-#include "actors/errors.hpp"
-#include "actors/route_table.hpp"
-#include "actors/store_node.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/router/route_table.hpp"
+#include "actors/store/store_node.hpp"
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
 #include "tests/support/live_system.hpp"

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "actors/command_codec.hpp"
-#include "actors/errors.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/region/command_codec.hpp"
 
 using namespace rdb;
 

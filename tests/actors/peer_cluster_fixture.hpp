@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "actors/errors.hpp"
-#include "actors/region_peer.hpp"
-#include "actors/store_writer.hpp"
-#include "actors/ticker.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/region/region_peer.hpp"
+#include "actors/store/store_writer.hpp"
+#include "actors/store/ticker.hpp"
 #include "tests/support/direct_transport.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"

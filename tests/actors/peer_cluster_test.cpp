@@ -1,5 +1,5 @@
-#include "actors/errors.hpp"
-#include "actors/region_bootstrap.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/store/region_bootstrap.hpp"
 #include "tests/actors/peer_cluster_fixture.hpp"
 
 using namespace rdb;

@@ -1,4 +1,4 @@
-#include "actors/errors.hpp"
+#include "actors/common/errors.hpp"
 #include "tests/actors/peer_cluster_fixture.hpp"
 
 using namespace rdb;

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "actors/proposal_queue.hpp"
+#include "actors/region/proposal_queue.hpp"
 
 using namespace rdb;
 

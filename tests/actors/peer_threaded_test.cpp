@@ -6,10 +6,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/errors.hpp"
-#include "actors/region_peer.hpp"
-#include "actors/store_writer.hpp"
-#include "actors/ticker.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/region/region_peer.hpp"
+#include "actors/store/store_writer.hpp"
+#include "actors/store/ticker.hpp"
 #include "tests/support/direct_transport.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,7 +1,7 @@
 #include <chrono>
 #include <memory>
 
-#include "actors/ticker.hpp"
+#include "actors/store/ticker.hpp"
 #include "tests/actors/peer_cluster_fixture.hpp"
 
 using namespace rdb;

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "actors/raft_storage.hpp"
-#include "actors/region_bootstrap.hpp"
+#include "actors/region/raft_storage.hpp"
+#include "actors/store/region_bootstrap.hpp"
 #include "storage/engines.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "actors/session_table.hpp"
+#include "actors/region/session_table.hpp"
 
 using namespace rdb;
 

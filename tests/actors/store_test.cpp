@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/errors.hpp"
-#include "actors/route_table.hpp"
-#include "actors/store_node.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/router/route_table.hpp"
+#include "actors/store/store_node.hpp"
 #include "tests/support/live_system.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -6,8 +6,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/region_bootstrap.hpp"
-#include "actors/store_writer.hpp"
+#include "actors/store/region_bootstrap.hpp"
+#include "actors/store/store_writer.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "tools/rdb-node/backoff.hpp"
+#include "actors/transport/backoff.hpp"
 
 using namespace std::chrono_literals;
-using rdb::node::backoff;
+using rdb::backoff;
 
 TEST_CASE("backoff: waits double from the first delay up to the cap; a success starts over") {
   backoff b{500ms, 2000ms};

@@ -9,8 +9,8 @@
 #include <capnp/serialize.h>
 #include <kj/async-io.h>
 
+#include "actors/kv/kv_stream.hpp"
 #include "schemas/kv.capnp.h"
-#include "schemas/kv_stream.hpp"
 
 namespace rdb::test {
 

@@ -8,8 +8,8 @@
 
 #include <chrono>
 
+#include "actors/transport/ports.hpp"
 #include "tests/cluster/syn_hole.hpp"
-#include "tools/rdb-node/ports.hpp"
 
 namespace rdb::test {
 
@@ -39,19 +39,19 @@ struct open_port {
 
 TEST_CASE("reachable: a listening port is, a closed one is not") {
   open_port open;
-  CHECK(node::reachable("127.0.0.1", open.port, 1000ms));
-  CHECK(node::reachable("localhost", open.port, 1000ms));
-  auto closed = node::pick_port("127.0.0.1");
+  CHECK(reachable("127.0.0.1", open.port, 1000ms));
+  CHECK(reachable("localhost", open.port, 1000ms));
+  auto closed = pick_port("127.0.0.1");
   REQUIRE(closed != 0);
-  CHECK_FALSE(node::reachable("127.0.0.1", closed, 1000ms));
+  CHECK_FALSE(reachable("127.0.0.1", closed, 1000ms));
 }
 
 TEST_CASE("reachable: a port that drops SYNs is not, once the timeout has passed") {
-  auto port = node::pick_port("127.0.0.1");
+  auto port = pick_port("127.0.0.1");
   REQUIRE(port != 0);
   syn_hole hole{port};
   auto start = std::chrono::steady_clock::now();
-  CHECK_FALSE(node::reachable("127.0.0.1", port, 300ms));
+  CHECK_FALSE(reachable("127.0.0.1", port, 300ms));
   auto waited = std::chrono::steady_clock::now() - start;
   // It waits out its timeout; a blocking connect would wait about two minutes.
   CHECK(waited >= 300ms);

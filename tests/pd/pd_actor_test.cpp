@@ -8,10 +8,10 @@
 #include <expected>
 #include <memory>
 
-#include "actors/pd_interface.hpp"
 #include "pd/lmdb_meta_store.hpp"
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
+#include "pd/pd_interface.hpp"
 #include "test_support.hpp"
 
 namespace rdb::pd::test {

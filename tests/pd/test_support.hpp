@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/pd_types.hpp"
 #include "pd/cluster_state.hpp"
 #include "pd/failure.hpp"
+#include "pd/types.hpp"
 #include "tests/support/temp_dir.hpp"
 
 /// Shared helpers of the PD tests.

@@ -10,8 +10,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/region_peer_interface.hpp"
-#include "actors/transport_interface.hpp"
+#include "actors/region/region_peer_interface.hpp"
+#include "actors/transport/transport_interface.hpp"
 
 namespace rdb::test {
 

@@ -12,7 +12,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/store_types.hpp"
+#include "actors/store/store_types.hpp"
 
 namespace rdb::test {
 

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "actors/errors.hpp"
-#include "actors/route_table.hpp"
-#include "actors/router.hpp"
-#include "actors/store_writer.hpp"
-#include "actors/supervisor.hpp"
-#include "actors/transport.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/router/route_table.hpp"
+#include "actors/router/router.hpp"
+#include "actors/store/store_writer.hpp"
+#include "actors/store/supervisor.hpp"
+#include "actors/transport/transport.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 

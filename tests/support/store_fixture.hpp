@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "actors/store_types.hpp"
+#include "actors/store/store_types.hpp"
 #include "storage/engines.hpp"
 #include "storage/store.hpp"
 #include "tests/support/caf_doctest.hpp"

@@ -15,8 +15,8 @@
 #include <kj/io.h>
 #include <kj/timer.h>
 
+#include "actors/kv/kv_stream.hpp"
 #include "schemas/kv.capnp.h"
-#include "schemas/kv_stream.hpp"
 
 namespace rdb::client {
 
@@ -418,7 +418,7 @@ struct client::impl {
   }
 
   /// How far above the lowest unanswered number a write may go out. A region remembers 1,024
-  /// numbers of a client at or above that one (actors/session_table.hpp); a number it forgot
+  /// numbers of a client at or above that one (actors/region/session_table.hpp); a number it forgot
   /// would be applied again by a retry. A batch numbers up to `batch_chunk` (512) more at once.
   static constexpr std::uint64_t write_window = 500;
 

@@ -27,10 +27,10 @@
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/errors.hpp"
-#include "actors/route_table.hpp"
-#include "actors/store_node.hpp"
-#include "actors/store_types.hpp"
+#include "actors/common/errors.hpp"
+#include "actors/router/route_table.hpp"
+#include "actors/store/store_node.hpp"
+#include "actors/store/store_types.hpp"
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
 

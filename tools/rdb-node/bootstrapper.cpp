@@ -6,7 +6,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/log.hpp"
+#include "actors/common/log.hpp"
 #include "tools/rdb-node/node_config.hpp"
 
 namespace rdb::node {

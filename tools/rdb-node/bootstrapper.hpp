@@ -5,7 +5,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/pd_interface.hpp"
+#include "pd/pd_interface.hpp"
 
 namespace rdb::node {
 

@@ -23,17 +23,17 @@
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
-#include "actors/kv_service.hpp"
-#include "actors/log.hpp"
-#include "actors/pd_link.hpp"
-#include "actors/store_node.hpp"
-#include "actors/store_types.hpp"
+#include "actors/common/log.hpp"
+#include "actors/kv/kv_service.hpp"
+#include "actors/pd_client/pd_link.hpp"
+#include "actors/store/store_node.hpp"
+#include "actors/store/store_types.hpp"
+#include "actors/transport/connector.hpp"
+#include "actors/transport/ports.hpp"
 #include "pd/pd_actor.hpp"
 #include "storage/store.hpp"
 #include "tools/rdb-node/bootstrapper.hpp"
-#include "tools/rdb-node/connector.hpp"
 #include "tools/rdb-node/node_config.hpp"
-#include "tools/rdb-node/ports.hpp"
 
 using namespace rdb;
 using namespace rdb::node;

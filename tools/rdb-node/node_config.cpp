@@ -7,10 +7,10 @@
 #include <caf/config_option_adder.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/log.hpp"
-#include "actors/store_types.hpp"
+#include "actors/common/log.hpp"
+#include "actors/store/store_types.hpp"
+#include "actors/transport/connector.hpp"
 #include "storage/types.hpp"
-#include "tools/rdb-node/connector.hpp"
 
 namespace rdb::node {
 

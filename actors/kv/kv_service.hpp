@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/router/router_interface.hpp"
+#include "actors/transport/address_book.hpp"
+#include "pd/pd_interface.hpp"
+#include "storage/error.hpp"
+#include "storage/types.hpp"
+
+namespace rdb {
+
+struct kv_service_config {
+  /// The store serving, as `ping` reports it.
+  store_id store{};
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port; `kv_service::port` tells which.
+  std::uint16_t port = 0;
+  /// Larger keys and values are refused with `invalidArgument` before they reach a region.
+  std::size_t max_key_bytes = storage::max_key_size;
+  std::size_t max_value_bytes = std::size_t{8} << 20;
+  /// Bound on a `regionInfo` question to PD; past it the store answers from its own routes.
+  std::chrono::milliseconds pd_timeout{2000};
+};
+
+/// The client KV service of one store (schemas/kv.capnp): a Cap'n Proto RPC server on a kj
+/// event loop of its own thread. Each call becomes one request to the store's router (or to
+/// PD for `regionInfo`) made by a short-lived actor, whose answer fulfils a cross-thread kj
+/// promise: the loop never blocks on the actor system and needs no CAF timer per request (the
+/// router answers `timeout` itself). A malformed or oversized message costs only the
+/// connection it came on: Cap'n Proto drops that connection and the loop keeps serving.
+class kv_service {
+ public:
+  /// Binds the port and starts serving. `pd` may be a handle that forwards to PD (see
+  /// actors/pd_client/pd_link.hpp); a failed PD question falls back to this store's routes.
+  static storage::result<std::unique_ptr<kv_service>> start(
+      caf::actor_system& sys, router_actor router, std::shared_ptr<route_holder> routes,
+      pd::pd_actor pd, std::shared_ptr<address_book> book, kv_service_config cfg);
+
+  kv_service(const kv_service&) = delete;
+  kv_service& operator=(const kv_service&) = delete;
+
+  /// Stops serving (see `stop`).
+  ~kv_service();
+
+  std::uint16_t port() const { return port_; }
+
+  /// Closes the listener and every connection, then joins the loop's thread. Calls in flight
+  /// are dropped; their clients see a disconnect and retry. Idempotent.
+  void stop();
+
+  struct loop;
+
+ private:
+  explicit kv_service(std::unique_ptr<loop> l, std::uint16_t port);
+
+  std::unique_ptr<loop> loop_;
+  std::uint16_t port_;
+};
+
+}  // namespace rdb

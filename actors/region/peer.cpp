@@ -1,0 +1,471 @@
+#include "actors/region/peer.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace rdb {
+
+namespace {
+
+raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_index applied) {
+  raft::config rc;
+  rc.id = id;
+  rc.election_tick = cfg.election_tick;
+  rc.heartbeat_tick = cfg.heartbeat_tick;
+  rc.applied = applied;
+  rc.max_size_per_msg = std::uint64_t{1} << 20;
+  rc.max_committed_size_per_ready = std::uint64_t{4} << 20;
+  rc.max_inflight_msgs = 256;
+  rc.max_outstanding_readies = cfg.max_outstanding_readies;
+  rc.check_quorum = true;
+  rc.pre_vote = true;
+  // A follower answers not_leader with a hint instead: the client then talks to the leader
+  // directly, and a proposal is only ever waited for on the replica that made it.
+  rc.disable_proposal_forwarding = true;
+  // The core mixes in the node id itself.
+  rc.seed = cfg.seed;
+  return rc;
+}
+
+/// The command of a client write, with the fields every write carries.
+template <class Request>
+command write_command(command_kind kind, const Request& req) {
+  command cmd;
+  cmd.kind = kind;
+  cmd.client = req.client;
+  cmd.seq = req.seq;
+  cmd.first_incomplete = req.first_incomplete;
+  cmd.key = req.key;
+  return cmd;
+}
+
+bool key_in_range(std::string_view key, const storage::region_meta& m) {
+  return key >= m.start_key && (m.end_key.empty() || key < m.end_key);
+}
+
+/// The region's client sessions as of its applied index: the checkpoint on disk, then the
+/// writes of the log entries after it replayed (actors/region/session_table.hpp).
+storage::result<session_table> load_sessions(const peer_config& cfg, const storage::engines& st,
+                                             raft_storage& log) {
+  raft::log_index index;
+  std::vector<storage::client_session> sessions;
+  {
+    // Released before the replay: an open read view holds off the kv map's growth.
+    auto view = st.kv->read();
+    if (!view) return std::unexpected{view.error()};
+    auto i = view->load_session_index(cfg.region);
+    if (!i) return std::unexpected{i.error()};
+    auto s = view->load_client_sessions(cfg.region);
+    if (!s) return std::unexpected{s.error()};
+    index = *i;
+    sessions = std::move(*s);
+  }
+  session_table table{cfg.sessions};
+  table.load(std::move(sessions), index);
+  const auto& as = log.apply_state();
+  auto next = std::max(index, as.truncated_index) + 1;
+  while (next <= as.applied_index) {
+    auto ents = log.entries(next, as.applied_index + 1, std::uint64_t{4} << 20);
+    if (!ents)
+      return storage::fail(storage::errc::storage_corrupt,
+                           "replaying client sessions of region " +
+                               std::to_string(cfg.region.value()) + " from index " +
+                               std::to_string(next.value()) + ": " + ents.error().detail);
+    for (const auto& e : *ents) {
+      if (e.type != raft::entry_type::normal || e.data.empty()) continue;
+      auto cmd = command_codec::decode(e.data);
+      if (cmd && cmd->kind != command_kind::change_peer)
+        table.admit(cmd->client.value(), cmd->seq, cmd->first_incomplete, e.index);
+    }
+    next = ents->back().index + 1;
+  }
+  return table;
+}
+
+}  // namespace
+
+// -- construction ---------------------------------------------------------------------------
+
+storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
+                                                  const storage::engines& st) {
+  auto rs = raft_storage::open(st, cfg.region);
+  if (!rs) return std::unexpected{rs.error()};
+  if ((*rs)->region_state().state == storage::peer_state::tombstone)
+    return storage::fail(storage::errc::not_found, "region " + std::to_string(cfg.region.value()) +
+                                                       " left this store (tombstone)");
+  const auto& meta = (*rs)->region_state().region;
+  auto i = std::find_if(meta.peers.begin(), meta.peers.end(),
+                        [&](const storage::region_peer& p) { return p.store == cfg.store; });
+  if (i == meta.peers.end())
+    return storage::fail(storage::errc::invalid_argument,
+                         "region " + std::to_string(cfg.region.value()) + " has no peer on store " +
+                             std::to_string(cfg.store.value()));
+  auto self = *i;
+  auto sessions = load_sessions(cfg, st, **rs);
+  if (!sessions) return std::unexpected{sessions.error()};
+  return std::unique_ptr<peer>{new peer(cfg, st.kv, std::move(*rs), self, std::move(*sessions))};
+}
+
+peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
+           std::unique_ptr<raft_storage> rs, storage::region_peer self, session_table sessions)
+    : cfg_(cfg),
+      kv_(std::move(kv)),
+      storage_(std::move(rs)),
+      raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index), *storage_),
+      self_(self),
+      applied_(storage_->apply_state().applied_index),
+      handed_out_(applied_),
+      sessions_(std::move(sessions)) {}
+
+// -- checks ---------------------------------------------------------------------------------
+
+std::optional<request_error> peer::check_header(const request_header& h, bool admin) const {
+  const auto& m = meta();
+  if (h.region != m.id)
+    return make_request_error(errc::region_not_found, h.region,
+                              "this replica serves region " + std::to_string(m.id.value()));
+  bool stale =
+      h.epoch.version != m.epoch.version || (admin && h.epoch.conf_ver != m.epoch.conf_ver);
+  if (stale)
+    return make_epoch_not_match(m, "request epoch " + std::to_string(h.epoch.conf_ver) + "/" +
+                                       std::to_string(h.epoch.version) + ", region epoch " +
+                                       std::to_string(m.epoch.conf_ver) + "/" +
+                                       std::to_string(m.epoch.version));
+  return std::nullopt;
+}
+
+std::optional<request_error> peer::check_key(std::string_view key) const {
+  if (key.size() > storage::max_key_size)
+    return make_request_error(errc::invalid_argument, meta().id,
+                              "key of " + std::to_string(key.size()) + " bytes exceeds " +
+                                  std::to_string(storage::max_key_size));
+  if (!key_in_range(key, meta()))
+    return make_request_error(errc::key_not_in_region, meta().id, "key outside the region");
+  return std::nullopt;
+}
+
+std::optional<request_error> peer::check_value(std::string_view value) const {
+  if (value.size() <= storage::max_value_size) return std::nullopt;
+  return make_request_error(errc::invalid_argument, meta().id,
+                            "value of " + std::to_string(value.size()) + " bytes exceeds " +
+                                std::to_string(storage::max_value_size));
+}
+
+std::optional<request_error> peer::check_leader() const {
+  if (is_leader()) return std::nullopt;
+  return make_not_leader(meta().id, leader());
+}
+
+std::optional<request_error> peer::check_capacity() const {
+  if (proposals_.size() + reads_.size() < cfg_.max_pending_requests) return std::nullopt;
+  return make_request_error(
+      errc::server_busy, meta().id,
+      std::to_string(proposals_.size() + reads_.size()) + " requests already wait on this replica");
+}
+
+void peer::fail(std::uint64_t token, request_error e) {
+  if (e.region.is_none()) e.region = meta().id;
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.error = std::move(e);
+}
+
+void peer::reply(std::uint64_t token, get_response resp) {
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.what = peer_reply::kind::get;
+  r.get = std::move(resp);
+}
+
+void peer::reply(std::uint64_t token, write_response resp) {
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.what = peer_reply::kind::write;
+  r.write = resp;
+}
+
+void peer::reply(std::uint64_t token, cas_response resp) {
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.what = peer_reply::kind::cas;
+  r.cas = std::move(resp);
+}
+
+void peer::reply(std::uint64_t token, scan_response resp) {
+  auto& r = output_.replies.emplace_back();
+  r.token = token;
+  r.what = peer_reply::kind::scan;
+  r.scan = std::move(resp);
+}
+
+storage::region_peer peer::leader() const {
+  auto id = raw_.leader();
+  if (id.is_none()) return {};
+  for (const auto& p : meta().peers)
+    if (p.id == id) return p;
+  return storage::region_peer{id, store_id{}, storage::peer_role::voter};
+}
+
+bool peer::is_leader() const {
+  return raw_.role() == raft::role::leader;
+}
+
+// -- client requests --------------------------------------------------------------------------
+
+void peer::get(std::uint64_t token, const get_request& req) {
+  note_activity();
+  auto err = check_header(req.header, false);
+  if (!err) err = check_key(req.key);
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  if (err) return fail(token, std::move(*err));
+  pending_read r;
+  r.token = token;
+  r.get = req;
+  read(token, std::move(r));
+}
+
+void peer::scan(std::uint64_t token, const scan_request& req) {
+  note_activity();
+  auto err = check_header(req.header, false);
+  if (!err) err = check_key(req.start_key);
+  if (!err && req.limit == 0)
+    err = make_request_error(errc::invalid_argument, meta().id, "scan limit must be at least 1");
+  if (!err && !req.end_key.empty() && req.end_key <= req.start_key)
+    err = make_request_error(errc::invalid_argument, meta().id, "empty scan range");
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  if (err) return fail(token, std::move(*err));
+  pending_read r;
+  r.token = token;
+  r.is_scan = true;
+  r.scan = req;
+  read(token, std::move(r));
+}
+
+void peer::put(std::uint64_t token, const put_request& req) {
+  note_activity();
+  auto err = check_write(req.header, req.key, req.value, {});
+  if (err) return fail(token, std::move(*err));
+  auto cmd = write_command(command_kind::put, req);
+  cmd.value = req.value;
+  propose(token, std::move(cmd));
+}
+
+void peer::del(std::uint64_t token, const delete_request& req) {
+  note_activity();
+  auto err = check_write(req.header, req.key, {}, {});
+  if (err) return fail(token, std::move(*err));
+  propose(token, write_command(command_kind::del, req));
+}
+
+void peer::cas(std::uint64_t token, const cas_request& req) {
+  note_activity();
+  auto err = check_write(req.header, req.key, req.value, req.expected);
+  if (err) return fail(token, std::move(*err));
+  auto cmd = write_command(command_kind::cas, req);
+  cmd.value = req.value;
+  cmd.expect_absent = req.expect_absent;
+  cmd.expected = req.expected;
+  propose(token, std::move(cmd));
+}
+
+std::optional<request_error> peer::check_write(const request_header& h, std::string_view key,
+                                               std::string_view value,
+                                               std::string_view expected) const {
+  auto err = check_header(h, false);
+  if (!err) err = check_key(key);
+  if (!err) err = check_value(value);
+  if (!err) err = check_value(expected);
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  return err;
+}
+
+void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
+  note_activity();
+  auto err = check_header(req.header, true);
+  if (!err && req.peer.id.is_none())
+    err = make_request_error(errc::invalid_argument, meta().id, "peer id must be set");
+  if (!err) err = check_leader();
+  if (!err) err = check_capacity();
+  if (err) return fail(token, std::move(*err));
+  command cmd;
+  cmd.kind = command_kind::change_peer;
+  cmd.proposer = self_.id;
+  cmd.tag = next_tag_++;
+  cmd.change = req.kind;
+  cmd.peer = req.peer;
+  cmd.conf_ver = meta().epoch.conf_ver + 1;
+  raft::conf_change cc;
+  switch (req.kind) {
+    case peer_change_kind::add_voter:
+      cc.type = raft::conf_change_type::add_voter;
+      break;
+    case peer_change_kind::add_learner:
+      cc.type = raft::conf_change_type::add_learner;
+      break;
+    case peer_change_kind::remove:
+      cc.type = raft::conf_change_type::remove_node;
+      break;
+  }
+  cc.node_id = req.peer.id;
+  cc.context = command_codec::encode(cmd);
+  if (auto res = raw_.propose_conf_change(cc); !res) {
+    fail(token, make_not_leader(meta().id, leader()));
+  } else {
+    proposals_.add(cmd.tag, token);
+  }
+  maybe_handle_ready();
+}
+
+void peer::propose(std::uint64_t token, command cmd) {
+  cmd.proposer = self_.id;
+  cmd.tag = next_tag_++;
+  if (auto res = raw_.propose(command_codec::encode(cmd)); !res) {
+    // Dropped by raft: no leader, a transfer in flight, or the uncommitted tail is full.
+    fail(token, make_not_leader(meta().id, leader()));
+  } else {
+    proposals_.add(cmd.tag, token);
+  }
+  maybe_handle_ready();
+}
+
+void peer::read(std::uint64_t token, pending_read r) {
+  r.token = token;
+  r.round = 0;
+  reads_.emplace(next_tag_++, std::move(r));
+  start_read_round();
+  maybe_handle_ready();
+}
+
+void peer::start_read_round() {
+  if (read_round_ != 0) return;
+  auto waiting = [](const auto& entry) { return entry.second.round == 0; };
+  if (std::none_of(reads_.begin(), reads_.end(), waiting)) return;
+  auto tag = next_tag_++;
+  std::string ctx(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    ctx[i] = static_cast<char>((tag >> (8 * i)) & 0xff);
+  if (auto res = raw_.read_index(std::move(ctx)); !res) {
+    for (auto i = reads_.begin(); i != reads_.end();) {
+      if (!waiting(*i)) {
+        ++i;
+        continue;
+      }
+      fail(i->second.token, make_not_leader(meta().id, leader()));
+      i = reads_.erase(i);
+    }
+    return;
+  }
+  read_round_ = tag;
+  for (auto& entry : reads_)
+    if (waiting(entry)) entry.second.round = tag;
+}
+
+void peer::end_read_round(std::uint64_t tag, raft::log_index index) {
+  // Tag 0 names no round: it must not release the reads waiting for the next one.
+  if (tag == 0) return;
+  for (auto& [t, r] : reads_)
+    if (r.round == tag) r.index = index;
+  if (tag == read_round_) read_round_ = 0;
+  start_read_round();
+}
+
+// -- raft inputs --------------------------------------------------------------------------------
+
+void peer::step(const raft_envelope& env) {
+  if (env.region != meta().id || env.to.id != self_.id) return;
+  auto t = env.msg.type;
+  if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)
+    note_activity();
+  // Errors (a response from a removed peer, a local type from the wire) only mean the
+  // message is ignored.
+  (void)raw_.step(env.msg);
+  maybe_handle_ready();
+}
+
+void peer::tick() {
+  // A tick already in flight when the peer hibernated changes nothing.
+  if (!wants_ticks()) return;
+  ++quiet_ticks_;
+  raw_.tick();
+  maybe_handle_ready();
+}
+
+void peer::campaign() {
+  note_activity();
+  raw_.campaign();
+  maybe_handle_ready();
+}
+
+void peer::report_unreachable(peer_id id) {
+  // A hibernating follower hears nothing from a dead leader and would sleep through its
+  // death: awake, it ticks, times out and campaigns (or hears the leader again).
+  if (id == raw_.leader() && id != self_.id) note_activity();
+  raw_.report_unreachable(id);
+  maybe_handle_ready();
+}
+
+void peer::on_directive(const pd::directive& d) {
+  if (!is_leader() || d.region != meta().id || !(d.epoch == meta().epoch)) return;
+  request_header h{meta().id, meta().epoch};
+  switch (d.kind) {
+    case pd::directive_kind::add_learner:
+      change_peer(0, change_peer_request{h, peer_change_kind::add_learner, d.peer});
+      break;
+    case pd::directive_kind::promote_learner:
+      change_peer(0, change_peer_request{h, peer_change_kind::add_voter, d.peer});
+      break;
+    case pd::directive_kind::remove_peer:
+      change_peer(0, change_peer_request{h, peer_change_kind::remove, d.peer});
+      break;
+    case pd::directive_kind::transfer_leader:
+      raw_.transfer_leader(d.peer.id);
+      maybe_handle_ready();
+      break;
+    case pd::directive_kind::none:
+    case pd::directive_kind::split:
+      break;
+  }
+}
+
+// -- outputs and observers ------------------------------------------------------------------
+
+peer_output peer::take_output() {
+  return std::exchange(output_, peer_output{});
+}
+
+bool peer::wants_ticks() const {
+  if (!cfg_.hibernate) return true;
+  int after = cfg_.hibernate_after_ticks > 0 ? cfg_.hibernate_after_ticks : 2 * cfg_.election_tick;
+  if (quiet_ticks_ < after) return true;
+  if (!outstanding_.empty() || !applying_.empty() || !proposals_.empty() || !reads_.empty() ||
+      raw_.has_ready())
+    return true;
+  if (raw_.leader().is_none()) return true;
+  auto role = raw_.role();
+  if (role == raft::role::candidate || role == raft::role::pre_candidate) return true;
+  if (role == raft::role::leader) {
+    auto st = raw_.status();
+    for (const auto& pr : st.progress)
+      if (pr.id != self_.id && pr.match < storage_->last()) return true;
+  }
+  return false;
+}
+
+region_status peer::status() const {
+  region_status s;
+  s.region = meta();
+  s.self = self_;
+  s.leader = leader();
+  s.term = raw_.term();
+  s.commit = raw_.commit_index();
+  s.applied = applied_;
+  s.pending_proposals = proposals_.size();
+  s.pending_reads = reads_.size();
+  s.hibernating = !wants_ticks();
+  return s;
+}
+
+}  // namespace rdb

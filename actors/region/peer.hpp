@@ -1,0 +1,304 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/common/errc.hpp"
+#include "actors/raft/conf_change.hpp"
+#include "actors/raft/raw_node.hpp"
+#include "actors/region/command_codec.hpp"
+#include "actors/region/proposal_queue.hpp"
+#include "actors/region/raft_storage.hpp"
+#include "actors/region/requests.hpp"
+#include "actors/region/session_table.hpp"
+#include "actors/store/writer_types.hpp"
+#include "actors/transport/transport_types.hpp"
+#include "pd/types.hpp"
+#include "storage/engines.hpp"
+#include "storage/store.hpp"
+
+namespace rdb {
+
+/// Tuning of one region replica. Time is counted in ticks of the store's ticker.
+struct peer_config {
+  store_id store;
+  region_id region;
+  int election_tick = 10;
+  int heartbeat_tick = 2;
+  /// Seeds the election timeout randomisation (the raft core mixes in the peer id).
+  std::uint64_t seed = 0;
+  /// Stop asking for ticks after `hibernate_after_ticks` quiet ticks (0: twice the election
+  /// timeout) once nothing is pending and, on a leader, every follower has caught up. Quiet
+  /// means no client request and no raft message but heartbeats: a follower then counts the
+  /// same quiet ticks as its leader, so both go to sleep together and no election starts.
+  bool hibernate = true;
+  int hibernate_after_ticks = 0;
+  /// Writes and reads one replica lets wait at a time; beyond it requests get `server_busy`
+  /// at once instead of piling up behind a stuck quorum.
+  std::size_t max_pending_requests = 10000;
+  /// Bounds of the region's client sessions (actors/region/session_table.hpp).
+  session_table::limits sessions;
+  /// Readies whose log half may be with the log writer at once. With more than one, new
+  /// entries (and the commit of earlier ones) leave without waiting for the write before.
+  std::size_t max_outstanding_readies = 1;
+};
+
+/// The answer for the client the actor registered under `token`.
+struct peer_reply {
+  enum class kind : std::uint8_t { get, write, scan, cas, error };
+
+  std::uint64_t token = 0;
+  kind what = kind::error;
+  /// Only the member named by `what` is set.
+  get_response get;
+  write_response write;
+  scan_response scan;
+  cas_response cas;
+  request_error error;
+};
+
+/// What the peer asks its actor to do after an input. The actor drains it after every message.
+struct peer_output {
+  /// Raft messages for the transport.
+  std::vector<raft_envelope> messages;
+  /// Persistence work for the store writers, each to the writer of its `stage`: at most one
+  /// log half (of the ready just taken) and apply halves of readys whose log half is durable.
+  std::vector<write_task> tasks;
+  /// Raft has a ready but one is being written: the actor calls `take_deferred_ready` once
+  /// the messages queued before it are handled, so they all join one ready.
+  bool ready_deferred = false;
+  std::vector<peer_reply> replies;
+  /// A read waits for an apply half that the apply writer may hold back: ask it to commit.
+  bool urge_apply = false;
+  /// The known leader changed (tell the router and, when leading, PD).
+  bool leader_changed = false;
+  /// The region meta changed (tell the router and PD).
+  bool meta_changed = false;
+  /// The replica cannot go on (a failed write, an unsupported snapshot); the actor stops and
+  /// its supervisor restarts it from disk.
+  std::optional<std::string> fatal;
+};
+
+/// The logic of one region replica: a raft node over the region's LMDB log, the proposal queue,
+/// ReadIndex reads and the apply step. No CAF and no threads: the region peer actor feeds it
+/// inputs and carries out its `peer_output`.
+///
+/// The ready cycle: after every input the peer takes a ready if raft has one and none is
+/// outstanding; if some are (up to `max_outstanding_readies`), the actor takes it once its
+/// mailbox has been worked off, so one ready carries everything that came meanwhile. Its `messages`
+/// go out at once; its entries and hard state become the log half of a `write_task`, the effects of
+/// its committed entries (data changes, apply state, region meta) the apply half
+/// (storage/engines.hpp). When the log writer acknowledges the log half
+/// (`on_persisted`, oldest ready first), the peer sends the ready's `persisted_messages`, applies
+/// conf changes to raft, advances raft and hands the apply half to the apply writer: so an entry
+/// reaches the kv environment only once it is durable in the log. When the apply writer
+/// acknowledges that, the peer answers the membership changes now applied and serves reads whose
+/// read index is now applied. Apply halves of several readys may be in flight at once; the apply
+/// writer acknowledges them in order.
+///
+/// Puts and deletes are answered when the ready that hands out their committed entry is taken,
+/// without waiting for the apply batch: the entry is already durable on a quorum, so it will
+/// be applied. Reads see only written applied data (a read waits until its read index, at
+/// least the commit index of any write answered before it, is applied), which keeps them
+/// linearizable.
+class peer {
+ public:
+  /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state and
+  /// must not have tombstoned it (`not_found` then).
+  static storage::result<std::unique_ptr<peer>> open(const peer_config& cfg,
+                                                     const storage::engines& st);
+
+  // -- client requests (answered through the output's replies, now or later) ----------------
+
+  void get(std::uint64_t token, const get_request& req);
+  void scan(std::uint64_t token, const scan_request& req);
+  void put(std::uint64_t token, const put_request& req);
+  void del(std::uint64_t token, const delete_request& req);
+  void cas(std::uint64_t token, const cas_request& req);
+  void change_peer(std::uint64_t token, const change_peer_request& req);
+
+  // -- raft inputs ------------------------------------------------------------------------------
+
+  /// A raft message from the transport; dropped unless addressed to this replica.
+  void step(const raft_envelope& env);
+  void tick();
+  void campaign();
+  /// The transport cannot reach replica `id`: a leader probes it; a follower whose leader it
+  /// is stops hibernating.
+  void report_unreachable(peer_id id);
+  void on_persisted(const persisted& ack);
+  /// Carries out a PD directive if this replica leads and the epoch still matches.
+  void on_directive(const pd::directive& d);
+
+  // -- outputs and observers --------------------------------------------------------------------
+
+  peer_output take_output();
+
+  /// Takes the ready deferred by `peer_output::ready_deferred`, if raft still has one.
+  void take_deferred_ready();
+  /// False once the replica is quiet enough to hibernate (see `peer_config::hibernate`).
+  bool wants_ticks() const;
+  region_status status() const;
+  const storage::region_meta& meta() const { return storage_->region_state().region; }
+  const storage::region_peer& self() const { return self_; }
+  /// The leader this replica knows of (id none if none).
+  storage::region_peer leader() const;
+  bool is_leader() const;
+  /// Committed entries that could not be decoded and were applied as no-ops.
+  std::uint64_t corrupt_entries() const { return corrupt_entries_; }
+  /// Committed writes skipped at apply as retries of writes applied before.
+  std::uint64_t duplicate_writes() const { return duplicate_writes_; }
+  const session_table& sessions() const { return sessions_; }
+
+ private:
+  peer(const peer_config& cfg, std::shared_ptr<storage::store> kv, std::unique_ptr<raft_storage> rs,
+       storage::region_peer self, session_table sessions);
+
+  /// A read waiting for its read index, then for that index to be applied.
+  struct pending_read {
+    std::uint64_t token = 0;
+    bool is_scan = false;
+    get_request get;
+    scan_request scan;
+    raft::log_index index;
+    /// The read-index round it waits on (the round's context tag); 0: the next one.
+    std::uint64_t round = 0;
+  };
+
+  /// A committed entry this replica proposed.
+  struct applied_entry {
+    raft::log_index index;
+    raft::term_id term;
+    std::uint64_t tag = 0;
+    /// A compare-and-swap's outcome, decided at apply.
+    std::optional<cas_response> cas;
+  };
+
+  /// The apply half of a ready, and what waits for it to be written.
+  struct applying {
+    std::uint64_t number = 0;
+    write_task task;
+    /// Proposals whose answer waits until their apply is written.
+    std::vector<applied_entry> applied;
+  };
+
+  /// A ready whose log half was handed to the log writer and not yet acknowledged.
+  struct outstanding {
+    std::uint64_t number = 0;
+    /// The whole task without its data changes: what `raft_storage::on_persisted` needs.
+    write_task summary;
+    std::vector<raft::message> persisted_messages;
+    std::vector<raft::conf_change> conf_changes;
+    /// Sent to the apply writer once the log half is durable (empty: nothing to apply).
+    applying apply;
+  };
+
+  // -- checks ---------------------------------------------------------------------------------
+
+  std::optional<request_error> check_header(const request_header& h, bool admin) const;
+  std::optional<request_error> check_key(std::string_view key) const;
+  std::optional<request_error> check_value(std::string_view value) const;
+  /// Every check of a client write: header, key, sizes, leadership, capacity.
+  std::optional<request_error> check_write(const request_header& h, std::string_view key,
+                                           std::string_view value, std::string_view expected) const;
+  std::optional<request_error> check_leader() const;
+  std::optional<request_error> check_capacity() const;
+  void fail(std::uint64_t token, request_error e);
+  void reply(std::uint64_t token, get_response r);
+  void reply(std::uint64_t token, write_response r);
+  void reply(std::uint64_t token, scan_response r);
+  void reply(std::uint64_t token, cas_response r);
+
+  // -- proposals and reads --------------------------------------------------------------------
+
+  void propose(std::uint64_t token, command cmd);
+  void read(std::uint64_t token, pending_read r);
+  /// Starts a read-index round for every read waiting for the next one, unless a round is in
+  /// flight.
+  void start_read_round();
+  /// Round `tag` confirmed read index `index`.
+  void end_read_round(std::uint64_t tag, raft::log_index index);
+  void serve_reads();
+  void serve(const pending_read& r);
+
+  // -- the ready cycle --------------------------------------------------------------------------
+
+  /// Takes a ready now if none is outstanding, or defers it (see `peer_output`).
+  void maybe_handle_ready();
+  void take_ready();
+  /// Fails what a replica that stopped leading still owes, except proposals committed up to
+  /// `committed` (they are answered when their ready is durable).
+  void handle_soft_state(const raft::soft_state& ss, raft::log_index committed);
+  void send(std::vector<raft::message> msgs);
+  /// Turns the committed entries into data changes, apply state and region meta of `task`.
+  void apply_committed(std::vector<raft::entry>& ents, write_task& task, outstanding& out);
+  /// Adds the data change of a put or delete to `task`, unless it retries an applied write.
+  void apply_write(command& cmd, raft::log_index index, write_task& task);
+  /// Decides a compare-and-swap against the key's value as of the entries before it and adds
+  /// its write to `task` if it swaps. A storage failure reading the value is fatal.
+  cas_response apply_cas(command& cmd, raft::log_index index, write_task& task);
+  /// The value of `key` as of every entry handed out so far: the latest unwritten change, or
+  /// else the kv environment.
+  storage::result<std::optional<std::string>> current_value(const std::string& key) const;
+  /// Remembers a change of `key` by the apply half of ready `ready` until it is written.
+  void note_unwritten(std::uint64_t ready, const std::string& key,
+                      std::optional<std::string> value);
+  void on_log_persisted();
+  void on_applied(const persisted& ack);
+  void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
+  /// Answers the proposal bound at the entry's index: success if the entry is its own.
+  void answer(const applied_entry& a);
+  /// Fails the proposal bound at `index`, if any: a committed entry not its own took its place.
+  void fail_replaced(raft::log_index index);
+  void answer_applied(const applying& a);
+  void note_activity() { quiet_ticks_ = 0; }
+
+  peer_config cfg_;
+  /// The kv environment: reads are served from it.
+  std::shared_ptr<storage::store> kv_;
+  std::unique_ptr<raft_storage> storage_;
+  raft::raw_node raw_;
+  storage::region_peer self_;
+  proposal_queue proposals_;
+  std::map<std::uint64_t, pending_read> reads_;
+  /// The read-index round in flight (its context tag), 0 if none. Reads that come while one
+  /// is in flight wait for the next round, which starts when it ends: one heartbeat round then
+  /// serves them all. They cannot join the round in flight: its read index may predate a
+  /// write answered before they came.
+  std::uint64_t read_round_ = 0;
+  /// Readies whose log half is with the log writer, oldest first.
+  std::deque<outstanding> outstanding_;
+  /// Apply halves sent to the apply writer, oldest first.
+  std::deque<applying> applying_;
+  /// The ready number of the last apply half whose commit was urged.
+  std::uint64_t urged_ = 0;
+  peer_output output_;
+  /// Written applied index: reads at or below it are served.
+  raft::log_index applied_;
+  /// The last committed index handed out in a ready; its apply may still be on its way.
+  raft::log_index handed_out_;
+  raft::node_id leader_id_;
+  std::uint64_t next_tag_ = 1;
+  int quiet_ticks_ = 0;
+  std::uint64_t corrupt_entries_ = 0;
+  /// Sessions as of `handed_out_`; on disk as of their last checkpoint.
+  session_table sessions_;
+  std::uint64_t duplicate_writes_ = 0;
+  /// The latest change of each key made by an apply half not yet written (nothing: deleted),
+  /// and the ready number of that half: what a compare-and-swap sees on top of the kv
+  /// environment. `unwritten_keys_` lists each ready's keys, oldest first, to forget them.
+  struct unwritten {
+    std::uint64_t ready = 0;
+    std::optional<std::string> value;
+  };
+  std::unordered_map<std::string, unwritten> unwritten_;
+  std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unwritten_keys_;
+};
+
+}  // namespace rdb

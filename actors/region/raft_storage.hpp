@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <memory>
+#include <vector>
+
+#include "actors/raft/log_storage.hpp"
+#include "actors/store/writer_types.hpp"
+#include "storage/engines.hpp"
+#include "storage/error.hpp"
+#include "storage/ids.hpp"
+#include "storage/store.hpp"
+#include "storage/types.hpp"
+
+namespace rdb {
+
+/// The raft log of one region replica, read from the store's log engine.
+///
+/// The raft core asks for first/last index and the terms at both ends on nearly every step;
+/// those answers come from a cache, so the hot path asks the engine nothing. The entries persisted
+/// since the last apply are kept in memory too (bounded by `entry_cache_bytes`), so applying
+/// them and replicating them to followers that keep up read nothing back from disk. Entries
+/// further back (a lagging follower's catch-up) are read from the engine's segment files.
+///
+/// Who writes: only the store writer, in a `write_task` this replica built from a ready. The
+/// replica calls `on_persisted` with that task once the writer acknowledged it, before
+/// advancing raft, which keeps the cache equal to what is on disk (etcd's contract: storage is
+/// updated before `advance`). Used from the region peer's actor only; not thread-safe.
+///
+/// Snapshots are not produced yet: `snapshot()` answers `snapshot_temporarily_unavailable`,
+/// and the log is never compacted, so a lagging follower is always caught up from the log.
+class raft_storage final : public raft::log_storage {
+ public:
+  /// Bytes of entries (as `raft::entry_size` counts them) one replica keeps in memory at most;
+  /// the oldest go first when more arrive.
+  static constexpr std::uint64_t entry_cache_bytes = 1 << 20;
+
+  /// Loads the cached state of `region` from `st`: log, hard state and truncated index from
+  /// the raft environment, applied index and region meta from the kv environment. Fails with
+  /// `not_found` if a founding record is missing (the region was never founded on this store)
+  /// and with `storage_corrupt` if the applied index is past the log.
+  static storage::result<std::unique_ptr<raft_storage>> open(const storage::engines& st,
+                                                             region_id region);
+
+  // -- log_storage --------------------------------------------------------------------------
+
+  std::expected<raft::storage_state, raft::error> initial_state() override;
+  std::expected<std::vector<raft::entry>, raft::error> entries(raft::log_index lo,
+                                                               raft::log_index hi,
+                                                               std::uint64_t max_bytes) override;
+  std::expected<raft::term_id, raft::error> term(raft::log_index i) override;
+  std::expected<raft::log_index, raft::error> first_index() override;
+  std::expected<raft::log_index, raft::error> last_index() override;
+  std::expected<raft::snapshot, raft::error> snapshot() override;
+
+  // -- after a write ------------------------------------------------------------------------
+
+  /// Folds a task the writer made durable into the cache.
+  void on_persisted(const write_task& task);
+
+  // -- observers ----------------------------------------------------------------------------
+
+  region_id region() const { return region_; }
+  const raft::hard_state& hard_state() const { return hard_; }
+  const storage::apply_state& apply_state() const { return apply_; }
+  const storage::region_local_state& region_state() const { return local_; }
+  raft::log_index last() const { return last_; }
+  raft::term_id last_term() const { return last_term_; }
+  /// Counts reads from the engine (entries or terms not in the cache), for tests and stats.
+  std::uint64_t disk_reads() const { return disk_reads_; }
+  /// Entries held in memory.
+  std::size_t cached_entries() const { return cache_.size(); }
+
+  /// The raft membership a region meta describes.
+  static raft::conf_state conf_state_of(const storage::region_meta& meta);
+
+ private:
+  raft_storage(std::shared_ptr<storage::log_engine> log, region_id region)
+      : log_(std::move(log)), region_(region) {}
+
+  static raft::error to_raft_error(const storage::error& e);
+
+  /// Appends what the writer persisted, replacing a conflicting suffix.
+  void cache_entries(const std::vector<raft::entry>& ents);
+  /// Drops applied entries, then the oldest beyond the byte bound.
+  void evict();
+  /// True if the cache holds every entry of [lo, last_].
+  bool cached_from(raft::log_index lo) const {
+    return !cache_.empty() && lo >= cache_.front().index;
+  }
+
+  std::shared_ptr<storage::log_engine> log_;
+  region_id region_;
+  raft::hard_state hard_;
+  storage::apply_state apply_;
+  storage::region_local_state local_;
+  /// Last index and its term; equal to the truncated ones when the log is empty.
+  raft::log_index last_;
+  raft::term_id last_term_;
+  std::uint64_t disk_reads_ = 0;
+  /// Consecutive entries ending at `last_` (or empty).
+  std::deque<raft::entry> cache_;
+  std::uint64_t cache_bytes_ = 0;
+};
+
+}  // namespace rdb

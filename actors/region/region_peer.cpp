@@ -1,0 +1,236 @@
+#include "actors/region/region_peer.hpp"
+
+#include <functional>
+#include <unordered_map>
+#include <utility>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/common/errors.hpp"
+#include "actors/common/log.hpp"
+
+namespace rdb {
+
+namespace {
+
+/// How often (in ticks) a leader re-reports to PD when nothing changed.
+constexpr int report_every_ticks = 60;
+
+struct region_peer_state {
+  static inline const char* name = "rdb.region_peer";
+
+  std::shared_ptr<peer> logic;
+  region_peer_context ctx;
+  /// Answers owed to clients, by the token the peer logic reports them under.
+  std::unordered_map<std::uint64_t, std::function<void(peer_reply&)>> waiting;
+  std::uint64_t next_token = 1;
+  bool ticking = false;
+  int ticks_since_report = 0;
+  /// A `ready_atom` to itself is on its way.
+  bool ready_scheduled = false;
+};
+
+using peer_pointer = region_peer_actor::stateful_pointer<region_peer_state>;
+
+void report_to_pd(peer_pointer self) {
+  auto& st = self->state;
+  if (!st.ctx.heartbeat || !st.logic->is_leader()) return;
+  st.ticks_since_report = 0;
+  pd::region_heartbeat hb;
+  hb.region = st.logic->meta();
+  hb.leader = st.logic->self().id;
+  if (auto view = st.ctx.store.kv->read()) {
+    if (auto size = view->approximate_size(hb.region.id)) hb.approximate_size = *size;
+  }
+  self->send(st.ctx.heartbeat, report_atom::value, std::move(hb),
+             caf::actor_cast<region_peer_actor>(self));
+}
+
+/// Answers every waiting client with `err`. An actor that stops must: CAF 0.17 never tells a
+/// requester that a promise died with its actor, and the router forwards without a timeout.
+void fail_waiting(peer_pointer self, const request_error& err) {
+  auto& st = self->state;
+  for (auto& [token, answer] : st.waiting) {
+    peer_reply r;
+    r.token = token;
+    r.error = err;
+    answer(r);
+  }
+  st.waiting.clear();
+}
+
+/// Carries out what the peer logic asked for after an input.
+void drain(peer_pointer self) {
+  auto& st = self->state;
+  auto out = st.logic->take_output();
+  if (!out.messages.empty())
+    self->send(st.ctx.transport, send_raft_atom::value, std::move(out.messages));
+  for (auto& task : out.tasks)
+    self->send(task.stage == write_stage::log ? st.ctx.writer : st.ctx.applier, persist_atom::value,
+               std::move(task));
+  if (out.urge_apply) self->send(st.ctx.applier, flush_atom::value);
+  if (out.ready_deferred && !st.ready_scheduled) {
+    st.ready_scheduled = true;
+    self->send(self, ready_atom::value);
+  }
+  for (auto& r : out.replies) {
+    auto i = st.waiting.find(r.token);
+    if (i == st.waiting.end()) continue;
+    i->second(r);
+    st.waiting.erase(i);
+  }
+  if (out.leader_changed) {
+    auto leader = st.logic->leader();
+    log(log_level::info, "region", st.logic->meta().id.value(),
+        leader.id.is_none() ? std::string{"no leader known"}
+                            : "leader is peer " + std::to_string(leader.id.value()) + " on store " +
+                                  std::to_string(leader.store.value()));
+  }
+  if (out.leader_changed || out.meta_changed) {
+    if (st.ctx.router) {
+      auto me = caf::actor_cast<region_peer_actor>(self);
+      if (out.meta_changed)
+        self->send(st.ctx.router, route_update_atom::value, st.logic->meta(), me);
+      self->send(st.ctx.router, leader_atom::value, st.logic->meta().id, st.logic->leader());
+    }
+    report_to_pd(self);
+  }
+  if (out.fatal) {
+    auto err = make_request_error(errc::storage_corrupt, st.logic->meta().id, *out.fatal);
+    fail_waiting(self, err);
+    self->quit(to_error(err));
+    return;
+  }
+  if (st.ctx.ticker) {
+    auto want = st.logic->wants_ticks();
+    if (want != st.ticking) {
+      st.ticking = want;
+      if (want)
+        self->send(st.ctx.ticker, wake_atom::value, st.logic->meta().id,
+                   caf::actor_cast<region_peer_actor>(self));
+      else
+        self->send(st.ctx.ticker, hibernate_atom::value, st.logic->meta().id);
+    }
+  }
+}
+
+/// Registers a client's promise under a fresh token; the peer logic answers by that token.
+template <class Response>
+std::uint64_t await_answer(peer_pointer self, caf::typed_response_promise<Response> rp) {
+  auto token = self->state.next_token++;
+  self->state.waiting.emplace(token, [rp](peer_reply& r) mutable {
+    if (r.what == peer_reply::kind::error) {
+      rp.deliver(to_error(r.error));
+    } else if constexpr (std::is_same_v<Response, get_response>) {
+      rp.deliver(std::move(r.get));
+    } else if constexpr (std::is_same_v<Response, write_response>) {
+      rp.deliver(r.write);
+    } else if constexpr (std::is_same_v<Response, cas_response>) {
+      rp.deliver(std::move(r.cas));
+    } else {
+      rp.deliver(std::move(r.scan));
+    }
+  });
+  return token;
+}
+
+region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_ptr<peer> logic,
+                                                region_peer_context ctx) {
+  self->state.logic = std::move(logic);
+  self->state.ctx = std::move(ctx);
+  auto& st = self->state;
+  if (st.ctx.router)
+    self->send(st.ctx.router, route_update_atom::value, st.logic->meta(),
+               caf::actor_cast<region_peer_actor>(self));
+  drain(self);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    fail_waiting(self, make_request_error(errc::region_not_found, self->state.logic->meta().id,
+                                          "the region peer stopped"));
+    self->quit(msg.reason);
+  });
+  return {
+      [=](kv_get_atom, const get_request& req) {
+        auto rp = self->make_response_promise<get_response>();
+        self->state.logic->get(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](kv_put_atom, const put_request& req) {
+        auto rp = self->make_response_promise<write_response>();
+        self->state.logic->put(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](kv_delete_atom, const delete_request& req) {
+        auto rp = self->make_response_promise<write_response>();
+        self->state.logic->del(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](kv_cas_atom, const cas_request& req) {
+        auto rp = self->make_response_promise<cas_response>();
+        self->state.logic->cas(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](kv_scan_atom, const scan_request& req) {
+        auto rp = self->make_response_promise<scan_response>();
+        self->state.logic->scan(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](raft_msg_atom, const raft_envelope& env) {
+        self->state.logic->step(env);
+        drain(self);
+      },
+      [=](persisted_atom, const persisted& ack) {
+        self->state.logic->on_persisted(ack);
+        drain(self);
+      },
+      [=](ready_atom) {
+        self->state.ready_scheduled = false;
+        self->state.logic->take_deferred_ready();
+        drain(self);
+      },
+      [=](unreachable_atom, peer_id id) {
+        self->state.logic->report_unreachable(id);
+        drain(self);
+      },
+      [=](tick_atom) {
+        auto& s = self->state;
+        s.logic->tick();
+        if (++s.ticks_since_report >= report_every_ticks) report_to_pd(self);
+        drain(self);
+      },
+      [=](campaign_atom) {
+        self->state.logic->campaign();
+        drain(self);
+      },
+      [=](change_peer_atom, const change_peer_request& req) {
+        auto rp = self->make_response_promise<write_response>();
+        self->state.logic->change_peer(await_answer(self, rp), req);
+        drain(self);
+        return rp;
+      },
+      [=](directive_atom, const pd::directive& d) {
+        self->state.logic->on_directive(d);
+        drain(self);
+      },
+      [=](status_atom) { return self->state.logic->status(); },
+  };
+}
+
+}  // namespace
+
+storage::result<region_peer_actor> spawn_region_peer(caf::actor_system& sys,
+                                                     region_peer_context ctx) {
+  auto logic = peer::open(ctx.config, ctx.store);
+  if (!logic) return std::unexpected{logic.error()};
+  std::shared_ptr<peer> shared{std::move(*logic)};
+  return sys.spawn(region_peer_fn, std::move(shared), std::move(ctx));
+}
+
+}  // namespace rdb

@@ -1,0 +1,114 @@
+#include "actors/router/route_table.hpp"
+
+namespace rdb {
+
+// -- lookups ----------------------------------------------------------------------------------
+
+const region_route* route_table::find(region_id region) const {
+  auto i = routes_.find(region);
+  return i == routes_.end() ? nullptr : &i->second;
+}
+
+const region_route* route_table::find_by_key(std::string_view key) const {
+  auto i = by_start_.upper_bound(key);
+  if (i == by_start_.begin()) return nullptr;
+  --i;
+  const auto* r = find(i->second);
+  return r != nullptr && contains(r->meta, key) ? r : nullptr;
+}
+
+std::vector<storage::region_meta> route_table::metas() const {
+  std::vector<storage::region_meta> out;
+  out.reserve(by_start_.size());
+  for (const auto& [start, id] : by_start_)
+    out.push_back(routes_.at(id).meta);
+  return out;
+}
+
+std::vector<storage::region_meta> route_table::overlapping(std::string_view start,
+                                                           std::string_view end) const {
+  std::vector<storage::region_meta> out;
+  // The first candidate is the region holding `start`; every later one starts inside the range.
+  auto i = by_start_.upper_bound(start);
+  if (i != by_start_.begin()) --i;
+  for (; i != by_start_.end(); ++i) {
+    const auto& m = routes_.at(i->second).meta;
+    if (!end.empty() && m.start_key >= end) break;
+    if (ranges_overlap(start, end, m.start_key, m.end_key)) out.push_back(m);
+  }
+  return out;
+}
+
+// -- derived tables ---------------------------------------------------------------------------
+
+std::optional<route_table> route_table::with_update(const storage::region_meta& meta,
+                                                    const region_peer_actor& peer,
+                                                    request_error* refusal) const {
+  auto refuse = [&](std::string detail) -> std::optional<route_table> {
+    if (refusal != nullptr) *refusal = make_request_error(errc::invalid_argument, meta.id, detail);
+    return std::nullopt;
+  };
+  if (meta.id.is_none()) return refuse("a route needs a region id");
+  if (!meta.end_key.empty() && meta.end_key <= meta.start_key)
+    return refuse("empty or inverted range");
+  const auto* known = find(meta.id);
+  if (known != nullptr) {
+    const auto& e = known->meta.epoch;
+    if (meta.epoch.version < e.version || meta.epoch.conf_ver < e.conf_ver) return std::nullopt;
+  }
+  for (const auto& other : overlapping(meta.start_key, meta.end_key)) {
+    if (other.id == meta.id) continue;
+    return refuse("range [" + meta.start_key + ", " + meta.end_key + ") of region " +
+                  std::to_string(meta.id.value()) + " overlaps region " +
+                  std::to_string(other.id.value()) + " [" + other.start_key + ", " + other.end_key +
+                  ")");
+  }
+  auto out = next();
+  region_route route{meta, peer, {}};
+  if (known != nullptr) {
+    route.leader = known->leader;
+    out.by_start_.erase(known->meta.start_key);
+  }
+  out.by_start_[meta.start_key] = meta.id;
+  out.routes_[meta.id] = std::move(route);
+  return out;
+}
+
+std::optional<route_table> route_table::without(region_id region) const {
+  const auto* known = find(region);
+  if (known == nullptr) return std::nullopt;
+  auto out = next();
+  out.by_start_.erase(known->meta.start_key);
+  out.routes_.erase(region);
+  return out;
+}
+
+std::optional<route_table> route_table::with_leader(region_id region,
+                                                    const storage::region_peer& leader) const {
+  const auto* known = find(region);
+  if (known == nullptr || known->leader == leader) return std::nullopt;
+  auto out = next();
+  out.routes_[region].leader = leader;
+  return out;
+}
+
+// -- range helpers ----------------------------------------------------------------------------
+
+bool route_table::contains(const storage::region_meta& meta, std::string_view key) {
+  return key >= meta.start_key && (meta.end_key.empty() || key < meta.end_key);
+}
+
+bool route_table::ranges_overlap(std::string_view a_start, std::string_view a_end,
+                                 std::string_view b_start, std::string_view b_end) {
+  bool a_before_b = !a_end.empty() && a_end <= b_start;
+  bool b_before_a = !b_end.empty() && b_end <= a_start;
+  return !a_before_b && !b_before_a;
+}
+
+route_table route_table::next() const {
+  auto out = *this;
+  ++out.version_;
+  return out;
+}
+
+}  // namespace rdb

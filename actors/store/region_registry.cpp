@@ -1,0 +1,59 @@
+#include "actors/store/region_registry.hpp"
+
+#include <algorithm>
+
+#include "actors/router/route_table.hpp"
+
+namespace rdb {
+
+std::optional<request_error> region_registry::check(const storage::region_meta& meta) const {
+  auto refuse = [&](std::string detail) {
+    return make_request_error(errc::invalid_argument, meta.id, std::move(detail));
+  };
+  if (meta.id.is_none()) return refuse("region meta without an id");
+  auto here = std::any_of(meta.peers.begin(), meta.peers.end(),
+                          [&](const storage::region_peer& p) { return p.store == self_; });
+  if (!here)
+    return refuse("region " + std::to_string(meta.id.value()) + " lists no peer on store " +
+                  std::to_string(self_.value()));
+  if (!meta.end_key.empty() && meta.end_key <= meta.start_key)
+    return refuse("region " + std::to_string(meta.id.value()) + " has an empty range");
+  for (const auto& [id, e] : regions_) {
+    if (id == meta.id) continue;
+    if (route_table::ranges_overlap(meta.start_key, meta.end_key, e.meta.start_key, e.meta.end_key))
+      return refuse("range [" + meta.start_key + ", " + meta.end_key + ") of region " +
+                    std::to_string(meta.id.value()) + " overlaps region " +
+                    std::to_string(id.value()) + " [" + e.meta.start_key + ", " + e.meta.end_key +
+                    ") on store " + std::to_string(self_.value()));
+  }
+  return std::nullopt;
+}
+
+void region_registry::add(const storage::region_meta& meta) {
+  regions_[meta.id].meta = meta;
+}
+
+void region_registry::remove(region_id region) {
+  regions_.erase(region);
+}
+
+const storage::region_meta* region_registry::find(region_id region) const {
+  auto i = regions_.find(region);
+  return i == regions_.end() ? nullptr : &i->second.meta;
+}
+
+std::vector<region_id> region_registry::ids() const {
+  std::vector<region_id> out;
+  out.reserve(regions_.size());
+  for (const auto& [id, e] : regions_)
+    out.push_back(id);
+  return out;
+}
+
+bool region_registry::note_restart(region_id region, int budget) {
+  auto i = regions_.find(region);
+  if (i == regions_.end()) return false;
+  return ++i->second.restarts <= budget;
+}
+
+}  // namespace rdb

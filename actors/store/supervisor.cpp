@@ -1,0 +1,291 @@
+#include "actors/store/supervisor.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/unit.hpp>
+
+#include "actors/common/errors.hpp"
+#include "actors/common/log.hpp"
+#include "actors/store/region_registry.hpp"
+
+namespace rdb {
+
+namespace {
+
+/// Where an orderly shutdown stands: peers first, then the ticker, then the log writer, then
+/// the apply writer.
+enum class stop_phase : std::uint8_t { running, peers, ticker, writer, applier, done };
+
+struct supervisor_state {
+  static inline const char* name = "rdb.supervisor";
+
+  supervisor_state() : registry(store_id{}) {}
+
+  supervisor_config cfg;
+  region_registry registry;
+  std::unordered_map<region_id, region_peer_actor> peers;
+  std::unordered_map<caf::actor_addr, region_id> by_addr;
+  stop_phase phase = stop_phase::running;
+  /// Untyped: CAF 0.17's typed promise of void cannot deliver.
+  std::vector<caf::response_promise> stop_promises;
+};
+
+using supervisor_pointer = store_supervisor_actor::stateful_pointer<supervisor_state>;
+
+/// Spawns and monitors the peer of a booked region from what its store holds.
+bool spawn_peer(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  auto ctx = st.cfg.peer;
+  ctx.config.region = region;
+  auto p = spawn_region_peer(self->system(), std::move(ctx));
+  if (!p) {
+    log(log_level::error, "supervisor", region.value(), "cannot open: " + p.error().message);
+    return false;
+  }
+  self->monitor(*p);
+  st.by_addr[p->address()] = region;
+  st.peers[region] = *p;
+  return true;
+}
+
+/// See `supervisor_config::first_campaign_delay`.
+void campaign_if_first(supervisor_pointer self, const storage::region_meta& meta) {
+  auto& st = self->state;
+  // Only a region of the bootstrap layout: a replica created later (added by PD, from a meta
+  // that may be stale) joins a group that has or will elect a leader without it.
+  if (st.cfg.first_campaign_delay.count() <= 0 || !(meta.epoch == storage::bootstrap_epoch)) return;
+  std::vector<store_id> voters;
+  for (const auto& p : meta.peers)
+    if (p.role != storage::peer_role::learner) voters.push_back(p.store);
+  if (voters.empty() || voters[meta.id.value() % voters.size()] != st.cfg.peer.config.store) return;
+  self->delayed_send(st.peers.at(meta.id), st.cfg.first_campaign_delay, campaign_atom::value);
+}
+
+void give_up(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  st.registry.remove(region);
+  st.peers.erase(region);
+  if (st.cfg.peer.router) self->send(st.cfg.peer.router, route_remove_atom::value, region);
+}
+
+/// Moves the shutdown to its next phase once the current one has nothing left to wait for.
+void advance_stop(supervisor_pointer self) {
+  auto& st = self->state;
+  auto stop = [&](const auto& handle, stop_phase next) {
+    st.phase = next;
+    if (!handle) return false;
+    self->monitor(handle);
+    self->send_exit(handle, caf::exit_reason::user_shutdown);
+    return true;
+  };
+  if (st.phase == stop_phase::peers && st.peers.empty()) {
+    if (stop(st.cfg.peer.ticker, stop_phase::ticker)) return;
+  }
+  if (st.phase == stop_phase::ticker) {
+    if (stop(st.cfg.peer.writer, stop_phase::writer)) return;
+  }
+  if (st.phase == stop_phase::writer) {
+    if (stop(st.cfg.peer.applier, stop_phase::applier)) return;
+  }
+  if (st.phase == stop_phase::applier) {
+    st.phase = stop_phase::done;
+    // Drop the handles: a strong reference to a detached writer would hang the system.
+    st.cfg.peer = region_peer_context{};
+    for (auto& rp : st.stop_promises)
+      rp.deliver(caf::unit);
+    st.stop_promises.clear();
+  }
+}
+
+/// Calls `then` once every task `writer` held when asked is committed, or `lost` if it does
+/// not answer. The writer is asked twice: a task may still wait in its mailbox, and the writer
+/// commits it on a flush it sends itself after the task, so the second answer comes only after
+/// that commit.
+template <class Then, class Lost>
+void drain_writer(supervisor_pointer self, const store_writer_actor& writer, Then then, Lost lost) {
+  auto timeout = self->state.cfg.writer_timeout;
+  self->request(writer, timeout, stats_atom::value)
+      .then(
+          [=](const writer_stats&) {
+            self->request(writer, timeout, stats_atom::value)
+                .then([=](const writer_stats&) { then(); }, lost);
+          },
+          lost);
+}
+
+/// Restarts a crashed peer from disk, once both writers committed what the dead peer sent
+/// them: opening before that would let the new peer miss a vote, entries or an apply the old
+/// one made durable. The log writer is drained first: a log half acknowledged to the dead
+/// peer may have made it send the apply half, which the second drain then covers.
+void restart(supervisor_pointer self, region_id region) {
+  auto& st = self->state;
+  if (!st.registry.note_restart(region, st.cfg.max_restarts)) {
+    log(log_level::error, "supervisor", region.value(), "failed too often; given up");
+    give_up(self, region);
+    return;
+  }
+  // A writer that cannot answer cannot persist for the new peer either: the region waits for
+  // the next `start` or PD's next region list instead.
+  auto writer_lost = [=](const caf::error&) {
+    if (self->state.phase == stop_phase::running && self->state.registry.contains(region))
+      give_up(self, region);
+  };
+  auto reopen = [=] {
+    auto& s = self->state;
+    if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
+    if (!spawn_peer(self, region)) give_up(self, region);
+  };
+  auto applier = st.cfg.peer.applier;
+  drain_writer(
+      self, st.cfg.peer.writer, [=] { drain_writer(self, applier, reopen, writer_lost); },
+      writer_lost);
+}
+
+void on_down(supervisor_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.by_addr.find(dm.source);
+  if (i == st.by_addr.end()) {
+    // The ticker or the writer during shutdown.
+    advance_stop(self);
+    return;
+  }
+  auto region = i->second;
+  st.by_addr.erase(i);
+  auto p = st.peers.find(region);
+  if (p == st.peers.end() || p->second.address() != dm.source) return;
+  st.peers.erase(p);
+  if (st.phase != stop_phase::running) {
+    advance_stop(self);
+    return;
+  }
+  log(log_level::warning, "supervisor", region.value(),
+      "peer down (" + self->system().render(dm.reason) + "); restarting from disk");
+  restart(self, region);
+}
+
+std::uint64_t start_from_disk(supervisor_pointer self) {
+  auto& st = self->state;
+  auto view = st.cfg.peer.store.kv->read();
+  if (!view) return 0;
+  auto locals = view->regions();
+  if (!locals) return 0;
+  std::uint64_t started = 0;
+  for (const auto& local : *locals) {
+    const auto& meta = local.region;
+    if (local.state == storage::peer_state::tombstone || st.registry.contains(meta.id)) continue;
+    if (auto refusal = st.registry.check(meta)) {
+      log(log_level::error, "supervisor", meta.id.value(), "not starting: " + refusal->detail);
+      continue;
+    }
+    st.registry.add(meta);
+    if (spawn_peer(self, meta.id))
+      ++started;
+    else
+      st.registry.remove(meta.id);
+  }
+  return started;
+}
+
+caf::result<bool> create_region(supervisor_pointer self, const storage::region_meta& meta) {
+  auto& st = self->state;
+  if (st.phase != stop_phase::running)
+    return to_error(make_request_error(errc::server_busy, meta.id, "the store is stopping"));
+  if (st.registry.contains(meta.id)) return false;
+  if (auto refusal = st.registry.check(meta)) return to_error(*refusal);
+  // Booked before founding, so a second create of the same region answers false meanwhile.
+  st.registry.add(meta);
+  auto rp = self->make_response_promise<bool>();
+  auto failed = [=](caf::error& e) mutable {
+    self->state.registry.remove(meta.id);
+    rp.deliver(std::move(e));
+  };
+  auto founded = [=](bool) mutable {
+    auto& s = self->state;
+    if (s.phase != stop_phase::running) {
+      rp.deliver(false);
+      return;
+    }
+    if (spawn_peer(self, meta.id)) {
+      log(log_level::info, "supervisor", meta.id.value(), "founded a replica");
+      campaign_if_first(self, meta);
+      rp.deliver(true);
+      return;
+    }
+    s.registry.remove(meta.id);
+    rp.deliver(to_error(
+        make_request_error(errc::storage_corrupt, meta.id, "founded region cannot be opened")));
+  };
+  // The log half first: the replica counts as founded once the apply half (its region local
+  // state) is written, so a crash in between leaves nothing a restart would start.
+  auto applier = st.cfg.peer.applier;
+  auto timeout = st.cfg.writer_timeout;
+  self->request(st.cfg.peer.writer, timeout, bootstrap_atom::value, meta)
+      .then(
+          [=](bool) mutable {
+            self->request(applier, timeout, bootstrap_atom::value, meta).then(founded, failed);
+          },
+          failed);
+  return rp;
+}
+
+store_supervisor_actor::behavior_type supervisor_fn(supervisor_pointer self,
+                                                    supervisor_config cfg) {
+  self->state.registry = region_registry{cfg.peer.config.store};
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  return {
+      [=](start_atom) -> std::uint64_t {
+        if (self->state.phase != stop_phase::running) return 0;
+        return start_from_disk(self);
+      },
+      [=](create_region_atom, const storage::region_meta& meta) {
+        return create_region(self, meta);
+      },
+      [=](regions_atom) -> caf::result<std::vector<storage::region_meta>> {
+        auto& st = self->state;
+        // The router holds the metas as the peers last reported them.
+        if (st.cfg.peer.router) return self->delegate(st.cfg.peer.router, routes_atom::value);
+        std::vector<storage::region_meta> out;
+        for (auto id : st.registry.ids())
+          if (st.peers.count(id) > 0) out.push_back(*st.registry.find(id));
+        std::sort(out.begin(), out.end(),
+                  [](const auto& a, const auto& b) { return a.start_key < b.start_key; });
+        return out;
+      },
+      [=](stop_atom) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<void>();
+        if (st.phase == stop_phase::done) {
+          static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+          return rp;
+        }
+        st.stop_promises.push_back(static_cast<caf::response_promise&>(rp));
+        if (st.phase == stop_phase::running) {
+          st.phase = stop_phase::peers;
+          for (auto& [region, peer] : st.peers)
+            self->send_exit(peer, caf::exit_reason::user_shutdown);
+          advance_stop(self);
+        }
+        return rp;
+      },
+      [=](connect_atom, const heartbeat_agent_actor& agent) {
+        self->state.cfg.peer.heartbeat = agent;
+      },
+  };
+}
+
+}  // namespace
+
+store_supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
+  return sys.spawn(supervisor_fn, std::move(cfg));
+}
+
+}  // namespace rdb

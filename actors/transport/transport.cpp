@@ -1,0 +1,213 @@
+#include "actors/transport/transport.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/router/route_table.hpp"
+
+namespace rdb {
+
+namespace {
+
+struct transport_state {
+  static inline const char* name = "rdb.transport";
+
+  transport_state() : outbox(store_id{}, outbox_config{}) {}
+
+  store_id self;
+  outbox_config cfg;
+  std::shared_ptr<route_holder> routes;
+  transport_outbox outbox;
+  std::unordered_map<store_id, transport_inbox_actor> peers;
+  /// Batches delivered from each store and not yet acknowledged to it.
+  std::unordered_map<store_id, std::uint64_t> owed;
+  /// True between sending ourselves `flush` and receiving it.
+  bool flush_scheduled = false;
+  /// True while the timer that sends held heartbeats is on its way.
+  bool beat_timer_armed = false;
+};
+
+using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
+
+/// Whether `meta` lists peer `id` on `store`: traffic for another replica (an old peer id of a
+/// removed replica, another region's peer) is never handed to this region's peer.
+bool has_peer(const storage::region_meta& meta, peer_id id, store_id store) {
+  return std::any_of(meta.peers.begin(), meta.peers.end(),
+                     [&](const storage::region_peer& p) { return p.id == id && p.store == store; });
+}
+
+/// Hands `env` to the local peer of its region; false if there is none for it.
+bool deliver_local(transport_pointer self, const route_table& table, raft_envelope&& env) {
+  auto& st = self->state;
+  if (env.to.store != st.self) return false;
+  const auto* r = table.find(env.region);
+  if (r == nullptr || !has_peer(r->meta, env.to.id, st.self)) return false;
+  self->send(r->peer, raft_msg_atom::value, std::move(env));
+  return true;
+}
+
+/// Sends `batch`, carrying every acknowledgement owed to its store.
+void send_batch(transport_pointer self, raft_batch&& batch) {
+  auto& st = self->state;
+  auto i = st.peers.find(batch.to_store);
+  if (i == st.peers.end()) return;
+  batch.acks = std::exchange(st.owed[batch.to_store], 0);
+  self->send(i->second, deliver_atom::value, std::move(batch));
+}
+
+void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
+  auto& st = self->state;
+  route_snapshot table;
+  std::vector<peer_id> unreachable;
+  bool flush_now = false;
+  bool hold_beats = false;
+  for (auto& env : envs) {
+    if (env.to.store == st.self) {
+      if (!table) table = st.routes->load();
+      auto& stats = st.outbox.stats();
+      if (table && deliver_local(self, *table, std::move(env)))
+        ++stats.local_delivered;
+      else
+        ++stats.dropped_no_peer;
+      continue;
+    }
+    auto dest = env.to.store;
+    auto to = env.to.id;
+    switch (st.outbox.add(std::move(env))) {
+      case transport_outbox::add_result::send_now:
+        if (auto b = st.outbox.take(dest)) send_batch(self, std::move(*b));
+        // What the batch left queued goes with the flush.
+        flush_now = true;
+        break;
+      case transport_outbox::add_result::unreachable:
+        if (std::find(unreachable.begin(), unreachable.end(), to) == unreachable.end())
+          unreachable.push_back(to);
+        break;
+      case transport_outbox::add_result::queued:
+        flush_now = true;
+        break;
+      case transport_outbox::add_result::beat_queued:
+        (st.cfg.beat_delay.count() > 0 ? hold_beats : flush_now) = true;
+        break;
+      case transport_outbox::add_result::dropped:
+        break;
+    }
+  }
+  if (!unreachable.empty()) {
+    auto sender = caf::actor_cast<region_peer_actor>(self->current_sender());
+    if (sender)
+      for (auto id : unreachable)
+        self->send(sender, unreachable_atom::value, id);
+  }
+  if (flush_now && !st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+  // Held heartbeats leave with the next flush, or when the timer fires, whichever is first.
+  if (hold_beats && !st.beat_timer_armed) {
+    st.beat_timer_armed = true;
+    self->delayed_send(self, caf::timespan{st.cfg.beat_delay}, tick_atom::value);
+  }
+}
+
+void flush_all(transport_pointer self) {
+  for (auto& b : self->state.outbox.take_all())
+    send_batch(self, std::move(b));
+}
+
+void on_deliver(transport_pointer self, raft_batch& batch) {
+  auto& st = self->state;
+  auto& stats = st.outbox.stats();
+  auto from = batch.from_store;
+  auto& owed = st.owed[from];
+  if (!batch.envelopes.empty() || !batch.beats.empty()) {
+    ++stats.batches_received;
+    auto table = st.routes->load();
+    auto deliver = [&](raft_envelope&& env) {
+      if (table && deliver_local(self, *table, std::move(env)))
+        ++stats.envelopes_delivered;
+      else
+        ++stats.dropped_no_peer;
+    };
+    for (auto& env : batch.envelopes)
+      deliver(std::move(env));
+    for (const auto& beat : batch.beats)
+      deliver(expand_beat(beat, from, batch.to_store));
+    ++owed;
+  }
+  if (batch.acks > 0) {
+    st.outbox.on_ack(from, batch.acks);
+    // Freed slots send what waited for them (with our acknowledgements).
+    while (auto b = st.outbox.take(from))
+      send_batch(self, std::move(*b));
+  }
+  if (owed < st.cfg.ack_every) return;
+  // Nothing went back in time to carry them: acknowledge alone, to whoever sent the batch
+  // (a store may deliver to us before we have its handle).
+  auto sender = caf::actor_cast<transport_inbox_actor>(self->current_sender());
+  if (!sender) return;
+  ++stats.acks_alone;
+  self->send(sender, deliver_atom::value,
+             raft_batch{st.self, from, {}, {}, std::exchange(owed, 0)});
+}
+
+void on_disconnect(transport_pointer self, store_id store) {
+  auto& st = self->state;
+  st.peers.erase(store);
+  st.outbox.disconnect(store);
+  // Regions led from that store may be hibernating: nothing else would tell them.
+  auto table = st.routes->load();
+  if (!table) return;
+  for (const auto& m : table->metas()) {
+    const auto* r = table->find(m.id);
+    if (r->leader.store == store && !r->leader.id.is_none())
+      self->send(r->peer, unreachable_atom::value, r->leader.id);
+  }
+}
+
+local_transport_actor::behavior_type transport_fn(transport_pointer self, store_id me,
+                                                  std::shared_ptr<route_holder> routes,
+                                                  outbox_config cfg) {
+  self->state.self = me;
+  self->state.routes = std::move(routes);
+  // Owing more than a window's worth without acknowledging would close it for good.
+  cfg.ack_every = std::clamp<std::size_t>(cfg.ack_every, 1, std::max<std::size_t>(cfg.window, 1));
+  self->state.cfg = cfg;
+  self->state.outbox = transport_outbox{me, cfg};
+  return {
+      [=](send_raft_atom, std::vector<raft_envelope>& envs) { on_send(self, envs); },
+      [=](deliver_atom, raft_batch& batch) { on_deliver(self, batch); },
+      [=](connect_atom, store_id store, const transport_inbox_actor& inbox) {
+        // Acknowledgements owed stay owed: each side reconnects on its own schedule, and an
+        // extra acknowledgement only frees a slot that is free already.
+        self->state.peers[store] = inbox;
+        self->state.outbox.connect(store);
+      },
+      [=](disconnect_atom, store_id store) { on_disconnect(self, store); },
+      [=](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush_all(self);
+      },
+      [=](tick_atom) {
+        self->state.beat_timer_armed = false;
+        flush_all(self);
+      },
+      [=](stats_atom) { return self->state.outbox.stats(); },
+  };
+}
+
+}  // namespace
+
+local_transport_actor spawn_transport(caf::actor_system& sys, store_id self,
+                                      std::shared_ptr<route_holder> routes, outbox_config cfg) {
+  return sys.spawn(transport_fn, self, std::move(routes), cfg);
+}
+
+}  // namespace rdb

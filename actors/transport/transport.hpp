@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "actors/router/router_interface.hpp"
+#include "actors/transport/transport_interface.hpp"
+#include "actors/transport/transport_outbox.hpp"
+
+namespace rdb {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
+  return f(caf::meta::type_name("transport_stats"), x.batches_sent, x.envelopes_sent,
+           x.batches_received, x.envelopes_delivered, x.local_delivered, x.dropped_full,
+           x.dropped_unreachable, x.dropped_no_peer);
+}
+
+/// The in-process transport: `transport_actor` plus what its instances say to each other and
+/// to themselves.
+///
+/// - `(flush_atom)` — sent by the transport to itself after the first envelope since the last
+///   flush. It queues behind every `send_raft` already in the mailbox, so all envelopes the
+///   region peers emitted in one round leave as one batch per destination store.
+/// - `(tick_atom)` — sent by the transport to itself `beat_delay` after it held a plain
+///   heartbeat: sends every queued envelope and heartbeat.
+/// - `(stats_atom)` -> transport_stats.
+using local_transport_actor =
+    transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
+                            caf::replies_to<stats_atom>::with<transport_stats>>;
+
+/// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go
+/// to the local peer the route table in `routes` names for their region, and only if that
+/// region's meta lists the envelope's target peer id on this store.
+local_transport_actor spawn_transport(caf::actor_system& sys, store_id self,
+                                      std::shared_ptr<route_holder> routes, outbox_config cfg = {});
+
+}  // namespace rdb

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/common/inspect.hpp"
+#include "pd/types.hpp"
+
+/// CAF `inspect()` overloads for the PD message types (pd/types.hpp).
+namespace rdb::pd {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bootstrap_request& x) {
+  return f(caf::meta::type_name("bootstrap_request"), x.cluster, x.split_keys, x.replicas,
+           x.stores);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bootstrap_status& x) {
+  return f(caf::meta::type_name("bootstrap_status"), x.bootstrapped, x.cluster);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, id_range& x) {
+  return f(caf::meta::type_name("id_range"), x.first, x.count);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, split_ids& x) {
+  return f(caf::meta::type_name("split_ids"), x.new_region, x.new_peers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
+  return f(caf::meta::type_name("store_stats"), x.store, x.capacity, x.available, x.used_size,
+           x.region_count, x.leader_count, x.sending_snapshots, x.applying_snapshots);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_info& x) {
+  return f(caf::meta::type_name("store_info"), x.id, x.address, x.client_address, x.state, x.stats,
+           x.last_heartbeat);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, region_heartbeat& x) {
+  return f(caf::meta::type_name("region_heartbeat"), x.region, x.leader, x.approximate_size,
+           x.pending_peers, x.down_peers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, region_info& x) {
+  return f(caf::meta::type_name("region_info"), x.meta, x.leader, x.approximate_size,
+           x.pending_peers, x.down_peers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, directive& x) {
+  return f(caf::meta::type_name("directive"), x.kind, x.region, x.epoch, x.peer, x.split,
+           x.split_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, region_heartbeat_response& x) {
+  return f(caf::meta::type_name("region_heartbeat_response"), x.next);
+}
+
+}  // namespace rdb::pd

@@ -1,0 +1,167 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/message.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "pd/error.hpp"
+#include "pd/inspect.hpp"
+#include "pd/types.hpp"
+
+/// The placement driver's actor interface: every message PD takes and what it answers.
+///
+/// All requests are idempotent or safe to retry (CAF 0.17 loses responses owed by dead actors,
+/// so callers use finite timeouts and retry). Failures arrive as `caf::error` in category
+/// `pd::error_category` with a `pd::errc` code (pd/error.hpp). Requests other than
+/// bootstrap, is_bootstrapped, alloc_id, put_store, store_heartbeat, remove_store, get_store,
+/// get_stores and tick fail with `not_bootstrapped` before the cluster has its initial layout.
+/// Any request that changes persisted state fails with `storage_failure` (and changes nothing)
+/// when PD cannot persist it.
+namespace rdb::pd {
+
+// -- message tags --------------------------------------------------------------
+
+/// (bootstrap_atom, bootstrap_request) -> std::vector<storage::region_meta>
+/// Creates the initial regions and registers the layout's stores, atomically. Answers the
+/// created regions in key order. A retry with an identical request answers the current
+/// regions; any other request after bootstrap fails with `already_bootstrapped`. A malformed
+/// layout fails with `invalid_argument`.
+using bootstrap_atom = caf::atom_constant<caf::atom("pd_boot")>;
+
+/// (is_bootstrapped_atom) -> bootstrap_status
+using is_bootstrapped_atom = caf::atom_constant<caf::atom("pd_isboot")>;
+
+/// (alloc_id_atom, std::uint32_t count) -> id_range
+/// Reserves `count` (>= 1, else `invalid_argument`) fresh ids, unique cluster-wide and never
+/// handed out again, not even after a PD restart.
+using alloc_id_atom = caf::atom_constant<caf::atom("pd_allocid")>;
+
+/// (put_store_atom, store_info) -> store_id
+/// Registers a store, reading only `id`, `address` and `client_address`. With a none id:
+/// answers the id of the store already registered under that address, or allocates one. With
+/// an id: that store must exist (`unknown_store` otherwise, `store_tombstone` if removed). Either
+/// way a non-empty address or client address that differs from the recorded one replaces it
+/// (a restarted store may listen elsewhere). An address held by another live store is
+/// `invalid_argument`.
+using put_store_atom = caf::atom_constant<caf::atom("pd_putstor")>;
+
+/// (store_heartbeat_atom, store_stats) -> store_info
+/// Records the figures and marks the store up as of the current PD tick. Answers PD's view of
+/// the store. `unknown_store` for an unregistered id, `store_tombstone` for a removed store.
+using store_heartbeat_atom = caf::atom_constant<caf::atom("pd_storehb")>;
+
+/// (remove_store_atom, store_id) -> store_info
+/// Tombstones a store for good: it is never placed on again and may not rejoin under this id.
+/// Idempotent.
+using remove_store_atom = caf::atom_constant<caf::atom("pd_rmstore")>;
+
+/// (region_heartbeat_atom, region_heartbeat) -> region_heartbeat_response
+/// Reconciles the report with the region table. An epoch older than PD's for the same region
+/// (smaller version or smaller conf_ver), or a range overlapping a region with a greater
+/// version, fails with `stale_epoch` carrying PD's newer meta. A newer epoch replaces PD's
+/// entry and drops the overlapped older entries (a split reported by parent and child). The
+/// answer carries the region's pending directive (see push_directive_atom), if any.
+using region_heartbeat_atom = caf::atom_constant<caf::atom("pd_reghb")>;
+
+/// (ask_split_atom, storage::region_meta) -> split_ids
+/// A leader about to split asks for the new region id and one new peer id per peer of the
+/// region. Fails with `stale_epoch` if PD knows a newer epoch of the region, `unknown_region`
+/// if PD has not heard of it yet (a new region asks again after its first heartbeat).
+using ask_split_atom = caf::atom_constant<caf::atom("pd_asksplt")>;
+
+/// (get_region_atom, std::string key) -> region_info
+/// The region whose range contains `key`; `unknown_region` if none does.
+using get_region_atom = caf::atom_constant<caf::atom("pd_getreg")>;
+
+/// (get_region_by_id_atom, region_id) -> region_info; `unknown_region` if PD has none.
+using get_region_by_id_atom = caf::atom_constant<caf::atom("pd_regbyid")>;
+
+/// (get_regions_atom) -> std::vector<region_info>, in key order.
+using get_regions_atom = caf::atom_constant<caf::atom("pd_regions")>;
+
+/// (get_store_regions_atom, store_id) -> std::vector<region_info>
+/// The regions with a peer (voter or learner) on the store, in key order. A store uses it on
+/// start to learn which replicas it should carry.
+using get_store_regions_atom = caf::atom_constant<caf::atom("pd_storreg")>;
+
+/// (get_store_atom, store_id) -> store_info; `unknown_store` if never registered.
+using get_store_atom = caf::atom_constant<caf::atom("pd_getstor")>;
+
+/// (get_stores_atom) -> std::vector<store_info>, ordered by id, tombstones included.
+using get_stores_atom = caf::atom_constant<caf::atom("pd_stores")>;
+
+/// (push_directive_atom, directive) -> void
+/// Queues a directive for its region (replacing any pending one); it rides the responses to
+/// that region's heartbeats until the region reports another epoch, or a transfer's target
+/// leads. Fails with `stale_epoch` (carrying PD's meta) unless `directive.epoch` is PD's current
+/// epoch of the region, `unknown_region`, or `invalid_argument` when the step does not fit the
+/// membership. For PD's schedulers, operators and tests; not persisted.
+using push_directive_atom = caf::atom_constant<caf::atom("pd_pushdir")>;
+
+/// (tick_atom) -> void
+/// Advances PD's clock by one tick; stores silent for `store_down_ticks` ticks become down.
+/// Sent by PD's own timer when one is configured, or by whoever drives PD's time (tests).
+using tick_atom = caf::atom_constant<caf::atom("pd_tick")>;
+
+// -- the interface --------------------------------------------------------------
+
+using pd_actor = caf::typed_actor<
+    caf::replies_to<bootstrap_atom, bootstrap_request>::with<std::vector<storage::region_meta>>,
+    caf::replies_to<is_bootstrapped_atom>::with<bootstrap_status>,
+    caf::replies_to<alloc_id_atom, std::uint32_t>::with<id_range>,
+    caf::replies_to<put_store_atom, store_info>::with<store_id>,
+    caf::replies_to<store_heartbeat_atom, store_stats>::with<store_info>,
+    caf::replies_to<remove_store_atom, store_id>::with<store_info>,
+    caf::replies_to<region_heartbeat_atom, region_heartbeat>::with<region_heartbeat_response>,
+    caf::replies_to<ask_split_atom, storage::region_meta>::with<split_ids>,
+    caf::replies_to<get_region_atom, std::string>::with<region_info>,
+    caf::replies_to<get_region_by_id_atom, region_id>::with<region_info>,
+    caf::replies_to<get_regions_atom>::with<std::vector<region_info>>,
+    caf::replies_to<get_store_regions_atom, store_id>::with<std::vector<region_info>>,
+    caf::replies_to<get_store_atom, store_id>::with<store_info>,
+    caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<tick_atom>,
+    caf::reacts_to<push_directive_atom, directive>>;
+
+// -- registration ----------------------------------------------------------------
+
+/// Registers every type that travels in PD messages, and the "pd" error category, on `cfg`.
+/// Every node that talks to PD over the middleman calls it before creating its actor system.
+/// Registering a type twice (e.g. ids also registered by the store actors) is harmless.
+inline caf::actor_system_config& add_pd_types(caf::actor_system_config& cfg) {
+  // CAF 0.17's add_error_category<T> does not compile (its renderer has the wrong signature),
+  // so the renderer is spelled out.
+  cfg.add_error_category(error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string out = "pd: ";
+                           out += to_string(static_cast<errc>(code));
+                           if (!ctx.empty()) out += " " + to_string(ctx);
+                           return out;
+                         });
+  cfg.add_message_type<region_id>("rdb.region_id");
+  cfg.add_message_type<store_id>("rdb.store_id");
+  cfg.add_message_type<cluster_id>("rdb.cluster_id");
+  cfg.add_message_type<peer_id>("rdb.peer_id");
+  cfg.add_message_type<storage::region_epoch>("rdb.region_epoch");
+  cfg.add_message_type<storage::region_peer>("rdb.region_peer");
+  cfg.add_message_type<storage::region_meta>("rdb.region_meta");
+  cfg.add_message_type<tick_no>("pd.tick_no");
+  cfg.add_message_type<bootstrap_request>("pd.bootstrap_request");
+  cfg.add_message_type<bootstrap_status>("pd.bootstrap_status");
+  cfg.add_message_type<id_range>("pd.id_range");
+  cfg.add_message_type<split_ids>("pd.split_ids");
+  cfg.add_message_type<store_stats>("pd.store_stats");
+  cfg.add_message_type<store_info>("pd.store_info");
+  cfg.add_message_type<region_heartbeat>("pd.region_heartbeat");
+  cfg.add_message_type<region_info>("pd.region_info");
+  cfg.add_message_type<directive>("pd.directive");
+  cfg.add_message_type<region_heartbeat_response>("pd.region_heartbeat_response");
+  return cfg;
+}
+
+}  // namespace rdb::pd
