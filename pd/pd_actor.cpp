@@ -29,7 +29,7 @@ pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
                                       std::shared_ptr<pd_core> core, caf::timespan tick_interval) {
   self->state.core = std::move(core);
   self->state.tick_interval = tick_interval;
-  if (tick_interval.count() > 0) self->delayed_send(self, tick_interval, tick_atom::value);
+  if (tick_interval.count() > 0) self->delayed_send(self, tick_interval, pd_tick_atom::value);
   auto cluster = [self]() -> cluster_state& { return self->state.core->cluster; };
   return {
       [=](bootstrap_atom, const bootstrap_request& req) {
@@ -60,13 +60,13 @@ pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
         if (auto ok = cluster().push_directive(d); !ok) return to_error(ok.error());
         return caf::unit;
       },
-      [=](tick_atom) {
+      [=](pd_tick_atom) {
         cluster().tick();
         // Only the timer's own ticks re-arm it: ticks sent from outside must not start a second
         // timer chain.
         auto interval = self->state.tick_interval;
         if (interval.count() > 0 && self->current_sender() == self->ctrl())
-          self->delayed_send(self, interval, tick_atom::value);
+          self->delayed_send(self, interval, pd_tick_atom::value);
       },
   };
 }

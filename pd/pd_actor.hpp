@@ -16,7 +16,7 @@ namespace rdb::pd {
 
 struct pd_config {
   cluster_config cluster;
-  /// Period of PD's own tick timer. Zero: PD time advances only by `tick_atom` messages from
+  /// Period of PD's own tick timer. Zero: PD time advances only by `pd_tick_atom` messages from
   /// outside (tests drive it that way).
   caf::timespan tick_interval{0};
 };

@@ -104,10 +104,10 @@ using get_stores_atom = caf::atom_constant<caf::atom("pd_stores")>;
 /// membership. For PD's schedulers, operators and tests; not persisted.
 using push_directive_atom = caf::atom_constant<caf::atom("pd_pushdir")>;
 
-/// (tick_atom) -> void
+/// (pd_tick_atom) -> void
 /// Advances PD's clock by one tick; stores silent for `store_down_ticks` ticks become down.
 /// Sent by PD's own timer when one is configured, or by whoever drives PD's time (tests).
-using tick_atom = caf::atom_constant<caf::atom("pd_tick")>;
+using pd_tick_atom = caf::atom_constant<caf::atom("pd_tick")>;
 
 // -- the interface --------------------------------------------------------------
 
@@ -125,7 +125,7 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<get_regions_atom>::with<std::vector<region_info>>,
     caf::replies_to<get_store_regions_atom, store_id>::with<std::vector<region_info>>,
     caf::replies_to<get_store_atom, store_id>::with<store_info>,
-    caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<tick_atom>,
+    caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<pd_tick_atom>,
     caf::reacts_to<push_directive_atom, directive>>;
 
 // -- registration ----------------------------------------------------------------

@@ -32,9 +32,20 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using bootstrap_atom = caf::atom_constant<caf::atom("bootstrap")>;
 
-// -- time (ticker, region peer) --------------------------------------------------------------
+// -- time: every timer has its own name, so a message says which clock it comes from -------
 
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// One raft tick, from the store's ticker to a region peer.
+using raft_tick_atom = caf::atom_constant<caf::atom("raft_tick")>;
+/// The ticker's own timer: time to tick every active region.
+using tick_round_atom = caf::atom_constant<caf::atom("tick_round")>;
+/// A store writer's own timer: the commit delay of a batch waiting for company is over.
+using commit_due_atom = caf::atom_constant<caf::atom("commit_due")>;
+/// The transport's own timer: held heartbeats have waited long enough for their round.
+using beats_due_atom = caf::atom_constant<caf::atom("beats_due")>;
+/// The router's own timer: answer forwards past their deadline.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+/// The heartbeat agent's own timer: one round of store and region heartbeats.
+using agent_round_atom = caf::atom_constant<caf::atom("hb_round")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;
 

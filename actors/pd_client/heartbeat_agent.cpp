@@ -150,7 +150,7 @@ void round(agent_pointer self) {
 store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) {
   self->state.cfg = std::move(cfg);
   if (self->state.cfg.sync_every == 0) self->state.cfg.sync_every = 1;
-  if (self->state.cfg.interval.count() > 0) self->send(self, tick_atom::value);
+  if (self->state.cfg.interval.count() > 0) self->send(self, agent_round_atom::value);
   return {
       [=](report_atom, pd::region_heartbeat& hb, const region_peer_actor& peer) {
         auto& st = self->state;
@@ -168,11 +168,11 @@ store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) 
           st.pending.insert_or_assign(region, std::move(report));
         }
       },
-      [=](tick_atom) {
+      [=](agent_round_atom) {
         round(self);
         auto& st = self->state;
         if (st.cfg.interval.count() > 0)
-          self->delayed_send(self, st.cfg.interval, tick_atom::value);
+          self->delayed_send(self, st.cfg.interval, agent_round_atom::value);
       },
       [=](stats_atom) { return self->state.stats; },
       [=](resync_atom) {

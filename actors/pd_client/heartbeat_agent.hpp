@@ -56,7 +56,7 @@ struct agent_config {
   supervisor_actor supervisor;
   /// The store's routes: region and leader counts, and which regions run here.
   std::shared_ptr<route_holder> routes;
-  /// The agent's own timer. Zero: no timer, rounds come from `tick_atom` sent by others
+  /// The agent's own timer. Zero: no timer, rounds come from `agent_round_atom` sent by others
   /// (tests on the deterministic coordinator).
   caf::timespan interval = std::chrono::seconds{1};
   /// Bound on every request to PD and to the supervisor: CAF 0.17 loses answers owed by dead

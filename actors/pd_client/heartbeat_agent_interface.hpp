@@ -22,10 +22,10 @@ namespace rdb {
 ///   leader, after every meta change, and periodically while leading. A newer report of the
 ///   same region replaces an unsent older one. PD's directive for the region, if any, goes to
 ///   the given peer as `(directive_atom, pd::directive)`.
-/// - `(tick_atom)` — the agent's own timer: send the store heartbeat and the pending region
+/// - `(agent_round_atom)` — the agent's own timer: send the store heartbeat and the pending region
 ///   reports. Requests to PD use finite timeouts; a lost answer is simply retried next round.
 using heartbeat_agent_actor =
     caf::typed_actor<caf::reacts_to<report_atom, pd::region_heartbeat, region_peer_actor>,
-                     caf::reacts_to<tick_atom>>;
+                     caf::reacts_to<agent_round_atom>>;
 
 }  // namespace rdb

@@ -199,7 +199,7 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
         self->state.logic->report_unreachable(id);
         drain(self);
       },
-      [=](tick_atom) {
+      [=](raft_tick_atom) {
         auto& s = self->state;
         s.logic->tick();
         if (++s.ticks_since_report >= report_every_ticks) report_to_pd(self);

@@ -25,7 +25,7 @@ struct region_peer_context {
   store_writer_actor applier;
   transport_actor transport;
   /// Optional (null handles are skipped): without a ticker, ticks come from whoever sends
-  /// `tick_atom` (tests); without a router or heartbeat agent, nobody hears of leader and
+  /// `raft_tick_atom` (tests); without a router or heartbeat agent, nobody hears of leader and
   /// meta changes.
   ticker_actor ticker;
   router_actor router;

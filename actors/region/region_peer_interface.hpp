@@ -64,7 +64,7 @@ namespace rdb {
 ///   its store's connection was lost). Wakes a hibernating follower whose leader it is.
 ///
 /// Time and administration:
-/// - `(tick_atom)` — from the ticker: one raft tick. A peer that has seen nothing but ticks
+/// - `(raft_tick_atom)` — from the ticker: one raft tick. A peer that has seen nothing but ticks
 ///   and heartbeats for twice the election timeout, with nothing pending, a known leader and
 ///   (on the leader) every follower caught up, sends the ticker `hibernate_atom` and stops
 ///   getting ticks; a client request, a campaign or a raft message other than a heartbeat
@@ -86,7 +86,7 @@ using region_peer_actor =
                      caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
                      caf::reacts_to<raft_msg_atom, raft_envelope>,
                      caf::reacts_to<persisted_atom, persisted>, caf::reacts_to<ready_atom>,
-                     caf::reacts_to<unreachable_atom, peer_id>, caf::reacts_to<tick_atom>,
+                     caf::reacts_to<unreachable_atom, peer_id>, caf::reacts_to<raft_tick_atom>,
                      caf::reacts_to<campaign_atom>,
                      caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
                      caf::reacts_to<directive_atom, pd::directive>,

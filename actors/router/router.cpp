@@ -67,7 +67,7 @@ void arm_sweep(router_pointer self) {
   if (st.sweep_armed || st.pending.empty()) return;
   st.sweep_armed = true;
   self->delayed_send(self, std::max(st.cfg.request_timeout / 4, caf::timespan{1'000'000}),
-                     tick_atom::value);
+                     sweep_atom::value);
 }
 
 /// Answers `timeout` to every forward past its deadline. Answers that come later are dropped.
@@ -180,7 +180,7 @@ router_actor::behavior_type router_fn(router_pointer self, std::shared_ptr<route
         publish(self, self->state.table->with_leader(region, leader));
       },
       [=](routes_atom) { return self->state.table->metas(); },
-      [=](tick_atom) { sweep(self); },
+      [=](sweep_atom) { sweep(self); },
   };
 }
 

@@ -88,7 +88,7 @@ class route_holder {
 /// - `(leader_atom, region_id, storage::region_peer)` — a region peer reports the leader it
 ///   now knows of (id none if none). Publishes.
 /// - `(routes_atom)` -> std::vector<storage::region_meta> — the routed regions in key order.
-/// - `(tick_atom)` — sent by the router to itself only: answer `timeout` to forwards past their
+/// - `(sweep_atom)` — sent by the router to itself only: answer `timeout` to forwards past their
 ///   deadline.
 using router_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
@@ -100,6 +100,6 @@ using router_actor =
                      caf::reacts_to<route_remove_atom, region_id>,
                      caf::reacts_to<leader_atom, region_id, storage::region_peer>,
                      caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>,
-                     caf::reacts_to<tick_atom>>;
+                     caf::reacts_to<sweep_atom>>;
 
 }  // namespace rdb

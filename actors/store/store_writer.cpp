@@ -113,11 +113,11 @@ store_writer_actor::behavior_type writer(writer_pointer self, write_target targe
           self->send(self, flush_atom::value);
         } else if (!s.timer_armed) {
           s.timer_armed = true;
-          self->delayed_send(self, s.max_delay, tick_atom::value);
+          self->delayed_send(self, s.max_delay, commit_due_atom::value);
         }
       },
       [=](flush_atom) { flush(self); },
-      [=](tick_atom) {
+      [=](commit_due_atom) {
         self->state.timer_armed = false;
         flush(self);
       },

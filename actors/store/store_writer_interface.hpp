@@ -68,7 +68,7 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 ///   earlier one. Tasks of one sender are committed in the order they were sent.
 /// - `(flush_atom)` — commit what has been collected. Sent by the writer to itself, and by a
 ///   region peer whose read waits for an apply half the writer may be holding back.
-/// - `(tick_atom)` — sent by the writer to itself only, the commit delay after the first task
+/// - `(commit_due_atom)` — sent by the writer to itself only, the commit delay after the first task
 ///   that may wait: commit what has been collected.
 /// - `(bootstrap_atom, storage::region_meta)` -> bool — writes this writer's half of the
 ///   founding state of the store's replica of a region, from PD's meta (region_bootstrap.hpp):
@@ -81,7 +81,7 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 ///   answer also tells that they are written.
 using store_writer_actor =
     caf::typed_actor<caf::reacts_to<persist_atom, write_task>, caf::reacts_to<flush_atom>,
-                     caf::reacts_to<tick_atom>,
+                     caf::reacts_to<commit_due_atom>,
                      caf::replies_to<bootstrap_atom, storage::region_meta>::with<bool>,
                      caf::replies_to<stats_atom>::with<writer_stats>>;
 

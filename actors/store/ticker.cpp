@@ -31,7 +31,7 @@ void arm(ticker_pointer self) {
   auto& st = self->state;
   if (st.armed || st.active.empty()) return;
   st.armed = true;
-  self->delayed_send(self, st.interval, tick_atom::value);
+  self->delayed_send(self, st.interval, tick_round_atom::value);
 }
 
 ticker_actor::behavior_type ticker_fn(ticker_pointer self, caf::timespan interval) {
@@ -60,12 +60,12 @@ ticker_actor::behavior_type ticker_fn(ticker_pointer self, caf::timespan interva
           log(log_level::debug, "ticker", region.value(), "every region of the store hibernates");
         st.stats.active = st.active.size();
       },
-      [=](tick_atom) {
+      [=](tick_round_atom) {
         auto& st = self->state;
         st.armed = false;
         ++st.stats.rounds;
         for (auto& [region, peer] : st.active)
-          self->send(peer, tick_atom::value);
+          self->send(peer, raft_tick_atom::value);
         st.stats.ticks_sent += st.active.size();
         arm(self);
       },

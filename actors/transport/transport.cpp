@@ -113,7 +113,7 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
   // Held heartbeats leave with the next flush, or when the timer fires, whichever is first.
   if (hold_beats && !st.beat_timer_armed) {
     st.beat_timer_armed = true;
-    self->delayed_send(self, caf::timespan{st.cfg.beat_delay}, tick_atom::value);
+    self->delayed_send(self, caf::timespan{st.cfg.beat_delay}, beats_due_atom::value);
   }
 }
 
@@ -195,7 +195,7 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.flush_scheduled = false;
         flush_all(self);
       },
-      [=](tick_atom) {
+      [=](beats_due_atom) {
         self->state.beat_timer_armed = false;
         flush_all(self);
       },

@@ -25,11 +25,11 @@ typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
 /// - `(flush_atom)` — sent by the transport to itself after the first envelope since the last
 ///   flush. It queues behind every `send_raft` already in the mailbox, so all envelopes the
 ///   region peers emitted in one round leave as one batch per destination store.
-/// - `(tick_atom)` — sent by the transport to itself `beat_delay` after it held a plain
+/// - `(beats_due_atom)` — sent by the transport to itself `beat_delay` after it held a plain
 ///   heartbeat: sends every queued envelope and heartbeat.
 /// - `(stats_atom)` -> transport_stats.
 using local_transport_actor =
-    transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
+    transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<beats_due_atom>,
                             caf::replies_to<stats_atom>::with<transport_stats>>;
 
 /// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go

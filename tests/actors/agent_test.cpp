@@ -107,7 +107,7 @@ struct agent_fixture : test::store_fixture {
   }
 
   void round() {
-    caf::anon_send(agent, tick_atom::value);
+    caf::anon_send(agent, agent_round_atom::value);
     sched.run();
   }
 

@@ -58,7 +58,7 @@ TEST_CASE_FIXTURE(gated_cluster,
   // The read waits until the put's apply is written, and urges the apply writer once ...
   CHECK_FALSE(got->has_value());
   CHECK(gate->urges == 1);
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   // ... and then sees it.
   REQUIRE(got->has_value());
@@ -72,7 +72,7 @@ TEST_CASE_FIXTURE(gated_cluster,
                   "region: a read that comes while a read-index round is in flight waits for "
                   "the next round") {
   put_behind_gate();
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   auto get_k = [&] {
     return send_request<get_response>(sys, nodes[0].peer, kv_get_atom::value,
@@ -100,7 +100,7 @@ TEST_CASE_FIXTURE(gated_cluster,
   REQUIRE(first->has_value());
   CHECK((*first)->engaged());
   CHECK_FALSE(second->has_value());
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   REQUIRE(second->has_value());
   REQUIRE((*second)->engaged());
@@ -137,7 +137,7 @@ TEST_CASE_FIXTURE(gated_cluster,
                   "region: a membership change committed before its leader steps down is "
                   "answered once applied") {
   put_behind_gate();
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   gate->hold = true;
   storage::region_peer learner{peer_id{14}, store_id{4}, storage::peer_role::learner};
@@ -155,7 +155,7 @@ TEST_CASE_FIXTURE(gated_cluster,
   REQUIRE_FALSE(status(0).is_leader());
   CHECK_FALSE(answer->has_value());
   net->isolate(store_of(0), false);
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   REQUIRE(answer->has_value());
   CHECK_MESSAGE((*answer)->engaged(), sys.render((*answer)->error()));
@@ -197,7 +197,7 @@ TEST_CASE_FIXTURE(gated_cluster,
   // Decided against "v", still only in the held apply half; answered once its own apply is
   // written.
   CHECK_FALSE(got->has_value());
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   REQUIRE(got->has_value());
   REQUIRE((*got)->engaged());
@@ -226,7 +226,7 @@ TEST_CASE_FIXTURE(gated_cluster,
               [=](caf::error& e) { *got = caf::expected<cas_response>{std::move(e)}; });
   });
   sched.run();
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   REQUIRE(got->has_value());
   REQUIRE((*got)->engaged());
@@ -261,7 +261,7 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(gate->held.size() >= 2);
   // The leader applies it only after its own copy is durable.
   CHECK(status(0).applied < (**w)->index);
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   CHECK(status(0).applied >= (**w)->index);
   auto got = get(0, "k");

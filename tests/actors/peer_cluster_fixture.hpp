@@ -19,8 +19,8 @@
 namespace rdb::test {
 
 /// Stands between a region peer and one of its writers and, while `hold` is set, keeps back
-/// every task until it gets `tick_atom`; counts the peer's urges (`flush_atom`) meanwhile,
-/// which a held-back writer cannot follow.
+/// every task until it gets `commit_due_atom` (sent by the test: "commit now"); counts the peer's
+/// urges (`flush_atom`) meanwhile, which a held-back writer cannot follow.
 struct writer_gate {
   bool hold = false;
   int urges = 0;
@@ -41,7 +41,7 @@ inline store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor 
             pass(self->current_sender(), std::move(task));
         },
         [=](flush_atom) { ++gate->urges; },
-        [=](tick_atom) {
+        [=](commit_due_atom) {
           gate->hold = false;
           for (auto& [from, task] : gate->held)
             pass(from, std::move(task));
@@ -161,7 +161,7 @@ struct cluster : store_fixture {
   void tick_all(int rounds) {
     for (int k = 0; k < rounds; ++k) {
       for (auto& n : nodes)
-        caf::anon_send(n.peer, tick_atom::value);
+        caf::anon_send(n.peer, raft_tick_atom::value);
       sched.run();
     }
   }

@@ -102,7 +102,7 @@ TEST_CASE_FIXTURE(cluster,
   storage::region_peer second{peer_id{15}, store_id{5}, storage::peer_role::learner};
   REQUIRE(change(*this, status(0).region, peer_change_kind::add_learner, second).engaged());
   tick_all(2);
-  caf::anon_send(gate_actor, tick_atom::value);
+  caf::anon_send(gate_actor, commit_due_atom::value);
   sched.run();
   tick_all(2);
   auto current = status(0).region;

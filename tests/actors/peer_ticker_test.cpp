@@ -15,7 +15,7 @@ constexpr caf::timespan interval = 100ms;
 /// Stands in for a region peer: counts its ticks.
 region_peer_actor spawn_tick_counter(caf::actor_system& sys, std::shared_ptr<int> count) {
   auto a = sys.spawn([count](caf::event_based_actor*) -> caf::behavior {
-    return {[count](tick_atom) { ++*count; }};
+    return {[count](raft_tick_atom) { ++*count; }};
   });
   return caf::actor_cast<region_peer_actor>(a);
 }

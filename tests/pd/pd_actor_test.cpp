@@ -111,11 +111,11 @@ TEST_CASE_FIXTURE(pd_fixture, "pd actor: stores: put, get, heartbeat, remove, li
   auto hb = ask<store_info>(store_heartbeat_atom::value, st);
   REQUIRE(hb.has_value());
   CHECK(hb->stats == st);
-  self->send(pd, tick_atom::value);
-  expect((tick_atom), from(self).to(pd).with(_));
+  self->send(pd, pd_tick_atom::value);
+  expect((pd_tick_atom), from(self).to(pd).with(_));
   CHECK(ask<store_info>(get_store_atom::value, *id)->state == store_state::up);
-  self->send(pd, tick_atom::value);
-  expect((tick_atom), from(self).to(pd).with(_));
+  self->send(pd, pd_tick_atom::value);
+  expect((pd_tick_atom), from(self).to(pd).with(_));
   CHECK(ask<store_info>(get_store_atom::value, *id)->state == store_state::down);
   CHECK(ask<store_info>(store_heartbeat_atom::value, st)->state == store_state::up);
   auto all = ask<std::vector<store_info>>(get_stores_atom::value);

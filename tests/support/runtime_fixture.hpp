@@ -151,7 +151,7 @@ struct runtime_fixture : store_fixture {
         auto table = n.routes->load();
         if (!table) continue;
         for (const auto& m : table->metas())
-          caf::anon_send(table->find(m.id)->peer, tick_atom::value);
+          caf::anon_send(table->find(m.id)->peer, raft_tick_atom::value);
       }
       sched.run();
     }
