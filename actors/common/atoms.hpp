@@ -7,7 +7,7 @@
 /// which tag and what they answer. CAF 0.17 atoms hold at most 10 characters.
 namespace rdb {
 
-// -- client requests (router, region peer) --------------------------------------------------
+// -- client requests (KV service, region peer) --------------------------------------------------
 
 using kv_get_atom = caf::atom_constant<caf::atom("kv_get")>;
 using kv_put_atom = caf::atom_constant<caf::atom("kv_put")>;
@@ -42,8 +42,6 @@ using tick_round_atom = caf::atom_constant<caf::atom("tick_round")>;
 using commit_due_atom = caf::atom_constant<caf::atom("commit_due")>;
 /// The transport's own timer: held heartbeats have waited long enough for their round.
 using beats_due_atom = caf::atom_constant<caf::atom("beats_due")>;
-/// The router's own timer: answer forwards past their deadline.
-using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 /// The heartbeat agent's own timer: one round of store and region heartbeats.
 using agent_round_atom = caf::atom_constant<caf::atom("hb_round")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;

@@ -9,20 +9,17 @@
 #include <kj/async-io.h>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 
 #include "actors/common/errors.hpp"
 #include "actors/common/log.hpp"
 #include "actors/kv/kv_stream.hpp"
+#include "actors/kv/service_inbox.hpp"
 #include "actors/router/route_table.hpp"
 #include "schemas/kv.capnp.h"
 
 namespace rdb {
 
 namespace {
-
-template <class T>
-using reply = std::expected<T, caf::error>;
 
 capnp::Data::Reader bytes(const std::string& s) {
   return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
@@ -42,10 +39,10 @@ request_header header_of(kv::Header::Reader h) {
 
 class kv_impl final : public kv::Kv::Server {
  public:
-  kv_impl(caf::actor_system& sys, router_actor router, std::shared_ptr<route_holder> routes,
+  kv_impl(caf::actor_system& sys, service_inbox& inbox, std::shared_ptr<route_holder> routes,
           pd::pd_actor pd, std::shared_ptr<address_book> book, kv_service_config cfg)
       : sys_(sys),
-        router_(std::move(router)),
+        inbox_(inbox),
         routes_(std::move(routes)),
         pd_(std::move(pd)),
         book_(std::move(book)),
@@ -55,7 +52,7 @@ class kv_impl final : public kv::Kv::Server {
     auto p = ctx.getParams();
     if (refuse_key(p.getKey(), ctx.getResults().initError())) return kj::READY_NOW;
     get_request req{header_of(p.getHeader()), text(p.getKey())};
-    return ask<get_response>(router_, caf::infinite, kv_get_atom::value, std::move(req))
+    return to_region<get_response>(kv_get_atom::value, std::move(req), req.key)
         .then([this, ctx](reply<get_response>&& r) mutable {
           auto res = ctx.getResults();
           if (!r) return set_error(res.initError(), r.error());
@@ -70,8 +67,8 @@ class kv_impl final : public kv::Kv::Server {
     if (refuse_key(p.getKey(), err) || refuse_value(p.getValue(), err)) return kj::READY_NOW;
     put_request req{header_of(p.getHeader()), text(p.getKey()), text(p.getValue()),
                     client_id{p.getClient()}, p.getSeq(),       p.getFirstIncomplete()};
-    return answer_write(
-        ctx, ask<write_response>(router_, caf::infinite, kv_put_atom::value, std::move(req)));
+    return answer_write(ctx,
+                        to_region<write_response>(kv_put_atom::value, std::move(req), req.key));
   }
 
   kj::Promise<void> delete_(DeleteContext ctx) override {
@@ -79,8 +76,8 @@ class kv_impl final : public kv::Kv::Server {
     if (refuse_key(p.getKey(), ctx.getResults().initError())) return kj::READY_NOW;
     delete_request req{header_of(p.getHeader()), text(p.getKey()), client_id{p.getClient()},
                        p.getSeq(), p.getFirstIncomplete()};
-    return answer_write(
-        ctx, ask<write_response>(router_, caf::infinite, kv_delete_atom::value, std::move(req)));
+    return answer_write(ctx,
+                        to_region<write_response>(kv_delete_atom::value, std::move(req), req.key));
   }
 
   kj::Promise<void> compareAndSwap(CompareAndSwapContext ctx) override {
@@ -97,7 +94,7 @@ class kv_impl final : public kv::Kv::Server {
                     client_id{p.getClient()},
                     p.getSeq(),
                     p.getFirstIncomplete()};
-    return ask<cas_response>(router_, caf::infinite, kv_cas_atom::value, std::move(req))
+    return to_region<cas_response>(kv_cas_atom::value, std::move(req), req.key)
         .then([this, ctx](reply<cas_response>&& r) mutable {
           auto res = ctx.getResults();
           if (!r) return set_error(res.initError(), r.error());
@@ -120,7 +117,7 @@ class kv_impl final : public kv::Kv::Server {
     }
     scan_request req{header_of(p.getHeader()), text(p.getStartKey()), text(p.getEndKey()),
                      p.getLimit()};
-    return ask<scan_response>(router_, caf::infinite, kv_scan_atom::value, std::move(req))
+    return to_region<scan_response>(kv_scan_atom::value, std::move(req), req.start_key)
         .then([this, ctx](reply<scan_response>&& r) mutable {
           auto res = ctx.getResults();
           if (!r) return set_error(res.initError(), r.error());
@@ -138,8 +135,8 @@ class kv_impl final : public kv::Kv::Server {
     auto promises = kj::heapArrayBuilder<kj::Promise<reply<get_response>>>(keys.size());
     for (auto k : keys) {
       if (refuse_key(k, ctx.getResults().initError())) return kj::READY_NOW;
-      promises.add(ask<get_response>(router_, caf::infinite, kv_get_atom::value,
-                                     get_request{request_header{}, text(k)}));
+      get_request req{request_header{}, text(k)};
+      promises.add(to_region<get_response>(kv_get_atom::value, std::move(req), req.key));
     }
     return kj::joinPromises(promises.finish())
         .then([this, ctx](kj::Array<reply<get_response>>&& rs) mutable {
@@ -171,7 +168,7 @@ class kv_impl final : public kv::Kv::Server {
                       client_id{p.getClient()},
                       p.getFirstSeq() == 0 ? 0 : p.getFirstSeq() + i,
                       p.getFirstIncomplete()};
-      promises.add(ask<write_response>(router_, caf::infinite, kv_put_atom::value, std::move(req)));
+      promises.add(to_region<write_response>(kv_put_atom::value, std::move(req), req.key));
     }
     return kj::joinPromises(promises.finish())
         .then([this, ctx](kj::Array<reply<write_response>>&& rs) mutable {
@@ -183,8 +180,9 @@ class kv_impl final : public kv::Kv::Server {
   kj::Promise<void> regionInfo(RegionInfoContext ctx) override {
     auto key = ctx.getParams().getKey();
     if (refuse_key(key, ctx.getResults().initError())) return kj::READY_NOW;
-    return ask<pd::region_info>(pd_, caf::duration{cfg_.pd_timeout}, pd::get_region_atom::value,
-                                text(key))
+    return inbox_
+        .ask<pd::region_info>(pd_, region_id{}, cfg_.pd_timeout, pd::get_region_atom::value,
+                              text(key))
         .then([this, ctx](reply<pd::region_info>&& r) mutable {
           auto res = ctx.getResults();
           auto key = text(ctx.getParams().getKey());
@@ -207,20 +205,28 @@ class kv_impl final : public kv::Kv::Server {
   }
 
  private:
-  /// One request to `dest` by a short-lived actor; its answer fulfils the returned promise
-  /// from the actor's thread.
-  template <class T, class Dest, class... Ts>
-  kj::Promise<reply<T>> ask(const Dest& dest, caf::duration timeout, Ts... xs) {
-    auto paf = kj::newPromiseAndCrossThreadFulfiller<reply<T>>();
-    // CAF handlers must be copyable; the fulfiller is not.
-    auto f =
-        std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<reply<T>>>>(kj::mv(paf.fulfiller));
-    sys_.spawn([f, dest, timeout, xs...](caf::event_based_actor* self) {
-      self->request(dest, timeout, xs...)
-          .then([f](T& r) { (*f)->fulfill(reply<T>{std::move(r)}); },
-                [f](caf::error& e) { (*f)->fulfill(reply<T>{std::unexpected(std::move(e))}); });
-    });
-    return kj::mv(paf.promise);
+  /// Sends `req` straight to the local peer of the region it is routed to (by its header, or by
+  /// `key` when the header names no region); its answer comes back through the inbox.
+  /// `key` is a copy of the request's key, taken before `req` is moved: an `epoch_not_match`
+  /// answer is completed with the region that holds it now.
+  template <class T, class Atom, class Request>
+  kj::Promise<reply<T>> to_region(Atom atom, Request&& req, std::string key) {
+    auto table = routes_->load();
+    if (!table)
+      return reply<T>{std::unexpected{to_error(make_request_error(
+          errc::region_not_found, region_id{}, "the store has not started its regions"))}};
+    auto route = table->route(req.header, key);
+    if (!route) return reply<T>{std::unexpected{to_error(route.error())}};
+    auto region = req.header.region;
+    return inbox_
+        .ask<T>((*route)->peer, region, cfg_.request_timeout, atom, std::forward<Request>(req))
+        .then([this, key = std::move(key)](reply<T>&& r) -> reply<T> {
+          if (r) return std::move(r);
+          auto e = to_request_error(r.error());
+          if (!e || e->code != errc::epoch_not_match) return std::move(r);
+          if (auto now = routes_->load()) now->add_holder(*e, key);
+          return std::unexpected{to_error(*e)};
+        });
   }
 
   template <class Context>
@@ -307,7 +313,7 @@ class kv_impl final : public kv::Kv::Server {
   }
 
   caf::actor_system& sys_;
-  router_actor router_;
+  service_inbox& inbox_;
   std::shared_ptr<route_holder> routes_;
   pd::pd_actor pd_;
   std::shared_ptr<address_book> book_;
@@ -329,6 +335,9 @@ struct kv_service::loop {
   std::thread thread;
   /// Fulfilled (from any thread) to end the loop.
   kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop;
+  /// Runs calls on the loop's thread, where the inbox lives.
+  const kj::Executor* executor = nullptr;
+  const service_inbox* inbox = nullptr;
   bool stopped = false;
 };
 
@@ -339,6 +348,12 @@ kv_service::~kv_service() {
   stop();
 }
 
+kv_service::waiting_counts kv_service::waiting() const {
+  return loop_->executor->executeSync([inbox = loop_->inbox] {
+    return waiting_counts{inbox->pending(), inbox->watched()};
+  });
+}
+
 void kv_service::stop() {
   if (loop_->stopped) return;
   loop_->stopped = true;
@@ -346,34 +361,41 @@ void kv_service::stop() {
   loop_->thread.join();
 }
 
-storage::result<std::unique_ptr<kv_service>> kv_service::start(
-    caf::actor_system& sys, router_actor router, std::shared_ptr<route_holder> routes,
-    pd::pd_actor pd, std::shared_ptr<address_book> book, kv_service_config cfg) {
+storage::result<std::unique_ptr<kv_service>> kv_service::start(caf::actor_system& sys,
+                                                               std::shared_ptr<route_holder> routes,
+                                                               pd::pd_actor pd,
+                                                               std::shared_ptr<address_book> book,
+                                                               kv_service_config cfg) {
   struct started {
     std::uint16_t port = 0;
     std::string failure;
     kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop;
+    const kj::Executor* executor = nullptr;
+    const service_inbox* inbox = nullptr;
   };
   // Shared: a loop that fails after it started still reaches the promise.
   auto ready = std::make_shared<std::promise<started>>();
   auto ready_future = ready->get_future();
   auto l = std::make_unique<loop>();
-  l->thread = std::thread([ready, &sys, router = std::move(router), routes = std::move(routes),
-                           pd = std::move(pd), book = std::move(book), cfg]() mutable {
+  l->thread = std::thread([ready, &sys, routes = std::move(routes), pd = std::move(pd),
+                           book = std::move(book), cfg]() mutable {
     // Everything kj lives on this thread.
     kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
       auto io = kj::setupAsyncIo();
       auto addr = io.provider->getNetwork().parseAddress(cfg.host, cfg.port).wait(io.waitScope);
       auto listener = addr->listen();
       auto stop = kj::newPromiseAndCrossThreadFulfiller<void>();
-      capnp::TwoPartyServer server(kj::heap<kv_impl>(sys, std::move(router), std::move(routes),
-                                                     std::move(pd), std::move(book), cfg));
+      inbox_config ic;
+      ic.max_pending = cfg.max_pending;
+      service_inbox inbox{sys, io.unixEventPort, io.provider->getTimer(), ic};
+      capnp::TwoPartyServer server(
+          kj::heap<kv_impl>(sys, inbox, std::move(routes), std::move(pd), std::move(book), cfg));
       auto serving = accept_clients(server, *listener).eagerlyEvaluate([](kj::Exception&& e) {
         log(log_level::error, "kv", 0,
             std::string{"stopped accepting clients: "} + e.getDescription().cStr());
       });
-      ready->set_value(
-          started{static_cast<std::uint16_t>(listener->getPort()), {}, kj::mv(stop.fulfiller)});
+      ready->set_value(started{static_cast<std::uint16_t>(listener->getPort()), {},
+                               kj::mv(stop.fulfiller), &kj::getCurrentThreadExecutor(), &inbox});
       stop.promise.wait(io.waitScope);
     });
     KJ_IF_MAYBE (e, failure) {
@@ -391,6 +413,8 @@ storage::result<std::unique_ptr<kv_service>> kv_service::start(
                                                       std::to_string(cfg.port) + ": " + s.failure);
   }
   l->stop = kj::mv(s.stop);
+  l->executor = s.executor;
+  l->inbox = s.inbox;
   return std::unique_ptr<kv_service>(new kv_service(std::move(l), s.port));
 }
 

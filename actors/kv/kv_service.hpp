@@ -6,6 +6,7 @@
 #include <string>
 
 #include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
 
 #include "actors/router/router_interface.hpp"
 #include "actors/transport/address_book.hpp"
@@ -25,22 +26,30 @@ struct kv_service_config {
   std::size_t max_key_bytes = storage::max_key_size;
   std::size_t max_value_bytes = std::size_t{8} << 20;
   /// Bound on a `regionInfo` question to PD; past it the store answers from its own routes.
-  std::chrono::milliseconds pd_timeout{2000};
+  caf::timespan pd_timeout = std::chrono::seconds{2};
+  /// How long a region peer may take to answer before the client gets `timeout`. A peer that
+  /// terminates answers what it held, or the service answers `region_not_found` for it.
+  caf::timespan request_timeout = std::chrono::seconds{5};
+  /// Requests waiting for an answer, beyond which new ones get `server_busy`.
+  std::size_t max_pending = 100'000;
 };
 
 /// The client KV service of one store (schemas/kv.capnp): a Cap'n Proto RPC server on a kj
-/// event loop of its own thread. Each call becomes one request to the store's router (or to
-/// PD for `regionInfo`) made by a short-lived actor, whose answer fulfils a cross-thread kj
-/// promise: the loop never blocks on the actor system and needs no CAF timer per request (the
-/// router answers `timeout` itself). A malformed or oversized message costs only the
-/// connection it came on: Cap'n Proto drops that connection and the loop keeps serving.
+/// event loop of its own thread. Each call is routed by the store's published route table and
+/// sent straight to the region's peer (PD for `regionInfo`), whose answer comes back to the
+/// service's inbox (actors/kv/service_inbox.hpp): no actor per request, no relay, no CAF timer
+/// per request, and the loop never blocks on the actor system. A malformed or oversized
+/// message costs only the connection it came on: Cap'n Proto drops that connection and the loop
+/// keeps serving.
 class kv_service {
  public:
   /// Binds the port and starts serving. `pd` may be a handle that forwards to PD (see
   /// actors/pd_client/pd_link.hpp); a failed PD question falls back to this store's routes.
-  static storage::result<std::unique_ptr<kv_service>> start(
-      caf::actor_system& sys, router_actor router, std::shared_ptr<route_holder> routes,
-      pd::pd_actor pd, std::shared_ptr<address_book> book, kv_service_config cfg);
+  static storage::result<std::unique_ptr<kv_service>> start(caf::actor_system& sys,
+                                                            std::shared_ptr<route_holder> routes,
+                                                            pd::pd_actor pd,
+                                                            std::shared_ptr<address_book> book,
+                                                            kv_service_config cfg);
 
   kv_service(const kv_service&) = delete;
   kv_service& operator=(const kv_service&) = delete;
@@ -49,6 +58,15 @@ class kv_service {
   ~kv_service();
 
   std::uint16_t port() const { return port_; }
+
+  /// What the service holds for requests in flight, read on its loop's thread.
+  struct waiting_counts {
+    /// Requests sent to a region peer (or PD) and not answered yet.
+    std::size_t requests = 0;
+    /// Actors monitored because a request went to them; each leaves when it terminates.
+    std::size_t watched = 0;
+  };
+  waiting_counts waiting() const;
 
   /// Closes the listener and every connection, then joins the loop's thread. Calls in flight
   /// are dropped; their clients see a disconnect and retry. Idempotent.

@@ -50,7 +50,7 @@ void report_to_pd(peer_pointer self) {
 }
 
 /// Answers every waiting client with `err`. An actor that stops must: CAF 0.17 never tells a
-/// requester that a promise died with its actor, and the router forwards without a timeout.
+/// requester that a promise died with its actor (the KV service would wait out its deadline).
 void fail_waiting(peer_pointer self, const request_error& err) {
   auto& st = self->state;
   for (auto& [token, answer] : st.waiting) {

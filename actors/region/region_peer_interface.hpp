@@ -43,7 +43,8 @@ namespace rdb {
 
 /// Messages of a region peer.
 ///
-/// Clients (through the router or directly):
+/// Clients (the KV service sends each request here straight from the route table, and is
+/// answered directly):
 /// - `(kv_get_atom, get_request)` -> get_response — linearizable read (ReadIndex).
 /// - `(kv_put_atom, put_request)` -> write_response — answered once committed (durable on a
 ///   quorum), without waiting for its apply to be written.

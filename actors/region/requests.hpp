@@ -13,8 +13,8 @@
 /// actors/region/requests_inspect.hpp. Every type is default-constructible, copyable and
 /// comparable.
 ///
-/// A request names the region and epoch the client routed it by. The router fills both in for
-/// clients that only know the key; a replica checks them against its own meta and answers
+/// A request names the region and epoch the client routed it by. The KV service fills both in
+/// from its store's route table for clients that only know the key; a replica checks them against its own meta and answers
 /// `region_not_found`, `epoch_not_match` or `key_not_in_region` rather than serve a key it does
 /// not own.
 namespace rdb {

@@ -39,6 +39,35 @@ std::vector<storage::region_meta> route_table::overlapping(std::string_view star
   return out;
 }
 
+// -- client requests ------------------------------------------------------------------------
+
+std::expected<const region_route*, request_error> route_table::route(request_header& header,
+                                                                     std::string_view key) const {
+  if (header.region.is_none()) {
+    const auto* r = find_by_key(key);
+    if (r == nullptr)
+      return std::unexpected{
+          make_request_error(errc::region_not_found, region_id{}, "no local region holds the key")};
+    header.region = r->meta.id;
+    header.epoch = r->meta.epoch;
+    return r;
+  }
+  const auto* r = find(header.region);
+  if (r == nullptr)
+    return std::unexpected{make_request_error(errc::region_not_found, header.region,
+                                              "no replica of the region on this store")};
+  return r;
+}
+
+void route_table::add_holder(request_error& e, std::string_view key) const {
+  if (e.code != errc::epoch_not_match) return;
+  const auto* holder = find_by_key(key);
+  if (holder == nullptr) return;
+  for (const auto& m : e.regions)
+    if (m.id == holder->meta.id) return;
+  e.regions.push_back(holder->meta);
+}
+
 // -- derived tables ---------------------------------------------------------------------------
 
 std::optional<route_table> route_table::with_update(const storage::region_meta& meta,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,19 @@ class route_table {
 
   /// The routed regions whose ranges overlap [start, end) (empty end: +infinity), key order.
   std::vector<storage::region_meta> overlapping(std::string_view start, std::string_view end) const;
+
+  // -- client requests ------------------------------------------------------------------------
+
+  /// The local route of a client request about `key`: the region `header` names, or, when it
+  /// names none, the region holding `key`, whose id and epoch are then filled into `header`.
+  /// `region_not_found` when there is none. The epoch and the key range are the region peer's
+  /// to check: it alone knows its current meta.
+  std::expected<const region_route*, request_error> route(request_header& header,
+                                                          std::string_view key) const;
+
+  /// Completes an `epoch_not_match` answer of a region peer with the local region that now
+  /// holds `key`, if the answer does not list it: the client refreshes its cache from it.
+  void add_holder(request_error& e, std::string_view key) const;
 
   // -- derived tables -----------------------------------------------------------------------
 

@@ -67,20 +67,10 @@ class route_holder {
   route_snapshot current_;
 };
 
-/// Messages of the router.
+/// Messages of the router. It serves no client request: the KV service reads the published
+/// table, sends each request straight to the region's peer and gets the answer from it.
 ///
-/// Clients (the KV service): the same requests a region peer takes. A request whose header
-/// names no region (`region` none) is routed by its key (a scan by its start key) and gets the
-/// routed region's id and current epoch filled in; one that names a region goes to that
-/// region's peer as is, which checks the epoch. Unknown keys and regions answer
-/// `region_not_found`; answers and errors otherwise come from the region peer.
-/// - `(kv_get_atom, get_request)` -> get_response
-/// - `(kv_put_atom, put_request)` -> write_response
-/// - `(kv_delete_atom, delete_request)` -> write_response
-/// - `(kv_cas_atom, cas_request)` -> cas_response
-/// - `(kv_scan_atom, scan_request)` -> scan_response
-///
-/// Maintenance (store supervisor, region peers):
+/// From the store supervisor and the region peers:
 /// - `(route_update_atom, storage::region_meta, region_peer_actor)` — adds or replaces a
 ///   region's route (spawn, restart, split, epoch change). An update whose epoch is older than
 ///   the known one is ignored. Publishes a new snapshot.
@@ -88,18 +78,10 @@ class route_holder {
 /// - `(leader_atom, region_id, storage::region_peer)` — a region peer reports the leader it
 ///   now knows of (id none if none). Publishes.
 /// - `(routes_atom)` -> std::vector<storage::region_meta> — the routed regions in key order.
-/// - `(sweep_atom)` — sent by the router to itself only: answer `timeout` to forwards past their
-///   deadline.
 using router_actor =
-    caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
-                     caf::replies_to<kv_put_atom, put_request>::with<write_response>,
-                     caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
-                     caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
-                     caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
-                     caf::reacts_to<route_update_atom, storage::region_meta, region_peer_actor>,
+    caf::typed_actor<caf::reacts_to<route_update_atom, storage::region_meta, region_peer_actor>,
                      caf::reacts_to<route_remove_atom, region_id>,
                      caf::reacts_to<leader_atom, region_id, storage::region_peer>,
-                     caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>,
-                     caf::reacts_to<sweep_atom>>;
+                     caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>>;
 
 }  // namespace rdb

@@ -32,7 +32,7 @@ void store_node::spawn_actors() {
   writer_ = spawn_log_writer(sys_, store_.raft);
   applier_ = spawn_apply_writer(sys_, store_.kv, true, cfg_.apply_max_delay);
   ticker_ = spawn_ticker(sys_, cfg_.tick_interval);
-  router_ = spawn_router(sys_, routes_, cfg_.router);
+  router_ = spawn_router(sys_, routes_);
   transport_ = spawn_transport(sys_, self_id, routes_, cfg_.transport);
   supervisor_config sc;
   sc.peer.config = cfg_.peer;

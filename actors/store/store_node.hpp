@@ -30,7 +30,6 @@ struct store_node_config {
   /// How long the apply writer lets an apply batch wait for more (store_writer_interface.hpp);
   /// reads and membership changes never wait for it.
   caf::timespan apply_max_delay = std::chrono::milliseconds{5};
-  router_config router;
   outbox_config transport;
   /// Without a PD handle the store runs no heartbeat agent (regions come from disk and
   /// `create_region` only).

@@ -16,6 +16,7 @@
 #include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
 #include "tests/support/live_system.hpp"
+#include "tests/support/routing.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace rdb;
@@ -25,10 +26,11 @@ namespace {
 constexpr std::size_t store_count = 3;
 constexpr std::size_t region_count = 64;
 
-/// Writes `total` values into one region, one at a time, through the router of the store it
-/// believes leads the region; follows `not_leader` hints and tries the next store otherwise.
+/// Writes `total` values into one region, one at a time, straight to the peer that the routes of
+/// the store it believes leads the region name; follows `not_leader` hints and tries the next
+/// store otherwise.
 struct client {
-  std::vector<router_actor> routers;
+  std::vector<std::shared_ptr<route_holder>> routes;
   std::map<store_id, std::size_t> index_of;
   std::string prefix;
   std::uint64_t id = 0;
@@ -42,11 +44,19 @@ struct client {
 void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
   if (c->acked == c->total || c->failures > 10'000) {
     ++*c->done;
+    self->quit();
     return;
   }
   auto key = c->prefix + "-" + std::to_string(c->acked);
-  self->request(c->routers[c->target], std::chrono::seconds{10}, kv_put_atom::value,
-                put_request{{}, key, std::string(256, 'v'), client_id{c->id}, 0})
+  put_request req{{}, key, std::string(256, 'v'), client_id{c->id}, 0};
+  auto peer = test::peer_for(*c->routes[c->target], req.header, key);
+  if (!peer) {
+    ++c->failures;
+    c->target = (c->target + 1) % c->routes.size();
+    self->send(self, kv_put_atom::value);
+    return;
+  }
+  self->request(*peer, std::chrono::seconds{10}, kv_put_atom::value, std::move(req))
       .then(
           [=](write_response&) {
             ++c->acked;
@@ -58,7 +68,7 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
             if (hint && c->index_of.count(hint->store) > 0)
               c->target = c->index_of[hint->store];
             else
-              c->target = (c->target + 1) % c->routers.size();
+              c->target = (c->target + 1) % c->routes.size();
             write_next(self, c);
           });
 }
@@ -163,7 +173,7 @@ TEST_CASE_FIXTURE(pd_cluster, "cluster: three stores by 64 regions elect and gro
   for (std::size_t r = 0; r < region_count; ++r) {
     auto c = std::make_shared<client>();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      c->routers.push_back(nodes[i]->router());
+      c->routes.push_back(nodes[i]->routes());
       c->index_of[nodes[i]->id()] = i;
     }
     c->prefix = r == 0 ? std::string{"a"} : split_keys[r - 1];
@@ -172,7 +182,11 @@ TEST_CASE_FIXTURE(pd_cluster, "cluster: three stores by 64 regions elect and gro
     c->target = r % nodes.size();
     c->done = done;
     clients.push_back(c);
-    sys.spawn([c](caf::event_based_actor* self) { write_next(self, c); });
+    sys.spawn([c](caf::event_based_actor* self) -> caf::behavior {
+      write_next(self, c);
+      // A write that found no route is tried again from here, not from inside its own call.
+      return {[=](kv_put_atom) { write_next(self, c); }};
+    });
   }
   REQUIRE(test::wait_until([&] { return *done == region_count; }, std::chrono::seconds{90}));
   std::uint64_t writes = 0;

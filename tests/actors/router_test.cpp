@@ -31,16 +31,6 @@ std::optional<errc> code_of(const caf::error& e) {
   return rdb_code(e);
 }
 
-/// Answers nothing, ever: a region peer that hangs.
-region_peer_actor spawn_black_hole(caf::actor_system& sys) {
-  auto h = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
-    return {
-        [=](kv_put_atom, const put_request&) { return self->make_response_promise(); },
-    };
-  });
-  return caf::actor_cast<region_peer_actor>(h);
-}
-
 }  // namespace
 
 TEST_CASE("route table: keys at region boundaries") {
@@ -86,14 +76,55 @@ TEST_CASE("route table: epochs only move forward") {
   CHECK(gone->metas().size() == 1);
 }
 
+TEST_CASE("route table: a request is routed by its region, or by its key when it names none") {
+  auto t = two_regions();
+  request_header by_key;
+  auto r = t.route(by_key, "n");
+  REQUIRE(r);
+  CHECK((*r)->meta.id == region_id{2});
+  CHECK(by_key.region == region_id{2});
+  CHECK(by_key.epoch == meta_of(2, "m", "t").epoch);
+  // A named region is taken as named: the key and the epoch are its peer's to check.
+  request_header named{region_id{1}, {1, 7}};
+  r = t.route(named, "n");
+  REQUIRE(r);
+  CHECK((*r)->meta.id == region_id{1});
+  CHECK(named.epoch.version == 7);
+  request_header outside;
+  auto none = t.route(outside, "t");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::region_not_found);
+  CHECK(outside.region.is_none());
+  request_header unknown{region_id{9}, {1, 1}};
+  none = t.route(unknown, "a");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::region_not_found);
+  CHECK(none.error().region == region_id{9});
+}
+
+TEST_CASE("route table: an epoch_not_match answer is completed with the key's region") {
+  auto t = two_regions();
+  auto e = make_epoch_not_match(meta_of(1, "", "m"), "stale");
+  t.add_holder(e, "n");
+  REQUIRE(e.regions.size() == 2);
+  CHECK(e.regions[1].id == region_id{2});
+  // Listed already, or no local region holds the key: nothing to add.
+  t.add_holder(e, "o");
+  t.add_holder(e, "zz");
+  CHECK(e.regions.size() == 2);
+  auto other = make_request_error(errc::not_leader, region_id{1}, "x");
+  t.add_holder(other, "n");
+  CHECK(other.regions.empty());
+}
+
 namespace {
 
 /// Three stores; region 1 [""; "m") led from store 1, region 2 ["m"; "t") led from store 2.
-struct routed : test::runtime_fixture {
+struct two_led_regions : test::runtime_fixture {
   storage::region_meta r1 = region(1, "", "m");
   storage::region_meta r2 = region(2, "m", "t");
 
-  routed() {
+  two_led_regions() {
     create(r1);
     create(r2);
     elect(0, r1.id);
@@ -103,15 +134,17 @@ struct routed : test::runtime_fixture {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(routed, "router: requests are routed by key at the boundaries") {
+TEST_CASE_FIXTURE(two_led_regions,
+                  "routing: requests reach the region holding the key at the boundaries") {
   for (std::string key : {std::string{}, std::string{"l\xff"}})
     REQUIRE(put(0, key, "one").engaged());
   for (std::string key : {std::string{"m"}, std::string{"s"}})
     REQUIRE(put(1, key, "two").engaged());
   // Read back through explicit headers: the keys landed in the regions the ranges say.
   auto get_in = [&](std::size_t i, const storage::region_meta& m, std::string key) {
-    return test::ask<get_response>(sys, sched, nodes[i].router, kv_get_atom::value,
-                                   get_request{{m.id, m.epoch}, std::move(key)});
+    auto k = key;
+    return routed<get_response>(i, kv_get_atom::value, get_request{{m.id, m.epoch}, std::move(key)},
+                                k);
   };
   CHECK(get_in(0, r1, "")->value == "one");
   CHECK(get_in(0, r1, "l\xff")->value == "one");
@@ -122,17 +155,17 @@ TEST_CASE_FIXTURE(routed, "router: requests are routed by key at the boundaries"
   CHECK(code_of(wrong.error()) == errc::key_not_in_region);
 }
 
-TEST_CASE_FIXTURE(routed, "router: unknown keys and regions get region_not_found") {
+TEST_CASE_FIXTURE(two_led_regions, "routing: unknown keys and regions get region_not_found") {
   auto outside = put(0, "t", "x");
   REQUIRE_FALSE(outside.engaged());
   CHECK(code_of(outside.error()) == errc::region_not_found);
-  auto unknown = test::ask<get_response>(sys, sched, nodes[0].router, kv_get_atom::value,
-                                         get_request{{region_id{99}, {1, 1}}, "a"});
+  auto unknown =
+      routed<get_response>(0, kv_get_atom::value, get_request{{region_id{99}, {1, 1}}, "a"}, "a");
   REQUIRE_FALSE(unknown.engaged());
   CHECK(code_of(unknown.error()) == errc::region_not_found);
 }
 
-TEST_CASE_FIXTURE(routed, "router: a follower answers not_leader with the leader") {
+TEST_CASE_FIXTURE(two_led_regions, "routing: a follower answers not_leader with the leader") {
   auto r = put(1, "a", "x");
   REQUIRE_FALSE(r.engaged());
   CHECK(code_of(r.error()) == errc::not_leader);
@@ -145,21 +178,22 @@ TEST_CASE_FIXTURE(routed, "router: a follower answers not_leader with the leader
   CHECK(table->find(r1.id)->leader.store == store_id{1});
 }
 
-TEST_CASE_FIXTURE(routed, "router: a stale epoch gets epoch_not_match with current regions") {
+TEST_CASE_FIXTURE(two_led_regions,
+                  "routing: a stale epoch gets epoch_not_match with the current meta") {
   auto stale = r1.epoch;
   stale.version = 0;
-  auto r = test::ask<write_response>(sys, sched, nodes[0].router, kv_put_atom::value,
-                                     put_request{{r1.id, stale}, "n", "x", client_id{1}, 0});
+  auto r = routed<write_response>(0, kv_put_atom::value,
+                                  put_request{{r1.id, stale}, "n", "x", client_id{1}, 0}, "n");
   REQUIRE_FALSE(r.engaged());
   CHECK(code_of(r.error()) == errc::epoch_not_match);
   auto regions = epoch_not_match_regions(r.error());
   REQUIRE(regions);
-  REQUIRE(regions->size() == 2);
+  REQUIRE(regions->size() == 1);
   CHECK((*regions)[0] == r1);
-  CHECK((*regions)[1] == r2);
 }
 
-TEST_CASE_FIXTURE(routed, "router: overlapping routes are refused and the table is unchanged") {
+TEST_CASE_FIXTURE(two_led_regions,
+                  "router: overlapping routes are refused and the table is unchanged") {
   auto before = nodes[0].routes->load();
   caf::anon_send(nodes[0].router, route_update_atom::value, region(3, "k", "z"), peer_of(0, r1.id));
   sched.run();
@@ -170,39 +204,4 @@ TEST_CASE_FIXTURE(routed, "router: overlapping routes are refused and the table 
   REQUIRE(routes->size() == 2);
   CHECK((*routes)[0].id == r1.id);
   CHECK((*routes)[1].id == r2.id);
-}
-
-TEST_CASE_FIXTURE(test::store_fixture, "router: a hanging peer gets timeout, a full router busy") {
-  auto holder = std::make_shared<route_holder>();
-  router_config cfg;
-  cfg.request_timeout = std::chrono::milliseconds{250};
-  cfg.max_pending = 1;
-  auto router = spawn_router(sys, holder, cfg);
-  caf::anon_send(router, route_update_atom::value, meta_of(1, "", ""), spawn_black_hole(sys));
-  sched.run();
-  auto first = test::send_request<write_response>(sys, router, kv_put_atom::value,
-                                                  put_request{{}, "a", "1", client_id{1}, 0});
-  sched.run();
-  CHECK_FALSE(first->has_value());
-  auto second = test::ask<write_response>(sys, sched, router, kv_put_atom::value,
-                                          put_request{{}, "b", "1", client_id{1}, 0});
-  REQUIRE_FALSE(second.engaged());
-  CHECK(code_of(second.error()) == errc::server_busy);
-  sched.advance_time(std::chrono::milliseconds{300});
-  sched.run();
-  REQUIRE(first->has_value());
-  REQUIRE_FALSE((*first)->engaged());
-  CHECK(code_of((*first)->error()) == errc::timeout);
-  // The timed-out forward no longer counts: the next request is forwarded, not refused.
-  auto third = test::send_request<write_response>(sys, router, kv_put_atom::value,
-                                                  put_request{{}, "c", "1", client_id{1}, 0});
-  sched.run();
-  CHECK_FALSE(third->has_value());
-  sched.advance_time(std::chrono::milliseconds{300});
-  sched.run();
-  REQUIRE(third->has_value());
-  REQUIRE_FALSE((*third)->engaged());
-  CHECK(code_of((*third)->error()) == errc::timeout);
-  caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
-  sched.run();
 }

@@ -8,6 +8,7 @@
 #include "actors/router/route_table.hpp"
 #include "actors/store/store_node.hpp"
 #include "tests/support/live_system.hpp"
+#include "tests/support/routing.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace rdb;
@@ -59,12 +60,17 @@ struct live_store {
   }
 
   std::optional<write_response> put(const std::string& key, const std::string& value) {
-    return test::call<write_response>(sys, node->router(), kv_put_atom::value,
-                                      put_request{{}, key, value, client_id{1}, 0});
+    put_request req{{}, key, value, client_id{1}, 0};
+    auto peer = test::peer_for(*node->routes(), req.header, key);
+    if (!peer) return std::nullopt;
+    return test::call<write_response>(sys, *peer, kv_put_atom::value, std::move(req));
   }
 
   std::optional<get_response> get(const std::string& key) {
-    return test::call<get_response>(sys, node->router(), kv_get_atom::value, get_request{{}, key});
+    get_request req{{}, key};
+    auto peer = test::peer_for(*node->routes(), req.header, key);
+    if (!peer) return std::nullopt;
+    return test::call<get_response>(sys, *peer, kv_get_atom::value, std::move(req));
   }
 };
 

@@ -179,11 +179,13 @@ TEST_CASE_FIXTURE(two_regions, "transport: regions elect and write independently
   auto acked = std::make_shared<int>(0);
   for (int k = 0; k < 5; ++k) {
     for (std::string key : {"a" + std::to_string(k), "x" + std::to_string(k)}) {
-      auto router = nodes[0].router;
+      put_request req{{}, key, key, client_id{1}, 0};
+      auto peer = test::peer_for(*nodes[0].routes, req.header, key);
+      REQUIRE(peer);
       sys.spawn([=](caf::event_based_actor* self) {
-        self->request(router, caf::infinite, kv_put_atom::value,
-                      put_request{{}, key, key, client_id{1}, 0})
-            .then([=](write_response&) { ++*acked; });
+        self->request(*peer, caf::infinite, kv_put_atom::value, req).then([=](write_response&) {
+          ++*acked;
+        });
       });
     }
   }

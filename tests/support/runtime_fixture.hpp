@@ -11,6 +11,7 @@
 #include "actors/store/store_writer.hpp"
 #include "actors/store/supervisor.hpp"
 #include "actors/transport/transport.hpp"
+#include "tests/support/routing.hpp"
 #include "tests/support/store_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -161,15 +162,26 @@ struct runtime_fixture : store_fixture {
     return ask<transport_stats>(sys, sched, nodes[i].transport, stats_atom::value).value();
   }
 
-  /// A put through store `i`'s router, routed by key.
+  /// A request sent straight to the peer store `i`'s routes name for `key`, as the KV service
+  /// sends it; a routing failure is answered as the service answers it.
+  template <class Response, class Atom, class Request>
+  caf::expected<Response> routed(std::size_t i, Atom atom, Request req, std::string_view key) {
+    auto peer = peer_for(*nodes[i].routes, req.header, key);
+    if (!peer) return to_error(peer.error());
+    return ask<Response>(sys, sched, *peer, atom, std::move(req));
+  }
+
+  /// A put through store `i`, routed by key.
   caf::expected<write_response> put(std::size_t i, std::string key, std::string value) {
-    return ask<write_response>(sys, sched, nodes[i].router, kv_put_atom::value,
-                               put_request{{}, std::move(key), std::move(value), client_id{1}, 0});
+    auto k = key;
+    return routed<write_response>(
+        i, kv_put_atom::value, put_request{{}, std::move(key), std::move(value), client_id{1}, 0},
+        k);
   }
 
   caf::expected<get_response> get(std::size_t i, std::string key) {
-    return ask<get_response>(sys, sched, nodes[i].router, kv_get_atom::value,
-                             get_request{{}, std::move(key)});
+    auto k = key;
+    return routed<get_response>(i, kv_get_atom::value, get_request{{}, std::move(key)}, k);
   }
 };
 

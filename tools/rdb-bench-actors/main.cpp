@@ -1,8 +1,9 @@
 // rdb-bench-actors: durable write throughput and latency of the whole store runtime in one
 // process: PD bootstraps 64 regions with 3 replicas over 3 stores, each store runs its
 // writer, ticker, router, transport, supervisor and heartbeat agent, and the stores talk over
-// the in-process transport. 64 closed-loop clients (one per region) put 256-byte values through
-// the router of the store that leads their region.
+// the in-process transport. 64 closed-loop clients (one per region) put 256-byte values straight
+// to the region peer that the routes of the store leading their region name, as the KV service
+// does.
 //
 // Usage: rdb-bench-actors [seconds] [directory, - for a temporary one] [clients, default 64;
 // client i writes into region i % 64]. Prints writes/s, latency percentiles, syncs/s
@@ -57,7 +58,7 @@ struct bench_config : caf::actor_system_config {
 
 /// One closed-loop client: one write in flight at a time, into its own region.
 struct client {
-  std::vector<router_actor> routers;
+  std::vector<std::shared_ptr<route_holder>> routes;
   std::map<store_id, std::size_t> index_of;
   std::string prefix;
   std::uint64_t id = 0;
@@ -73,13 +74,22 @@ struct client {
 void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
   if (*c->stopping) {
     ++*c->stopped;
+    self->quit();
     return;
   }
   auto key = c->prefix + "-" + std::to_string(c->seq % 100'000);
   auto start = clock_type::now();
-  // No CAF timeout (each costs the clock thread wake-ups): the router answers `timeout` itself.
-  self->request(c->routers[c->target], caf::infinite, kv_put_atom::value,
-                put_request{{}, key, std::string(value_size, 'v'), client_id{c->id}, 0})
+  put_request req{{}, key, std::string(value_size, 'v'), client_id{c->id}, 0};
+  auto table = c->routes[c->target]->load();
+  auto route = table->route(req.header, key);
+  if (!route) {
+    ++c->errors;
+    c->target = (c->target + 1) % c->routes.size();
+    self->send(self, kv_put_atom::value);
+    return;
+  }
+  // No CAF timeout (each costs the clock thread wake-ups): no peer is killed in this run.
+  self->request((*route)->peer, caf::infinite, kv_put_atom::value, std::move(req))
       .then(
           [=](write_response&) {
             ++c->seq;
@@ -96,7 +106,7 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
             if (hint && c->index_of.count(hint->store) > 0)
               c->target = c->index_of[hint->store];
             else
-              c->target = (c->target + 1) % c->routers.size();
+              c->target = (c->target + 1) % c->routes.size();
             write_next(self, c);
           });
 }
@@ -264,7 +274,7 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
     auto r = k % region_count;
     auto c = std::make_shared<client>();
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      c->routers.push_back(nodes[i]->router());
+      c->routes.push_back(nodes[i]->routes());
       c->index_of[nodes[i]->id()] = i;
     }
     c->prefix = (r == 0 ? std::string{"a"} : req.split_keys[r - 1]) + "-" + std::to_string(k);
@@ -275,7 +285,11 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
     c->stopped = stopped;
     c->latencies_us.reserve(200'000);
     clients.push_back(c);
-    sys.spawn([c](caf::event_based_actor* self) { write_next(self, c); });
+    sys.spawn([c](caf::event_based_actor* self) -> caf::behavior {
+      write_next(self, c);
+      // A write that found no route is tried again from here, not from inside its own call.
+      return {[=](kv_put_atom) { write_next(self, c); }};
+    });
   }
   std::this_thread::sleep_for(std::chrono::seconds{1});
   auto before = both_writer_stats(sys, nodes);

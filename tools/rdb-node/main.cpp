@@ -166,7 +166,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   kc.port = part->client_port;
   kc.max_key_bytes = cfg.max_key_bytes;
   kc.max_value_bytes = cfg.max_value_bytes;
-  auto kv = kv_service::start(sys, part->node->router(), part->node->routes(), sc.pd, book, kc);
+  auto kv = kv_service::start(sys, part->node->routes(), sc.pd, book, kc);
   if (!kv) {
     log_error("store", kv.error().message);
     part->stop();
