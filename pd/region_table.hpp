@@ -11,16 +11,8 @@
 
 namespace rdb::pd {
 
-/// Whether `key` lies before `end_key`, where an empty end key means +infinity.
-inline bool before_end(std::string_view key, std::string_view end_key) {
-  return end_key.empty() || key < end_key;
-}
-
-/// Whether [a_start, a_end) and [b_start, b_end) share a key (empty end = +infinity).
-inline bool ranges_overlap(std::string_view a_start, std::string_view a_end,
-                           std::string_view b_start, std::string_view b_end) {
-  return before_end(a_start, b_end) && before_end(b_start, a_end);
-}
+using storage::before_end;
+using storage::ranges_overlap;
 
 /// PD's regions, indexed by id and by range.
 ///

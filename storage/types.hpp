@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/raft/types.hpp"
@@ -94,6 +95,24 @@ struct region_meta {
 
   bool operator==(const region_meta&) const = default;
 };
+
+// -- key ranges: the one place that says what [start, end) with an empty end means ------------
+
+/// Whether `key` lies before `end_key`, where an empty end key means +infinity.
+inline bool before_end(std::string_view key, std::string_view end_key) {
+  return end_key.empty() || key < end_key;
+}
+
+/// Whether `meta`'s range [start_key, end_key) holds `key`.
+inline bool contains_key(const region_meta& meta, std::string_view key) {
+  return key >= meta.start_key && before_end(key, meta.end_key);
+}
+
+/// Whether [a_start, a_end) and [b_start, b_end) share a key.
+inline bool ranges_overlap(std::string_view a_start, std::string_view a_end,
+                           std::string_view b_start, std::string_view b_end) {
+  return before_end(a_start, b_end) && before_end(b_start, a_end);
+}
 
 enum class peer_state : std::uint8_t { normal = 0, applying = 1, tombstone = 2 };
 

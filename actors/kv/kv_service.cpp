@@ -29,6 +29,10 @@ std::string text(capnp::Data::Reader d) {
   return {reinterpret_cast<const char*>(d.begin()), d.size()};
 }
 
+std::string_view as_view(capnp::Data::Reader d) {
+  return {reinterpret_cast<const char*>(d.begin()), d.size()};
+}
+
 request_header header_of(kv::Header::Reader h) {
   request_header out;
   out.region = region_id{h.getRegion()};
@@ -239,17 +243,16 @@ class kv_impl final : public kv::Kv::Server {
   }
 
   bool refuse_key(capnp::Data::Reader key, kv::Error::Builder err) const {
-    if (key.size() <= cfg_.max_key_bytes) return false;
-    err.setDetail("key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
-                  std::to_string(cfg_.max_key_bytes));
-    err.setInvalidArgument();
-    return true;
+    return refuse(cfg_.limits.check_key(as_view(key), region_id{}), err);
   }
 
   bool refuse_value(capnp::Data::Reader value, kv::Error::Builder err) const {
-    if (value.size() <= cfg_.max_value_bytes) return false;
-    err.setDetail("value of " + std::to_string(value.size()) + " bytes exceeds the limit of " +
-                  std::to_string(cfg_.max_value_bytes));
+    return refuse(cfg_.limits.check_value(as_view(value), region_id{}), err);
+  }
+
+  static bool refuse(const std::optional<request_error>& e, kv::Error::Builder err) {
+    if (!e) return false;
+    err.setDetail(e->detail);
     err.setInvalidArgument();
     return true;
   }
@@ -394,8 +397,11 @@ storage::result<std::unique_ptr<kv_service>> kv_service::start(caf::actor_system
         log(log_level::error, "kv", 0,
             std::string{"stopped accepting clients: "} + e.getDescription().cStr());
       });
-      ready->set_value(started{static_cast<std::uint16_t>(listener->getPort()), {},
-                               kj::mv(stop.fulfiller), &kj::getCurrentThreadExecutor(), &inbox});
+      ready->set_value(started{static_cast<std::uint16_t>(listener->getPort()),
+                               {},
+                               kj::mv(stop.fulfiller),
+                               &kj::getCurrentThreadExecutor(),
+                               &inbox});
       stop.promise.wait(io.waitScope);
     });
     KJ_IF_MAYBE (e, failure) {

@@ -22,9 +22,9 @@ struct kv_service_config {
   std::string host = "127.0.0.1";
   /// 0 picks a free port; `kv_service::port` tells which.
   std::uint16_t port = 0;
-  /// Larger keys and values are refused with `invalidArgument` before they reach a region.
-  std::size_t max_key_bytes = storage::max_key_size;
-  std::size_t max_value_bytes = std::size_t{8} << 20;
+  /// Larger keys and values are refused with `invalidArgument` before they reach a region (the
+  /// store's region peers check the same limits).
+  request_limits limits;
   /// Bound on a `regionInfo` question to PD; past it the store answers from its own routes.
   caf::timespan pd_timeout = std::chrono::seconds{2};
   /// How long a region peer may take to answer before the client gets `timeout`. A peer that

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "actors/region/little_endian.hpp"
+
 namespace rdb {
 
 namespace {
@@ -15,13 +17,11 @@ void put_u8(std::string& out, std::uint8_t x) {
 }
 
 void put_u32(std::string& out, std::uint32_t x) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  little_endian::append(out, x);
 }
 
 void put_u64(std::string& out, std::uint64_t x) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+  little_endian::append(out, x);
 }
 
 void put_bytes(std::string& out, std::string_view bytes) {
@@ -48,18 +48,14 @@ class reader {
 
   std::uint32_t u32(const char* field) {
     if (!need(4, field)) return 0;
-    std::uint32_t x = 0;
-    for (int i = 0; i < 4; ++i)
-      x |= std::uint32_t{static_cast<std::uint8_t>(data_[i])} << (8 * i);
+    auto x = little_endian::load<std::uint32_t>(data_);
     data_.remove_prefix(4);
     return x;
   }
 
   std::uint64_t u64(const char* field) {
     if (!need(8, field)) return 0;
-    std::uint64_t x = 0;
-    for (int i = 0; i < 8; ++i)
-      x |= std::uint64_t{static_cast<std::uint8_t>(data_[i])} << (8 * i);
+    auto x = little_endian::load<std::uint64_t>(data_);
     data_.remove_prefix(8);
     return x;
   }

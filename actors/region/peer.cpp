@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "actors/region/little_endian.hpp"
+
 namespace rdb {
 
 namespace {
@@ -37,10 +39,6 @@ command write_command(command_kind kind, const Request& req) {
   cmd.first_incomplete = req.first_incomplete;
   cmd.key = req.key;
   return cmd;
-}
-
-bool key_in_range(std::string_view key, const storage::region_meta& m) {
-  return key >= m.start_key && (m.end_key.empty() || key < m.end_key);
 }
 
 /// The region's client sessions as of its applied index: the checkpoint on disk, then the
@@ -135,20 +133,14 @@ std::optional<request_error> peer::check_header(const request_header& h, bool ad
 }
 
 std::optional<request_error> peer::check_key(std::string_view key) const {
-  if (key.size() > storage::max_key_size)
-    return make_request_error(errc::invalid_argument, meta().id,
-                              "key of " + std::to_string(key.size()) + " bytes exceeds " +
-                                  std::to_string(storage::max_key_size));
-  if (!key_in_range(key, meta()))
+  if (auto e = cfg_.limits.check_key(key, meta().id)) return e;
+  if (!storage::contains_key(meta(), key))
     return make_request_error(errc::key_not_in_region, meta().id, "key outside the region");
   return std::nullopt;
 }
 
 std::optional<request_error> peer::check_value(std::string_view value) const {
-  if (value.size() <= storage::max_value_size) return std::nullopt;
-  return make_request_error(errc::invalid_argument, meta().id,
-                            "value of " + std::to_string(value.size()) + " bytes exceeds " +
-                                std::to_string(storage::max_value_size));
+  return cfg_.limits.check_value(value, meta().id);
 }
 
 std::optional<request_error> peer::check_leader() const {
@@ -165,37 +157,11 @@ std::optional<request_error> peer::check_capacity() const {
 
 void peer::fail(std::uint64_t token, request_error e) {
   if (e.region.is_none()) e.region = meta().id;
-  auto& r = output_.replies.emplace_back();
-  r.token = token;
-  r.error = std::move(e);
+  output_.replies.push_back(peer_reply{token, std::move(e)});
 }
 
-void peer::reply(std::uint64_t token, get_response resp) {
-  auto& r = output_.replies.emplace_back();
-  r.token = token;
-  r.what = peer_reply::kind::get;
-  r.get = std::move(resp);
-}
-
-void peer::reply(std::uint64_t token, write_response resp) {
-  auto& r = output_.replies.emplace_back();
-  r.token = token;
-  r.what = peer_reply::kind::write;
-  r.write = resp;
-}
-
-void peer::reply(std::uint64_t token, cas_response resp) {
-  auto& r = output_.replies.emplace_back();
-  r.token = token;
-  r.what = peer_reply::kind::cas;
-  r.cas = std::move(resp);
-}
-
-void peer::reply(std::uint64_t token, scan_response resp) {
-  auto& r = output_.replies.emplace_back();
-  r.token = token;
-  r.what = peer_reply::kind::scan;
-  r.scan = std::move(resp);
+void peer::reply(std::uint64_t token, peer_reply::answer_type answer) {
+  output_.replies.push_back(peer_reply{token, std::move(answer)});
 }
 
 storage::region_peer peer::leader() const {
@@ -344,9 +310,8 @@ void peer::start_read_round() {
   auto waiting = [](const auto& entry) { return entry.second.round == 0; };
   if (std::none_of(reads_.begin(), reads_.end(), waiting)) return;
   auto tag = next_tag_++;
-  std::string ctx(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    ctx[i] = static_cast<char>((tag >> (8 * i)) & 0xff);
+  std::string ctx;
+  little_endian::append(ctx, tag);
   if (auto res = raw_.read_index(std::move(ctx)); !res) {
     for (auto i = reads_.begin(); i != reads_.end();) {
       if (!waiting(*i)) {

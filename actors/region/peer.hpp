@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "actors/common/errc.hpp"
@@ -42,6 +43,8 @@ struct peer_config {
   /// Writes and reads one replica lets wait at a time; beyond it requests get `server_busy`
   /// at once instead of piling up behind a stuck quorum.
   std::size_t max_pending_requests = 10000;
+  /// Largest key and value a client may send (the store's setting).
+  request_limits limits;
   /// Bounds of the region's client sessions (actors/region/session_table.hpp).
   session_table::limits sessions;
   /// Readies whose log half may be with the log writer at once. With more than one, new
@@ -49,18 +52,14 @@ struct peer_config {
   std::size_t max_outstanding_readies = 1;
 };
 
-/// The answer for the client the actor registered under `token`.
+/// The answer for the client the actor registered under `token`: an error or the response of
+/// the request's kind.
 struct peer_reply {
-  enum class kind : std::uint8_t { get, write, scan, cas, error };
+  using answer_type =
+      std::variant<request_error, get_response, write_response, scan_response, cas_response>;
 
   std::uint64_t token = 0;
-  kind what = kind::error;
-  /// Only the member named by `what` is set.
-  get_response get;
-  write_response write;
-  scan_response scan;
-  cas_response cas;
-  request_error error;
+  answer_type answer;
 };
 
 /// What the peer asks its actor to do after an input. The actor drains it after every message.
@@ -210,10 +209,7 @@ class peer {
   std::optional<request_error> check_leader() const;
   std::optional<request_error> check_capacity() const;
   void fail(std::uint64_t token, request_error e);
-  void reply(std::uint64_t token, get_response r);
-  void reply(std::uint64_t token, write_response r);
-  void reply(std::uint64_t token, scan_response r);
-  void reply(std::uint64_t token, cas_response r);
+  void reply(std::uint64_t token, peer_reply::answer_type answer);
 
   // -- proposals and reads --------------------------------------------------------------------
 

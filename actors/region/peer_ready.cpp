@@ -2,6 +2,7 @@
 #include <tuple>
 #include <utility>
 
+#include "actors/region/little_endian.hpp"
 #include "actors/region/peer.hpp"
 
 /// The ready cycle and the apply step of `peer` (see peer.hpp).
@@ -9,12 +10,9 @@ namespace rdb {
 
 namespace {
 
+/// The read-index round a context names (see `start_read_round`); 0 names none.
 std::uint64_t decode_tag(const std::string& ctx) {
-  std::uint64_t tag = 0;
-  if (ctx.size() != 8) return 0;
-  for (int i = 0; i < 8; ++i)
-    tag |= std::uint64_t{static_cast<std::uint8_t>(ctx[i])} << (8 * i);
-  return tag;
+  return ctx.size() == sizeof(std::uint64_t) ? little_endian::load<std::uint64_t>(ctx) : 0;
 }
 
 /// Whether the answer to a command needs its apply. Puts and deletes need only their entry

@@ -1,8 +1,9 @@
 #include "actors/region/region_peer.hpp"
 
-#include <functional>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -25,7 +26,7 @@ struct region_peer_state {
   std::shared_ptr<peer> logic;
   region_peer_context ctx;
   /// Answers owed to clients, by the token the peer logic reports them under.
-  std::unordered_map<std::uint64_t, std::function<void(peer_reply&)>> waiting;
+  std::unordered_map<std::uint64_t, caf::response_promise> waiting;
   std::uint64_t next_token = 1;
   bool ticking = false;
   int ticks_since_report = 0;
@@ -49,15 +50,26 @@ void report_to_pd(peer_pointer self) {
              caf::actor_cast<region_peer_actor>(self));
 }
 
+/// Delivers `answer` through `rp`: an error as a `caf::error` of category "rdb", a response as
+/// itself (the type the request's interface declares).
+void deliver(caf::response_promise& rp, peer_reply::answer_type& answer) {
+  std::visit(
+      [&](auto& x) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, request_error>)
+          rp.deliver(to_error(x));
+        else
+          rp.deliver(std::move(x));
+      },
+      answer);
+}
+
 /// Answers every waiting client with `err`. An actor that stops must: CAF 0.17 never tells a
 /// requester that a promise died with its actor (the KV service would wait out its deadline).
 void fail_waiting(peer_pointer self, const request_error& err) {
   auto& st = self->state;
-  for (auto& [token, answer] : st.waiting) {
-    peer_reply r;
-    r.token = token;
-    r.error = err;
-    answer(r);
+  for (auto& [token, rp] : st.waiting) {
+    peer_reply::answer_type answer{err};
+    deliver(rp, answer);
   }
   st.waiting.clear();
 }
@@ -79,7 +91,7 @@ void drain(peer_pointer self) {
   for (auto& r : out.replies) {
     auto i = st.waiting.find(r.token);
     if (i == st.waiting.end()) continue;
-    i->second(r);
+    deliver(i->second, r.answer);
     st.waiting.erase(i);
   }
   if (out.leader_changed) {
@@ -117,23 +129,11 @@ void drain(peer_pointer self) {
   }
 }
 
-/// Registers a client's promise under a fresh token; the peer logic answers by that token.
-template <class Response>
-std::uint64_t await_answer(peer_pointer self, caf::typed_response_promise<Response> rp) {
+/// Registers the promise of the request being handled under a fresh token; the peer logic
+/// answers by that token.
+std::uint64_t await_answer(peer_pointer self) {
   auto token = self->state.next_token++;
-  self->state.waiting.emplace(token, [rp](peer_reply& r) mutable {
-    if (r.what == peer_reply::kind::error) {
-      rp.deliver(to_error(r.error));
-    } else if constexpr (std::is_same_v<Response, get_response>) {
-      rp.deliver(std::move(r.get));
-    } else if constexpr (std::is_same_v<Response, write_response>) {
-      rp.deliver(r.write);
-    } else if constexpr (std::is_same_v<Response, cas_response>) {
-      rp.deliver(std::move(r.cas));
-    } else {
-      rp.deliver(std::move(r.scan));
-    }
-  });
+  self->state.waiting.emplace(token, self->make_response_promise());
   return token;
 }
 
@@ -153,34 +153,29 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
   });
   return {
       [=](kv_get_atom, const get_request& req) {
-        auto rp = self->make_response_promise<get_response>();
-        self->state.logic->get(await_answer(self, rp), req);
+        self->state.logic->get(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<get_response>{};
       },
       [=](kv_put_atom, const put_request& req) {
-        auto rp = self->make_response_promise<write_response>();
-        self->state.logic->put(await_answer(self, rp), req);
+        self->state.logic->put(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<write_response>{};
       },
       [=](kv_delete_atom, const delete_request& req) {
-        auto rp = self->make_response_promise<write_response>();
-        self->state.logic->del(await_answer(self, rp), req);
+        self->state.logic->del(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<write_response>{};
       },
       [=](kv_cas_atom, const cas_request& req) {
-        auto rp = self->make_response_promise<cas_response>();
-        self->state.logic->cas(await_answer(self, rp), req);
+        self->state.logic->cas(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<cas_response>{};
       },
       [=](kv_scan_atom, const scan_request& req) {
-        auto rp = self->make_response_promise<scan_response>();
-        self->state.logic->scan(await_answer(self, rp), req);
+        self->state.logic->scan(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<scan_response>{};
       },
       [=](raft_msg_atom, const raft_envelope& env) {
         self->state.logic->step(env);
@@ -210,10 +205,9 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
         drain(self);
       },
       [=](change_peer_atom, const change_peer_request& req) {
-        auto rp = self->make_response_promise<write_response>();
-        self->state.logic->change_peer(await_answer(self, rp), req);
+        self->state.logic->change_peer(await_answer(self), req);
         drain(self);
-        return rp;
+        return caf::delegated<write_response>{};
       },
       [=](directive_atom, const pd::directive& d) {
         self->state.logic->on_directive(d);

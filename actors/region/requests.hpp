@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "actors/common/errc.hpp"
 #include "actors/raft/types.hpp"
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
@@ -14,10 +18,25 @@
 /// comparable.
 ///
 /// A request names the region and epoch the client routed it by. The KV service fills both in
-/// from its store's route table for clients that only know the key; a replica checks them against its own meta and answers
-/// `region_not_found`, `epoch_not_match` or `key_not_in_region` rather than serve a key it does
-/// not own.
+/// from its store's route table for clients that only know the key; a replica checks them against
+/// its own meta and answers `region_not_found`, `epoch_not_match` or `key_not_in_region` rather
+/// than serve a key it does not own.
 namespace rdb {
+
+/// The largest key and value a store takes from clients: one setting of the store (the node's
+/// `max-key-bytes` and `max-value-bytes`, at most what storage holds), checked by one function
+/// wherever a request enters: the KV service (before anything of a batch is written) and the
+/// region peer (for requests from anywhere).
+struct request_limits {
+  std::size_t max_key_bytes = storage::max_key_size;
+  std::size_t max_value_bytes = storage::max_value_size;
+
+  /// `invalid_argument` naming the size and the limit, for a request about `region`.
+  std::optional<request_error> check_key(std::string_view key, region_id region) const;
+  std::optional<request_error> check_value(std::string_view value, region_id region) const;
+
+  bool operator==(const request_limits&) const = default;
+};
 
 /// Identifies a client session; with a per-client sequence number it lets a replica recognise a
 /// retried write and apply it once (actors/region/session_table.hpp).

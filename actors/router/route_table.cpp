@@ -14,7 +14,7 @@ const region_route* route_table::find_by_key(std::string_view key) const {
   if (i == by_start_.begin()) return nullptr;
   --i;
   const auto* r = find(i->second);
-  return r != nullptr && contains(r->meta, key) ? r : nullptr;
+  return r != nullptr && storage::contains_key(r->meta, key) ? r : nullptr;
 }
 
 std::vector<storage::region_meta> route_table::metas() const {
@@ -34,7 +34,7 @@ std::vector<storage::region_meta> route_table::overlapping(std::string_view star
   for (; i != by_start_.end(); ++i) {
     const auto& m = routes_.at(i->second).meta;
     if (!end.empty() && m.start_key >= end) break;
-    if (ranges_overlap(start, end, m.start_key, m.end_key)) out.push_back(m);
+    if (storage::ranges_overlap(start, end, m.start_key, m.end_key)) out.push_back(m);
   }
   return out;
 }
@@ -119,19 +119,6 @@ std::optional<route_table> route_table::with_leader(region_id region,
   auto out = next();
   out.routes_[region].leader = leader;
   return out;
-}
-
-// -- range helpers ----------------------------------------------------------------------------
-
-bool route_table::contains(const storage::region_meta& meta, std::string_view key) {
-  return key >= meta.start_key && (meta.end_key.empty() || key < meta.end_key);
-}
-
-bool route_table::ranges_overlap(std::string_view a_start, std::string_view a_end,
-                                 std::string_view b_start, std::string_view b_end) {
-  bool a_before_b = !a_end.empty() && a_end <= b_start;
-  bool b_before_a = !b_end.empty() && b_end <= a_start;
-  return !a_before_b && !b_before_a;
 }
 
 route_table route_table::next() const {

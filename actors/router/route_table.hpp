@@ -78,15 +78,6 @@ class route_table {
   std::optional<route_table> with_leader(region_id region,
                                          const storage::region_peer& leader) const;
 
-  // -- range helpers --------------------------------------------------------------------------
-
-  /// Whether [start, end) holds `key`; an empty end means +infinity.
-  static bool contains(const storage::region_meta& meta, std::string_view key);
-
-  /// Whether [a_start, a_end) and [b_start, b_end) share a key; empty ends mean +infinity.
-  static bool ranges_overlap(std::string_view a_start, std::string_view a_end,
-                             std::string_view b_start, std::string_view b_end);
-
  private:
   /// Bumps the version of a table about to be published.
   route_table next() const;

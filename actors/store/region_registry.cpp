@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "actors/router/route_table.hpp"
-
 namespace rdb {
 
 std::optional<request_error> region_registry::check(const storage::region_meta& meta) const {
@@ -20,7 +18,7 @@ std::optional<request_error> region_registry::check(const storage::region_meta& 
     return refuse("region " + std::to_string(meta.id.value()) + " has an empty range");
   for (const auto& [id, e] : regions_) {
     if (id == meta.id) continue;
-    if (route_table::ranges_overlap(meta.start_key, meta.end_key, e.meta.start_key, e.meta.end_key))
+    if (storage::ranges_overlap(meta.start_key, meta.end_key, e.meta.start_key, e.meta.end_key))
       return refuse("range [" + meta.start_key + ", " + meta.end_key + ") of region " +
                     std::to_string(meta.id.value()) + " overlaps region " +
                     std::to_string(id.value()) + " [" + e.meta.start_key + ", " + e.meta.end_key +

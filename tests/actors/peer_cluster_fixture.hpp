@@ -85,6 +85,7 @@ struct cluster : store_fixture {
   /// The same for the log halves.
   std::function<store_writer_actor(std::size_t, store_writer_actor)> writer_for;
   std::size_t max_outstanding_readies = 1;
+  request_limits limits;
 
   cluster() {
     meta.id = region_id{1};
@@ -120,6 +121,7 @@ struct cluster : store_fixture {
     ctx.config.max_pending_requests = max_pending_requests;
     ctx.config.sessions = sessions;
     ctx.config.max_outstanding_readies = max_outstanding_readies;
+    ctx.config.limits = limits;
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;

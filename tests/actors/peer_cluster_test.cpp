@@ -118,6 +118,27 @@ TEST_CASE_FIXTURE(cluster, "region: requests that do not belong here get structu
   }
 }
 
+TEST_CASE_FIXTURE(cluster, "region: keys and values over the store's limits are refused") {
+  limits = request_limits{8, 16};
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  tick_all(2);
+  CHECK(put(0, std::string(8, 'a'), std::string(16, 'v')).engaged());
+  auto long_key = put(0, std::string(9, 'a'), "v");
+  REQUIRE_FALSE(long_key.engaged());
+  CHECK(code_of(long_key.error()) == errc::invalid_argument);
+  CHECK(to_request_error(long_key.error())->detail == "key of 9 bytes exceeds the limit of 8");
+  auto big_value = put(0, "a", std::string(17, 'v'));
+  REQUIRE_FALSE(big_value.engaged());
+  CHECK(to_request_error(big_value.error())->detail == "value of 17 bytes exceeds the limit of 16");
+  auto big_expected = test::ask<cas_response>(
+      sys, sched, nodes[0].peer, kv_cas_atom::value,
+      cas_request{header(), "a", false, std::string(17, 'e'), "v", client_id{1}, 0});
+  REQUIRE_FALSE(big_expected.engaged());
+  CHECK(code_of(big_expected.error()) == errc::invalid_argument);
+}
+
 TEST_CASE_FIXTURE(cluster, "region: traffic for another peer id is dropped") {
   start_all(true);
   raft_envelope env;

@@ -144,6 +144,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   sc.peer.election_tick = cfg.election_ticks;
   sc.peer.heartbeat_tick = cfg.heartbeat_ticks;
   sc.peer.max_outstanding_readies = cfg.write_pipeline;
+  sc.peer.limits = request_limits{cfg.max_key_bytes, cfg.max_value_bytes};
   sc.tick_interval = cfg.tick_interval;
   sc.pd = caf::actor_cast<pd::pd_actor>(part->link);
   auto node = store_node::open(sys, sc);
@@ -164,8 +165,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   kc.store = part->id;
   kc.host = cfg.host;
   kc.port = part->client_port;
-  kc.max_key_bytes = cfg.max_key_bytes;
-  kc.max_value_bytes = cfg.max_value_bytes;
+  kc.limits = sc.peer.limits;
   auto kv = kv_service::start(sys, part->node->routes(), sc.pd, book, kc);
   if (!kv) {
     log_error("store", kv.error().message);

@@ -75,7 +75,8 @@ std::string node_config::validate() {
   if (cluster_id == 0) return "--cluster-id must not be 0";
   if (max_key_bytes < 1 || max_key_bytes > storage::max_key_size)
     return "--max-key-bytes must be 1-" + std::to_string(storage::max_key_size);
-  if (max_value_bytes < 1) return "--max-value-bytes must be at least 1";
+  if (max_value_bytes < 1 || max_value_bytes > storage::max_value_size)
+    return "--max-value-bytes must be 1-" + std::to_string(storage::max_value_size);
   return {};
 }
 
