@@ -186,7 +186,9 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
       break;
     }
     default:
-      return corrupt("unknown command kind " + std::to_string(kind));
+      // Not necessarily damage: a newer binary may have written a kind this one predates.
+      return corrupt("command kind " + std::to_string(kind) +
+                     " is unknown to this binary (written by a newer rdb?)");
   }
   if (!r.ok()) return corrupt(r.error());
   if (!r.at_end()) return corrupt(std::to_string(r.remaining()) + " trailing bytes");

@@ -72,7 +72,13 @@ storage::result<session_table> load_sessions(const peer_config& cfg, const stora
     for (const auto& e : *ents) {
       if (e.type != raft::entry_type::normal || e.data.empty()) continue;
       auto cmd = command_codec::decode(e.data);
-      if (cmd && cmd->kind != command_kind::change_peer)
+      // Applied once, so decoded once: one that no longer decodes was damaged since.
+      if (!cmd)
+        return storage::fail(storage::errc::storage_corrupt,
+                             "replaying client sessions of region " +
+                                 std::to_string(cfg.region.value()) + ": applied entry " +
+                                 std::to_string(e.index.value()) + ": " + cmd.error().detail);
+      if (cmd->kind != command_kind::change_peer)
         table.admit(cmd->client.value(), cmd->seq, cmd->first_incomplete, e.index);
     }
     next = ents->back().index + 1;

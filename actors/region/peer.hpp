@@ -79,8 +79,9 @@ struct peer_output {
   bool leader_changed = false;
   /// The region meta changed (tell the router and PD).
   bool meta_changed = false;
-  /// The replica cannot go on (a failed write, an unsupported snapshot); the actor stops and
-  /// its supervisor restarts it from disk.
+  /// The replica cannot go on (a failed write, an unsupported snapshot, a committed entry it
+  /// cannot decode or a command kind it does not know); the actor stops and its supervisor
+  /// restarts it from disk, up to its restart budget.
   std::optional<std::string> fatal;
 };
 
@@ -149,8 +150,6 @@ class peer {
   /// The leader this replica knows of (id none if none).
   storage::region_peer leader() const;
   bool is_leader() const;
-  /// Committed entries that could not be decoded and were applied as no-ops.
-  std::uint64_t corrupt_entries() const { return corrupt_entries_; }
   /// Committed writes skipped at apply as retries of writes applied before.
   std::uint64_t duplicate_writes() const { return duplicate_writes_; }
   const session_table& sessions() const { return sessions_; }
@@ -247,7 +246,11 @@ class peer {
                       std::optional<std::string> value);
   void on_log_persisted();
   void on_applied(const persisted& ack);
-  void apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
+  /// Applies a conf change entry to `meta` and raft; false (and the replica stops) if the entry
+  /// cannot be decoded.
+  bool apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
+  /// Stops the replica at committed entry `e`, which it cannot apply (see `peer_output::fatal`).
+  void stop_on_entry(const raft::entry& e, const std::string& why);
   /// Answers the proposal bound at the entry's index: success if the entry is its own.
   void answer(const applied_entry& a);
   /// Fails the proposal bound at `index`, if any: a committed entry not its own took its place.
@@ -282,7 +285,6 @@ class peer {
   raft::node_id leader_id_;
   std::uint64_t next_tag_ = 1;
   int quiet_ticks_ = 0;
-  std::uint64_t corrupt_entries_ = 0;
   /// Sessions as of `handed_out_`; on disk as of their last checkpoint.
   session_table sessions_;
   std::uint64_t duplicate_writes_ = 0;

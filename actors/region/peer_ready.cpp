@@ -96,6 +96,9 @@ void peer::take_ready() {
   }
   task.entries = std::move(rd.entries);
   apply_committed(rd.committed_entries, task, out);
+  // A committed entry this replica cannot apply: nothing of the ready is written, and the
+  // actor stops the replica.
+  if (output_.fatal) return;
   out.apply.number = rd.number;
   out.apply.task = split_apply_half(task);
   // What raft_storage::on_persisted needs: the log half (its entries are cached once durable)
@@ -149,7 +152,7 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
   bool meta_changed = false;
   for (auto& e : ents) {
     if (e.type == raft::entry_type::conf_change) {
-      apply_conf_change_entry(e, meta_now, out);
+      if (!apply_conf_change_entry(e, meta_now, out)) return;
       meta_changed = true;
       continue;
     }
@@ -159,12 +162,7 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
       continue;
     }
     auto cmd = command_codec::decode(e.data);
-    if (!cmd) {
-      // Every replica decodes the same bytes, so all skip it alike.
-      ++corrupt_entries_;
-      fail_replaced(e.index);
-      continue;
-    }
+    if (!cmd) return stop_on_entry(e, cmd.error().detail);
     applied_entry done{e.index, e.term, cmd->tag, std::nullopt};
     switch (cmd->kind) {
       case command_kind::put:
@@ -175,8 +173,7 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
         done.cas = apply_cas(*cmd, e.index, task);
         break;
       case command_kind::change_peer:
-        ++corrupt_entries_;
-        break;
+        return stop_on_entry(e, "a membership change outside a conf change entry");
     }
     if (cmd->proposer != self_.id)
       fail_replaced(e.index);
@@ -261,16 +258,20 @@ void peer::note_unwritten(std::uint64_t ready, const std::string& key,
   unwritten_keys_.back().second.push_back(key);
 }
 
-void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta,
+bool peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta,
                                    outstanding& out) {
   auto cc = raft::conf_change::decode(e.data);
   if (!cc) {
-    ++corrupt_entries_;
-    return;
+    stop_on_entry(e, "the conf change cannot be decoded");
+    return false;
   }
   auto cmd = command_codec::decode(cc->context);
+  if (!cmd) {
+    stop_on_entry(e, "its conf change context: " + cmd.error().detail);
+    return false;
+  }
   storage::region_peer target{cc->node_id, store_id{}, storage::peer_role::voter};
-  if (cmd && cmd->kind == command_kind::change_peer) target.store = cmd->peer.store;
+  if (cmd->kind == command_kind::change_peer) target.store = cmd->peer.store;
   auto i = std::find_if(meta.peers.begin(), meta.peers.end(),
                         [&](const storage::region_peer& p) { return p.id == cc->node_id; });
   switch (cc->type) {
@@ -290,15 +291,24 @@ void peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
       if (i != meta.peers.end()) meta.peers.erase(i);
       break;
   }
-  if (cmd && cmd->kind == command_kind::change_peer)
+  if (cmd->kind == command_kind::change_peer)
     meta.epoch.conf_ver = std::max(meta.epoch.conf_ver, cmd->conf_ver);
   else
     ++meta.epoch.conf_ver;
   out.conf_changes.push_back(*cc);
-  if (cmd && cmd->proposer == self_.id)
+  if (cmd->proposer == self_.id)
     out.apply.applied.push_back(applied_entry{e.index, e.term, cmd->tag, std::nullopt});
   else
     fail_replaced(e.index);
+  return true;
+}
+
+void peer::stop_on_entry(const raft::entry& e, const std::string& why) {
+  // Every replica holds the same committed bytes: skipping the entry here would be skipped
+  // everywhere only if every binary reads it alike, and a newer binary's command (a split, say)
+  // would be lost on an older one. The replica stops instead; nothing is applied past it.
+  output_.fatal = "committed entry " + std::to_string(e.index.value()) + " (term " +
+                  std::to_string(e.term.value()) + ") cannot be applied: " + why;
 }
 
 void peer::on_persisted(const persisted& ack) {
