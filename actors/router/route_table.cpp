@@ -5,23 +5,23 @@ namespace rdb {
 // -- lookups ----------------------------------------------------------------------------------
 
 const region_route* route_table::find(region_id region) const {
-  auto i = routes_.find(region);
-  return i == routes_.end() ? nullptr : &i->second;
+  return routes_.find(region);
 }
 
 const region_route* route_table::find_by_key(std::string_view key) const {
-  auto i = by_start_.upper_bound(key);
-  if (i == by_start_.begin()) return nullptr;
-  --i;
-  const auto* r = find(i->second);
+  const auto* holder = by_start_.floor(key);
+  if (holder == nullptr) return nullptr;
+  const auto* r = find(holder->second);
   return r != nullptr && storage::contains_key(r->meta, key) ? r : nullptr;
 }
 
 std::vector<storage::region_meta> route_table::metas() const {
   std::vector<storage::region_meta> out;
   out.reserve(by_start_.size());
-  for (const auto& [start, id] : by_start_)
-    out.push_back(routes_.at(id).meta);
+  by_start_.for_each([&](const auto& entry) {
+    out.push_back(find(entry.second)->meta);
+    return true;
+  });
   return out;
 }
 
@@ -29,13 +29,12 @@ std::vector<storage::region_meta> route_table::overlapping(std::string_view star
                                                            std::string_view end) const {
   std::vector<storage::region_meta> out;
   // The first candidate is the region holding `start`; every later one starts inside the range.
-  auto i = by_start_.upper_bound(start);
-  if (i != by_start_.begin()) --i;
-  for (; i != by_start_.end(); ++i) {
-    const auto& m = routes_.at(i->second).meta;
-    if (!end.empty() && m.start_key >= end) break;
+  by_start_.for_each_from(start, [&](const auto& entry) {
+    const auto& m = find(entry.second)->meta;
+    if (!end.empty() && m.start_key >= end) return false;
     if (storage::ranges_overlap(start, end, m.start_key, m.end_key)) out.push_back(m);
-  }
+    return true;
+  });
   return out;
 }
 
@@ -96,10 +95,10 @@ std::optional<route_table> route_table::with_update(const storage::region_meta& 
   region_route route{meta, peer, {}};
   if (known != nullptr) {
     route.leader = known->leader;
-    out.by_start_.erase(known->meta.start_key);
+    out.by_start_ = out.by_start_.erase(known->meta.start_key);
   }
-  out.by_start_[meta.start_key] = meta.id;
-  out.routes_[meta.id] = std::move(route);
+  out.by_start_ = out.by_start_.set(meta.start_key, meta.id);
+  out.routes_ = out.routes_.set(meta.id, std::move(route));
   return out;
 }
 
@@ -107,8 +106,8 @@ std::optional<route_table> route_table::without(region_id region) const {
   const auto* known = find(region);
   if (known == nullptr) return std::nullopt;
   auto out = next();
-  out.by_start_.erase(known->meta.start_key);
-  out.routes_.erase(region);
+  out.by_start_ = out.by_start_.erase(known->meta.start_key);
+  out.routes_ = out.routes_.erase(region);
   return out;
 }
 
@@ -117,7 +116,9 @@ std::optional<route_table> route_table::with_leader(region_id region,
   const auto* known = find(region);
   if (known == nullptr || known->leader == leader) return std::nullopt;
   auto out = next();
-  out.routes_[region].leader = leader;
+  auto route = *known;
+  route.leader = leader;
+  out.routes_ = out.routes_.set(region, std::move(route));
   return out;
 }
 
