@@ -76,6 +76,8 @@ result<pd_actor> spawn_pd(caf::actor_system& sys, std::unique_ptr<meta_store> st
   auto cs = cluster_state::open(*store, cfg.cluster);
   if (!cs) return std::unexpected(cs.error());
   auto core = std::make_shared<pd_core>(pd_core{std::move(store), std::move(*cs)});
+  if (cfg.detached)
+    return sys.spawn<caf::detached>(pd_actor_impl, std::move(core), cfg.tick_interval);
   return sys.spawn(pd_actor_impl, std::move(core), cfg.tick_interval);
 }
 

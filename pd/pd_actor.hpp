@@ -19,6 +19,11 @@ struct pd_config {
   /// Period of PD's own tick timer. Zero: PD time advances only by `pd_tick_atom` messages from
   /// outside (tests drive it that way).
   caf::timespan tick_interval{0};
+  /// Run PD on a thread of its own. A durable meta store (LMDB) syncs to disk in every commit:
+  /// on a scheduler worker that sync would stall every actor queued behind PD. Off for the
+  /// in-memory store and CAF's deterministic test scheduler, which runs detached actors on
+  /// real threads.
+  bool detached = false;
 };
 
 /// What the PD actor owns: the meta store and the cluster state that writes through it.
@@ -31,6 +36,11 @@ struct pd_state {
   static inline const char* name = "pd";
   std::shared_ptr<pd_core> core;
   caf::timespan tick_interval{0};
+  /// Run PD on a thread of its own. A durable meta store (LMDB) syncs to disk in every commit:
+  /// on a scheduler worker that sync would stall every actor queued behind PD. Off for the
+  /// in-memory store and CAF's deterministic test scheduler, which runs detached actors on
+  /// real threads.
+  bool detached = false;
 };
 
 /// The PD actor's behavior over an opened core. It only dispatches: each handler is one call

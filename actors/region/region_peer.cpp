@@ -23,7 +23,7 @@ constexpr int report_every_ticks = 60;
 struct region_peer_state {
   static inline const char* name = "rdb.region_peer";
 
-  std::shared_ptr<peer> logic;
+  std::unique_ptr<peer> logic;
   region_peer_context ctx;
   /// Answers owed to clients, by the token the peer logic reports them under.
   std::unordered_map<std::uint64_t, caf::response_promise> waiting;
@@ -137,9 +137,20 @@ std::uint64_t await_answer(peer_pointer self) {
   return token;
 }
 
-region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_ptr<peer> logic,
-                                                region_peer_context ctx) {
-  self->state.logic = std::move(logic);
+region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_context ctx) {
+  // Opening reads the region's state and replays its client sessions from the log: done here,
+  // on the peer's own turn, so a store booting many regions opens them in parallel and its
+  // supervisor never waits for one.
+  auto region = ctx.config.region;
+  auto logic = peer::open(ctx.config, ctx.store);
+  if (!logic) {
+    log(log_level::error, "region", region.value(), "cannot open: " + logic.error().message);
+    self->quit(to_error(make_request_error(errc::storage_corrupt, region,
+                                           "cannot open: " + logic.error().message)));
+    // No behavior to run: the actor is quitting.
+    return {region_peer_actor::behavior_type::unsafe_init{}, caf::behavior{}};
+  }
+  self->state.logic = std::move(*logic);
   self->state.ctx = std::move(ctx);
   auto& st = self->state;
   if (st.ctx.router)
@@ -219,12 +230,8 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, std::shared_p
 
 }  // namespace
 
-storage::result<region_peer_actor> spawn_region_peer(caf::actor_system& sys,
-                                                     region_peer_context ctx) {
-  auto logic = peer::open(ctx.config, ctx.store);
-  if (!logic) return std::unexpected{logic.error()};
-  std::shared_ptr<peer> shared{std::move(*logic)};
-  return sys.spawn(region_peer_fn, std::move(shared), std::move(ctx));
+region_peer_actor spawn_region_peer(caf::actor_system& sys, region_peer_context ctx) {
+  return sys.spawn(region_peer_fn, std::move(ctx));
 }
 
 }  // namespace rdb

@@ -32,12 +32,12 @@ struct region_peer_context {
   heartbeat_agent_actor heartbeat;
 };
 
-/// Opens the replica `ctx.config.region` from `ctx.store` and spawns its actor (see
-/// region_peer_interface.hpp). Fails if the store holds no founding state for it or its meta
-/// names no peer on `ctx.config.store`. The actor registers itself with the router and the
-/// ticker, and quits with a `storage_corrupt` error if its replica cannot go on (a failed
-/// write), answering every waiting client first.
-storage::result<region_peer_actor> spawn_region_peer(caf::actor_system& sys,
-                                                     region_peer_context ctx);
+/// Spawns the actor of replica `ctx.config.region` (see region_peer_interface.hpp), which opens
+/// the replica from `ctx.store` as its first step. It quits at once with a `storage_corrupt`
+/// error (and logs why) if the store holds no founding state for it, its meta names no peer on
+/// `ctx.config.store`, or its state cannot be read. Once open it registers itself with the
+/// router and the ticker, and quits with a `storage_corrupt` error if its replica cannot go on
+/// (a failed write, an entry it cannot apply), answering every waiting client first.
+region_peer_actor spawn_region_peer(caf::actor_system& sys, region_peer_context ctx);
 
 }  // namespace rdb

@@ -40,20 +40,16 @@ struct supervisor_state {
 
 using supervisor_pointer = store_supervisor_actor::stateful_pointer<supervisor_state>;
 
-/// Spawns and monitors the peer of a booked region from what its store holds.
-bool spawn_peer(supervisor_pointer self, region_id region) {
+/// Spawns and monitors the peer of a booked region; it opens itself from what its store holds.
+/// One that cannot comes back as a down message and is retried like a crashed one.
+void spawn_peer(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   auto ctx = st.cfg.peer;
   ctx.config.region = region;
   auto p = spawn_region_peer(self->system(), std::move(ctx));
-  if (!p) {
-    log(log_level::error, "supervisor", region.value(), "cannot open: " + p.error().message);
-    return false;
-  }
-  self->monitor(*p);
-  st.by_addr[p->address()] = region;
-  st.peers[region] = *p;
-  return true;
+  self->monitor(p);
+  st.by_addr[p.address()] = region;
+  st.peers[region] = p;
 }
 
 /// See `supervisor_config::first_campaign_delay`.
@@ -141,7 +137,7 @@ void restart(supervisor_pointer self, region_id region) {
   auto reopen = [=] {
     auto& s = self->state;
     if (s.phase != stop_phase::running || !s.registry.contains(region)) return;
-    if (!spawn_peer(self, region)) give_up(self, region);
+    spawn_peer(self, region);
   };
   auto applier = st.cfg.peer.applier;
   drain_writer(
@@ -186,10 +182,8 @@ std::uint64_t start_from_disk(supervisor_pointer self) {
       continue;
     }
     st.registry.add(meta);
-    if (spawn_peer(self, meta.id))
-      ++started;
-    else
-      st.registry.remove(meta.id);
+    spawn_peer(self, meta.id);
+    ++started;
   }
   return started;
 }
@@ -213,15 +207,10 @@ caf::result<bool> create_region(supervisor_pointer self, const storage::region_m
       rp.deliver(false);
       return;
     }
-    if (spawn_peer(self, meta.id)) {
-      log(log_level::info, "supervisor", meta.id.value(), "founded a replica");
-      campaign_if_first(self, meta);
-      rp.deliver(true);
-      return;
-    }
-    s.registry.remove(meta.id);
-    rp.deliver(to_error(
-        make_request_error(errc::storage_corrupt, meta.id, "founded region cannot be opened")));
+    spawn_peer(self, meta.id);
+    log(log_level::info, "supervisor", meta.id.value(), "founded a replica");
+    campaign_if_first(self, meta);
+    rp.deliver(true);
   };
   // The log half first: the replica counts as founded once the apply half (its region local
   // state) is written, so a crash in between leaves nothing a restart would start.

@@ -20,12 +20,14 @@ namespace rdb {
 /// Messages of the store supervisor.
 ///
 /// - `(start_atom)` -> std::uint64_t — spawns a region peer for every region with a local state
-///   on disk that is not a tombstone; answers how many were started. Idempotent: regions
-///   already running are left alone.
+///   on disk that is not a tombstone; answers how many were started. Each peer opens its
+///   replica itself; one that cannot is handled like a crashed one (retried from disk within
+///   the restart budget, then given up). Idempotent: regions already running are left alone.
 /// - `(create_region_atom, storage::region_meta)` -> bool — a replica of this region must live
 ///   on this store (PD's initial layout, or a replica added to a region). Bootstraps its state
 ///   through the store writer if the store has none (see `store_writer_actor`, founding index
-///   5), then spawns its peer. Answers true if a peer was started, false if one already runs.
+///   5), then spawns its peer (which opens itself, as above). Answers true if a peer was
+///   started, false if one already runs.
 ///   The meta must list a peer on this store (`invalid_argument` otherwise).
 /// - `(regions_atom)` -> std::vector<storage::region_meta> — the regions with a running peer,
 ///   in key order, as last reported to the router.

@@ -131,16 +131,15 @@ TEST_CASE_FIXTURE(test::store_fixture,
   ctx.writer = spawn_log_writer(sys, ctx.store.raft, false);
   ctx.applier = spawn_apply_writer(sys, ctx.store.kv, false);
   auto p = spawn_region_peer(sys, ctx);
-  REQUIRE(p.has_value());
   auto reason = std::make_shared<caf::error>();
   auto watcher = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    self->monitor(*p);
+    self->monitor(p);
     self->set_down_handler([=](caf::down_msg& dm) { *reason = dm.reason; });
     // A behavior keeps the watcher alive until the down message comes.
     return {[](stop_atom) {}};
   });
   sched.run();
-  caf::anon_send(*p, raft_tick_atom::value);
+  caf::anon_send(p, raft_tick_atom::value);
   sched.run();
   REQUIRE(*reason);
   CHECK(rdb_code(*reason) == errc::storage_corrupt);
@@ -148,4 +147,30 @@ TEST_CASE_FIXTURE(test::store_fixture,
   caf::anon_send_exit(ctx.writer, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx.applier, caf::exit_reason::user_shutdown);
   sched.run();
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "region peer: one that cannot open its replica quits, "
+                  "saying why") {
+  test::temp_dir dir;
+  region_peer_context ctx;
+  ctx.config = config();
+  // Nothing founded: the store holds no state of region 1.
+  ctx.store = test::open_test_engines(dir.path(), store_id{1});
+  auto p = spawn_region_peer(sys, ctx);
+  auto reason = std::make_shared<caf::error>();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->monitor(p);
+    self->set_down_handler([=](caf::down_msg& dm) {
+      *reason = dm.reason;
+      self->quit();
+    });
+    return caf::behavior{[](stop_atom) {}};
+  });
+  sched.run();
+  REQUIRE(*reason);
+  CHECK(rdb_code(*reason) == errc::storage_corrupt);
+  auto why = to_request_error(*reason);
+  REQUIRE(why);
+  CHECK(why->detail.find("cannot open") != std::string::npos);
 }

@@ -49,9 +49,7 @@ class threaded_region {
       ctx.applier = n.applier;
       ctx.transport = n.transport;
       ctx.ticker = n.ticker;
-      auto p = spawn_region_peer(sys, ctx);
-      REQUIRE(p.has_value());
-      n.peer = *p;
+      n.peer = spawn_region_peer(sys, ctx);
       net_->add(store, meta.id, n.peer);
     }
   }

@@ -56,6 +56,7 @@ std::optional<pd_part> start_pd(caf::actor_system& sys, const node_config& cfg) 
   pd::pd_config pc;
   pc.tick_interval = cfg.pd_tick_interval;
   pc.cluster.balance_leaders = cfg.balance_leaders;
+  pc.detached = true;
   auto pd = pd::spawn_pd(sys, cfg.data_dir + "/pd", pc);
   if (!pd) {
     log_error("pd", "cannot open " + cfg.data_dir + "/pd: " + pd.error().message);
