@@ -7,6 +7,7 @@
 //   rdb-node ready mode=<mode> pd=<host:port> store=<id> peer=<host:port> client=<host:port>
 // SIGTERM or SIGINT stops it gracefully: it stops accepting clients, flushes both store
 // writers and closes the store.
+#include <jemalloc/jemalloc.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -39,6 +40,16 @@ using namespace rdb;
 using namespace rdb::node;
 
 namespace {
+
+/// The node allocates through jemalloc (linked in; see tools/rdb-node/meson.build): its
+/// version, as jemalloc reports it.
+std::string allocator_version() {
+  const char* version = nullptr;
+  std::size_t size = sizeof version;
+  if (mallctl("version", &version, &size, nullptr, 0) != 0 || version == nullptr)
+    return "jemalloc (version unknown)";
+  return std::string{"jemalloc "} + version;
+}
 
 /// True once SIGTERM or SIGINT is pending (they are blocked: nothing is interrupted).
 bool stop_requested(const sigset_t& signals) {
@@ -202,6 +213,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rdb-node: %s\n", problem.c_str());
     return 2;
   }
+  log_info("node", "allocator: " + allocator_version());
   caf::actor_system sys{cfg};
 
   std::optional<pd_part> pd;
