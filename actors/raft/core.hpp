@@ -62,6 +62,8 @@ class core {
   raft::hard_state hard_state() const { return {term_, vote_, log_.committed()}; }
   raft::status status() const;
   const tracker& trk() const { return trk_; }
+  /// See `raw_node::lease_read_possible`.
+  bool lease_read_possible() const;
 
  private:
   enum class campaign_kind : std::uint8_t { pre_election, election, transfer };

@@ -259,6 +259,13 @@ bool core::committed_entry_in_current_term() const {
   return log_.term_or_zero(log_.committed()) == term_;
 }
 
+bool core::lease_read_possible() const {
+  // CheckQuorum is what makes followers refuse votes while they hear from us (core.cpp). A
+  // transferee campaigns past that refusal, and a membership change alters whose refusal counts.
+  return role_ == role::leader && check_quorum_ && committed_entry_in_current_term() &&
+         lead_transferee_.is_none() && pending_conf_index_ <= log_.applied();
+}
+
 // -- reads --------------------------------------------------------------------
 
 void core::handle_read_index(message& m) {

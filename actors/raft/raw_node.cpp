@@ -197,4 +197,8 @@ log_index raw_node::applied_index() const {
   return core_->log().applied();
 }
 
+bool raw_node::lease_read_possible() const {
+  return core_->lease_read_possible();
+}
+
 }  // namespace rdb::raft

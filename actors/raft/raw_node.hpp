@@ -109,6 +109,15 @@ class raw_node {
   log_index commit_index() const;
   log_index applied_index() const;
 
+  /// Whether this node's commit index may serve a linearizable read without a ReadIndex round,
+  /// provided the application knows that a quorum heard from it recently enough (a lease, kept
+  /// by the application with a real clock: this core has only ticks). True on a leader with
+  /// CheckQuorum (followers that heard from it within an election timeout refuse to vote,
+  /// core.cpp), an entry of its own term committed (so its commit index covers every earlier
+  /// leader's), no leader transfer in flight (the transferee campaigns past those refusals),
+  /// and no membership change proposed and not yet applied.
+  bool lease_read_possible() const;
+
  private:
   std::unique_ptr<core> core_;
   raft::soft_state prev_soft_;

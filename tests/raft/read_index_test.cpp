@@ -106,3 +106,43 @@ TEST_CASE("read index: a single voter with learners answers without waiting for 
   REQUIRE(net.at(1).reads.size() == 1);
   CHECK(net.at(1).reads[0].index == idx(1));
 }
+
+TEST_CASE("lease read: possible only on a settled leader with CheckQuorum") {
+  net_options o;
+  o.check_quorum = true;
+  network net({1, 2, 3}, o);
+  // A leader whose own empty entry has not committed yet: its commit index may lag.
+  net.drop_if = [](const message& m) { return m.type == message_type::append_resp; };
+  net.elect(1);
+  REQUIRE(net.node(1).role() == role::leader);
+  CHECK_FALSE(net.node(1).lease_read_possible());
+  net.drop_if = nullptr;
+  net.tick(1, 1);
+  CHECK(net.node(1).lease_read_possible());
+  CHECK_FALSE(net.node(2).lease_read_possible());
+  // A transfer in flight: the transferee campaigns past the followers' vote refusals.
+  net.isolate(3);
+  net.node(1).transfer_leader(nid(3));
+  net.settle();
+  CHECK_FALSE(net.node(1).lease_read_possible());
+  net.tick(1, 10);
+  REQUIRE(net.node(1).status().lead_transferee.is_none());
+  CHECK(net.node(1).lease_read_possible());
+  // A membership change proposed and not applied.
+  net.drop_if = [](const message& m) { return m.type == message_type::append_resp; };
+  REQUIRE(net.node(1).propose_conf_change(
+      conf_change{.type = conf_change_type::add_learner, .node_id = nid(4)}));
+  net.settle();
+  CHECK_FALSE(net.node(1).lease_read_possible());
+  net.drop_if = nullptr;
+  net.tick(1, 1);
+  CHECK(net.node(1).lease_read_possible());
+}
+
+TEST_CASE("lease read: never without CheckQuorum, whose vote refusals the lease stands on") {
+  network net({1, 2, 3});
+  net.elect(1);
+  REQUIRE(net.propose(1, "a"));
+  REQUIRE(net.node(1).role() == role::leader);
+  CHECK_FALSE(net.node(1).lease_read_possible());
+}
