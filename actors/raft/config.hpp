@@ -52,6 +52,13 @@ struct config {
   /// timeout; followers that heard from a leader recently refuse to vote (leader lease).
   bool check_quorum = false;
 
+  /// With check_quorum: for one election timeout after the node is built, refuse votes as if a
+  /// leader had just been heard from. A member that restarts forgets the leader it heard, and
+  /// would otherwise help elect a new leader at once while the old one still counts on this
+  /// member's refusal (a lease read, thesis §6.4.1). The application sets it for a member with
+  /// history; a member of a group that never had a leader has nobody's lease to protect.
+  bool refuse_votes_after_start = false;
+
   /// Before campaigning, a node asks whether it could win (Raft thesis §9.6), so a partitioned
   /// node rejoining does not force a term change.
   bool pre_vote = false;

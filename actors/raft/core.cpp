@@ -46,6 +46,7 @@ core::core(const config& cfg, log_storage& storage)
   }
   if (cfg.applied > log_.applied()) log_.applied_to(cfg.applied);
   become_follower(term_, node_id{});
+  start_lease_ = check_quorum_ && cfg.refuse_votes_after_start;
 }
 
 // -- sending ------------------------------------------------------------------
@@ -89,7 +90,8 @@ std::expected<void, error> core::step(message m) {
       bool force = m.context == campaign_transfer_context;
       // Leader lease (thesis §4.2.3): while we hear from a live leader, a (pre)candidate that
       // merely lost contact with it must not disrupt the cluster.
-      bool in_lease = check_quorum_ && !lead_.is_none() && election_elapsed_ < election_timeout_;
+      bool heard = !lead_.is_none() || start_lease_;
+      bool in_lease = check_quorum_ && heard && election_elapsed_ < election_timeout_;
       if (!force && in_lease) return {};
     }
     if (m.type == message_type::pre_vote) {

@@ -153,6 +153,9 @@ class core {
   std::vector<message> msgs_after_append_;
 
   int election_elapsed_ = 0;
+  /// Votes are refused as if a leader had been heard at start (config::refuse_votes_after_start)
+  /// until the first election timeout has passed.
+  bool start_lease_ = false;
   int heartbeat_elapsed_ = 0;
   int election_timeout_;
   int heartbeat_timeout_;

@@ -18,6 +18,7 @@ void core::tick() {
 
 void core::tick_election() {
   ++election_elapsed_;
+  if (election_elapsed_ >= election_timeout_) start_lease_ = false;
   if (promotable() && past_election_timeout()) {
     election_elapsed_ = 0;
     (void)step(message{.type = message_type::hup, .from = id_});
@@ -80,6 +81,8 @@ void core::become_follower(term_id t, node_id lead) {
 
 void core::become_pre_candidate() {
   expects(role_ != raft::role::leader, "leader cannot become pre-candidate");
+  // Campaigning itself, it stopped waiting for the leader it may have known before its start.
+  start_lease_ = false;
   // Neither the term nor the vote changes: a pre-election is only a poll.
   trk_.reset_votes();
   lead_ = node_id{};
@@ -88,6 +91,7 @@ void core::become_pre_candidate() {
 
 void core::become_candidate() {
   expects(role_ != raft::role::leader, "leader cannot become candidate");
+  start_lease_ = false;
   reset(term_ + 1);
   vote_ = id_;
   role_ = raft::role::candidate;

@@ -262,6 +262,31 @@ TEST_CASE("check quorum lease: followers that hear from a leader ignore vote req
   CHECK(net.node(1).role() == role::leader);
 }
 
+TEST_CASE("check quorum lease: a restarted member refuses votes for an election timeout") {
+  for (bool refuse : {false, true}) {
+    CAPTURE(refuse);
+    net_options o;
+    o.check_quorum = true;
+    o.pre_vote = true;
+    network net({1, 2, 3}, o);
+    net.elect(1);
+    REQUIRE(net.propose(1, "a"));
+    // The leader is cut off; node 2 restarts and forgets it had a leader.
+    net.isolate(1);
+    net.at(2).cfg.refuse_votes_after_start = refuse;
+    net.restart(2);
+    net.elect(3);
+    // Without the refusal node 2 helps elect node 3 at once, while node 1 may still count on
+    // node 2's refusal for its lease.
+    CHECK((net.node(3).role() == role::leader) == !refuse);
+    if (!refuse) continue;
+    // One election timeout later node 2 takes part again: node 2 or 3 is elected.
+    net.tick(2, 2 * o.election_tick);
+    net.elect(3);
+    CHECK((net.node(2).role() == role::leader) != (net.node(3).role() == role::leader));
+  }
+}
+
 TEST_CASE("proposals are dropped when there is no leader to take them") {
   network net({1, 2, 3});
   CHECK(net.node(2).propose("x").error() == errc::proposal_dropped);
