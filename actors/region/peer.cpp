@@ -4,12 +4,14 @@
 #include <utility>
 
 #include "actors/region/little_endian.hpp"
+#include "actors/store/region_bootstrap.hpp"
 
 namespace rdb {
 
 namespace {
 
-raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_index applied) {
+raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_index applied,
+                              bool history) {
   raft::config rc;
   rc.id = id;
   rc.election_tick = cfg.election_tick;
@@ -24,6 +26,11 @@ raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_inde
   // A follower answers not_leader with a hint instead: the client then talks to the leader
   // directly, and a proposal is only ever waited for on the replica that made it.
   rc.disable_proposal_forwarding = true;
+  // With leases, a member that restarts keeps refusing votes for an election timeout, as it
+  // did before, so a leader's lease survives its followers' restarts
+  // (actors/region/peer_lease.cpp). A replica still at its founding term never heard a leader
+  // and holds up no one's lease.
+  rc.refuse_votes_after_start = history && cfg.lease.count() > 0;
   // The core mixes in the node id itself.
   rc.seed = cfg.seed;
   return rc;
@@ -115,7 +122,9 @@ peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
     : cfg_(cfg),
       kv_(std::move(kv)),
       storage_(std::move(rs)),
-      raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index), *storage_),
+      raw_(make_raft_config(cfg, self.id, storage_->apply_state().applied_index,
+                            storage_->hard_state().term > founding_term),
+           *storage_),
       self_(self),
       applied_(storage_->apply_state().applied_index),
       handed_out_(applied_),
@@ -305,6 +314,16 @@ void peer::propose(std::uint64_t token, command cmd) {
 
 void peer::read(std::uint64_t token, pending_read r) {
   r.token = token;
+  if (lease_valid()) {
+    // No round: within the lease no other leader exists, so every write answered before this
+    // read is at or below the commit index.
+    ++lease_reads_;
+    r.index = raw_.commit_index();
+    r.round = lease_round;
+    reads_.emplace(next_tag_++, std::move(r));
+    serve_reads();
+    return;
+  }
   r.round = 0;
   reads_.emplace(next_tag_++, std::move(r));
   start_read_round();
@@ -330,6 +349,8 @@ void peer::start_read_round() {
     return;
   }
   read_round_ = tag;
+  round_started_ = now_;
+  round_epoch_ = lease_epoch_;
   for (auto& entry : reads_)
     if (waiting(entry)) entry.second.round = tag;
 }
@@ -339,7 +360,11 @@ void peer::end_read_round(std::uint64_t tag, raft::log_index index) {
   if (tag == 0) return;
   for (auto& [t, r] : reads_)
     if (r.round == tag) r.index = index;
-  if (tag == read_round_) read_round_ = 0;
+  if (tag == read_round_) {
+    read_round_ = 0;
+    // A quorum answered heartbeats sent after the round started.
+    renew_lease(round_started_, round_epoch_);
+  }
   start_read_round();
 }
 
@@ -436,6 +461,7 @@ region_status peer::status() const {
   s.pending_proposals = proposals_.size();
   s.pending_reads = reads_.size();
   s.hibernating = !wants_ticks();
+  s.lease_reads = lease_reads_;
   return s;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -50,7 +51,19 @@ struct peer_config {
   /// Readies whose log half may be with the log writer at once. With more than one, new
   /// entries (and the commit of earlier ones) leave without waiting for the write before.
   std::size_t max_outstanding_readies = 1;
+  /// How long after a quorum last heard from this leader it serves reads without a ReadIndex
+  /// round (zero: never). Must stay below the time its followers take to give up on it: an
+  /// election timeout less one tick (a follower's first tick after hearing from the leader
+  /// may come at once), less the clock drift allowed between stores (see `lease`).
+  std::chrono::nanoseconds lease{0};
 };
+
+/// The longest safe `peer_config::lease` for a store whose regions tick every `tick_interval`
+/// and campaign after `election_tick` ticks, when clocks of different stores may disagree on a
+/// duration of that order by up to `max_drift`: zero when nothing is left.
+std::chrono::nanoseconds longest_safe_lease(int election_tick,
+                                            std::chrono::nanoseconds tick_interval,
+                                            std::chrono::nanoseconds max_drift);
 
 /// The answer for the client the actor registered under `token`: an error or the response of
 /// the request's kind.
@@ -128,6 +141,9 @@ class peer {
   /// A raft message from the transport; dropped unless addressed to this replica.
   void step(const raft_envelope& env);
   void tick();
+  /// The store's monotonic time now: the actor sets it before every input, tests set it by
+  /// hand. It only ever keeps the leader's read lease (see `lease`).
+  void set_now(std::chrono::steady_clock::time_point now) { now_ = now; }
   void campaign();
   /// The transport cannot reach replica `id`: a leader probes it; a follower whose leader it
   /// is stops hibernating.
@@ -165,9 +181,11 @@ class peer {
     get_request get;
     scan_request scan;
     raft::log_index index;
-    /// The read-index round it waits on (the round's context tag); 0: the next one.
+    /// The read-index round it waits on (the round's context tag); 0: the next one;
+    /// `lease_round`: none, its index came from the lease.
     std::uint64_t round = 0;
   };
+  static constexpr std::uint64_t lease_round = ~std::uint64_t{0};
 
   /// A committed entry this replica proposed.
   struct applied_entry {
@@ -258,6 +276,20 @@ class peer {
   void answer_applied(const applying& a);
   void note_activity() { quiet_ticks_ = 0; }
 
+  // -- the read lease (peer_lease.cpp) ---------------------------------------------------------
+
+  /// Whether a read may take the commit index as its read index now, without a round.
+  bool lease_valid() const;
+  /// A quorum heard from this leader at or after `from` (it acknowledged something sent
+  /// then): the lease runs until `from + lease`, unless it was suspended since `epoch`.
+  void renew_lease(std::chrono::steady_clock::time_point from, std::uint64_t epoch);
+  /// Leadership changed hands: the lease ends, and no confirmation of anything sent before
+  /// renews it.
+  void suspend_lease();
+  /// Notes the entries this leader hands out in a ready and renews the lease for those a
+  /// quorum has now committed.
+  void note_lease_marks(const std::vector<raft::entry>& appended);
+
   peer_config cfg_;
   /// The kv environment: reads are served from it.
   std::shared_ptr<storage::store> kv_;
@@ -285,6 +317,22 @@ class peer {
   raft::node_id leader_id_;
   std::uint64_t next_tag_ = 1;
   int quiet_ticks_ = 0;
+  std::chrono::steady_clock::time_point now_;
+  std::chrono::steady_clock::time_point lease_until_;
+  /// Bumped by `suspend_lease`; a renewal counts only if none happened since it was sent.
+  std::uint64_t lease_epoch_ = 0;
+  /// Own entries handed out, oldest first: the last index of a ready's entries, when they left,
+  /// and the lease epoch then. Once committed, a quorum heard from us after that time.
+  struct lease_mark {
+    raft::log_index index;
+    std::chrono::steady_clock::time_point sent;
+    std::uint64_t epoch = 0;
+  };
+  std::deque<lease_mark> lease_marks_;
+  /// When the read-index round in flight started, and the lease epoch then.
+  std::chrono::steady_clock::time_point round_started_;
+  std::uint64_t round_epoch_ = 0;
+  std::uint64_t lease_reads_ = 0;
   /// Sessions as of `handed_out_`; on disk as of their last checkpoint.
   session_table sessions_;
   std::uint64_t duplicate_writes_ = 0;

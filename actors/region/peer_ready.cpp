@@ -90,6 +90,7 @@ void peer::take_ready() {
     auto committed = rd.committed_entries.empty() ? handed_out_ : rd.committed_entries.back().index;
     handle_soft_state(*rd.soft_state, committed);
   }
+  note_lease_marks(rd.entries);
   if (rd.hard_state) {
     task.has_hard_state = true;
     task.hard_state = *rd.hard_state;
@@ -115,6 +116,7 @@ void peer::take_ready() {
 }
 
 void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committed) {
+  suspend_lease();
   if (ss.leader != leader_id_) {
     leader_id_ = ss.leader;
     output_.leader_changed = true;

@@ -129,6 +129,13 @@ void drain(peer_pointer self) {
   }
 }
 
+/// The peer logic, told the time before it handles an input (it keeps the read lease by it).
+peer& step_in(peer_pointer self) {
+  auto& logic = *self->state.logic;
+  logic.set_now(self->clock().now());
+  return logic;
+}
+
 /// Registers the promise of the request being handled under a fresh token; the peer logic
 /// answers by that token.
 std::uint64_t await_answer(peer_pointer self) {
@@ -164,67 +171,67 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
   });
   return {
       [=](kv_get_atom, const get_request& req) {
-        self->state.logic->get(await_answer(self), req);
+        step_in(self).get(await_answer(self), req);
         drain(self);
         return caf::delegated<get_response>{};
       },
       [=](kv_put_atom, const put_request& req) {
-        self->state.logic->put(await_answer(self), req);
+        step_in(self).put(await_answer(self), req);
         drain(self);
         return caf::delegated<write_response>{};
       },
       [=](kv_delete_atom, const delete_request& req) {
-        self->state.logic->del(await_answer(self), req);
+        step_in(self).del(await_answer(self), req);
         drain(self);
         return caf::delegated<write_response>{};
       },
       [=](kv_cas_atom, const cas_request& req) {
-        self->state.logic->cas(await_answer(self), req);
+        step_in(self).cas(await_answer(self), req);
         drain(self);
         return caf::delegated<cas_response>{};
       },
       [=](kv_scan_atom, const scan_request& req) {
-        self->state.logic->scan(await_answer(self), req);
+        step_in(self).scan(await_answer(self), req);
         drain(self);
         return caf::delegated<scan_response>{};
       },
       [=](raft_msg_atom, const raft_envelope& env) {
-        self->state.logic->step(env);
+        step_in(self).step(env);
         drain(self);
       },
       [=](persisted_atom, const persisted& ack) {
-        self->state.logic->on_persisted(ack);
+        step_in(self).on_persisted(ack);
         drain(self);
       },
       [=](ready_atom) {
         self->state.ready_scheduled = false;
-        self->state.logic->take_deferred_ready();
+        step_in(self).take_deferred_ready();
         drain(self);
       },
       [=](unreachable_atom, peer_id id) {
-        self->state.logic->report_unreachable(id);
+        step_in(self).report_unreachable(id);
         drain(self);
       },
       [=](raft_tick_atom) {
         auto& s = self->state;
-        s.logic->tick();
+        step_in(self).tick();
         if (++s.ticks_since_report >= report_every_ticks) report_to_pd(self);
         drain(self);
       },
       [=](campaign_atom) {
-        self->state.logic->campaign();
+        step_in(self).campaign();
         drain(self);
       },
       [=](change_peer_atom, const change_peer_request& req) {
-        self->state.logic->change_peer(await_answer(self), req);
+        step_in(self).change_peer(await_answer(self), req);
         drain(self);
         return caf::delegated<write_response>{};
       },
       [=](directive_atom, const pd::directive& d) {
-        self->state.logic->on_directive(d);
+        step_in(self).on_directive(d);
         drain(self);
       },
-      [=](status_atom) { return self->state.logic->status(); },
+      [=](status_atom) { return step_in(self).status(); },
   };
 }
 

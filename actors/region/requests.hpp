@@ -199,6 +199,8 @@ struct region_status {
   std::uint64_t pending_reads = 0;
   /// True while the peer asks the ticker for no ticks.
   bool hibernating = false;
+  /// Reads this replica served by its lease, without a ReadIndex round (a leader's count).
+  std::uint64_t lease_reads = 0;
 
   bool is_leader() const { return !self.id.is_none() && leader.id == self.id; }
   bool operator==(const region_status&) const = default;

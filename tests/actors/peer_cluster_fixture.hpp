@@ -86,6 +86,8 @@ struct cluster : store_fixture {
   std::function<store_writer_actor(std::size_t, store_writer_actor)> writer_for;
   std::size_t max_outstanding_readies = 1;
   request_limits limits;
+  /// The leader's read lease (zero: every read takes a ReadIndex round).
+  std::chrono::nanoseconds lease{0};
 
   cluster() {
     meta.id = region_id{1};
@@ -122,6 +124,7 @@ struct cluster : store_fixture {
     ctx.config.sessions = sessions;
     ctx.config.max_outstanding_readies = max_outstanding_readies;
     ctx.config.limits = limits;
+    ctx.config.lease = lease;
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;

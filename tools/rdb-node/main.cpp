@@ -155,6 +155,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   part->id = sc.store.store;
   sc.peer.election_tick = cfg.election_ticks;
   sc.peer.heartbeat_tick = cfg.heartbeat_ticks;
+  sc.peer.lease = cfg.read_lease();
   sc.peer.max_outstanding_readies = cfg.write_pipeline;
   sc.peer.limits = request_limits{cfg.max_key_bytes, cfg.max_value_bytes};
   sc.tick_interval = cfg.tick_interval;

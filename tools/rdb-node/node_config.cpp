@@ -8,6 +8,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "actors/common/log.hpp"
+#include "actors/region/peer.hpp"
 #include "actors/store/store_types.hpp"
 #include "actors/transport/connector.hpp"
 #include "storage/types.hpp"
@@ -31,6 +32,12 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(tick_interval, "tick-interval", "raft tick period of every region (default: 100ms)")
       .add(election_ticks, "election-ticks", "ticks before a follower campaigns (default: 10)")
       .add(heartbeat_ticks, "heartbeat-ticks", "ticks between leader heartbeats (default: 2)")
+      .add(lease_reads, "lease-reads",
+           "a leader a quorum heard from recently serves reads without a heartbeat round "
+           "(default: true)")
+      .add(max_clock_drift, "max-clock-drift",
+           "how far two stores' clocks may disagree over an election timeout; the read lease "
+           "is (election-ticks - 1) x tick-interval less this (default: 50ms)")
       .add(write_pipeline, "write-pipeline",
            "raft readies of one region being written at once, 1-64 (default: 4)")
       .add(pd_tick_interval, "pd-tick-interval",
@@ -56,6 +63,11 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
   set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{3}});
 }
 
+std::chrono::nanoseconds node_config::read_lease() const {
+  if (!lease_reads) return std::chrono::nanoseconds{0};
+  return longest_safe_lease(election_ticks, tick_interval, max_clock_drift);
+}
+
 std::string node_config::validate() {
   if (!runs_pd() && !runs_store()) return "--mode must be pd, store or both, not '" + mode + "'";
   rdb::log_level level;
@@ -68,6 +80,10 @@ std::string node_config::validate() {
   if (pd_tick_interval <= caf::timespan{0}) return "--pd-tick-interval must be positive";
   if (heartbeat_ticks < 1 || election_ticks <= heartbeat_ticks)
     return "--heartbeat-ticks must be at least 1 and below --election-ticks";
+  if (max_clock_drift < caf::timespan{0}) return "--max-clock-drift must not be negative";
+  if (lease_reads && read_lease().count() == 0)
+    return "--max-clock-drift must be below (election-ticks - 1) x tick-interval, or "
+           "--lease-reads=false";
   if (write_pipeline < 1 || write_pipeline > 64) return "--write-pipeline must be 1-64";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)

@@ -25,6 +25,8 @@ struct node_config : caf::actor_system_config {
   caf::timespan tick_interval = std::chrono::milliseconds{100};
   int election_ticks = 10;
   int heartbeat_ticks = 2;
+  bool lease_reads = true;
+  caf::timespan max_clock_drift = std::chrono::milliseconds{50};
   std::size_t write_pipeline = 4;
   caf::timespan pd_tick_interval = std::chrono::seconds{1};
   std::size_t initial_stores = 3;
@@ -38,6 +40,9 @@ struct node_config : caf::actor_system_config {
 
   bool runs_pd() const { return mode == "pd" || mode == "both"; }
   bool runs_store() const { return mode == "store" || mode == "both"; }
+
+  /// How long a leader serves reads by its lease (zero: lease reads are off).
+  std::chrono::nanoseconds read_lease() const;
 
   /// Checks what CAF's parser cannot (it ignores unknown ini keys and mistyped values) and
   /// applies the log level. Empty when fine, else what is wrong.
