@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <set>
@@ -384,6 +385,45 @@ TEST_CASE("cluster: bad input gets a clear error and the node keeps serving") {
   put_range(c, 20, 40, "a");
   client::client only{to({address})};
   check_range(only, 0, 40, "a");
+}
+
+TEST_CASE("cluster: a leader paused past its lease serves no stale read once it resumes") {
+  process_cluster cluster{3};
+  client::client old{to(cluster.client_addresses())};
+  client::client probe{to(cluster.client_addresses())};
+  const auto key = key_of(0);
+  REQUIRE(old.put(key, "1").has_value());
+  // PD learns leaders from heartbeats: ask until it names one; the bound only stops a hang.
+  auto leader_of = [&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    for (;;) {
+      auto r = probe.region_of(key);
+      REQUIRE_MESSAGE(r.has_value(), r.error().detail);
+      if (r->leader_store != 0 || std::chrono::steady_clock::now() > deadline)
+        return std::to_string(r->leader_store);
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+  };
+  auto leader = leader_of();
+  std::size_t paused = cluster.stores();
+  for (std::size_t i = 0; i < cluster.stores(); ++i)
+    if (cluster.store_id(i) == leader) paused = i;
+  REQUIRE_MESSAGE(paused < cluster.stores(), "PD names no leader for the key's region");
+  // The old client reads through the leader, and keeps it as the leader in its cache.
+  REQUIRE(old.get(key)->value_or("") == "1");
+
+  ::kill(cluster.store_pid(paused), SIGSTOP);
+  client::client fresh{to(cluster.client_addresses())};
+  auto written = fresh.put(key, "2");
+  auto moved = leader_of();
+  ::kill(cluster.store_pid(paused), SIGCONT);
+  REQUIRE_MESSAGE(written.has_value(), written.error().detail);
+  CHECK(moved != leader);
+  // Its first request after the pause goes to the paused leader, whose lease ran out while it
+  // was stopped: it must confirm its leadership, fail, and send the client on.
+  auto got = old.get(key);
+  REQUIRE_MESSAGE(got.has_value(), got.error().detail);
+  CHECK(got->value_or("") == "2");
 }
 
 }  // namespace rdb::test
