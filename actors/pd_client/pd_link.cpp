@@ -12,6 +12,9 @@ namespace {
 
 struct pd_link_state {
   static inline const char* name = "rdb.pd_link";
+  // Not an aggregate: CAF constructs a state from the actor's pointer when it can, and C++20
+  // would let an aggregate take it as its first member, making the link its own PD.
+  pd_link_state() = default;
   caf::actor pd;
 };
 
