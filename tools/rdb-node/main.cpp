@@ -156,6 +156,10 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   sc.peer.election_tick = cfg.election_ticks;
   sc.peer.heartbeat_tick = cfg.heartbeat_ticks;
   sc.peer.lease = cfg.read_lease();
+  log_info("store", sc.peer.lease.count() > 0
+                        ? "leaders serve reads by a lease of " +
+                              std::to_string(sc.peer.lease.count() / 1'000'000) + " ms"
+                        : std::string{"lease reads are off: every read takes a heartbeat round"});
   sc.peer.max_outstanding_readies = cfg.write_pipeline;
   sc.peer.limits = request_limits{cfg.max_key_bytes, cfg.max_value_bytes};
   sc.tick_interval = cfg.tick_interval;
