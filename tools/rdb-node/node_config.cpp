@@ -82,8 +82,8 @@ std::string node_config::validate() {
     return "--heartbeat-ticks must be at least 1 and below --election-ticks";
   if (max_clock_drift < caf::timespan{0}) return "--max-clock-drift must not be negative";
   if (lease_reads && read_lease().count() == 0)
-    return "--max-clock-drift must be below (election-ticks - 1) x tick-interval, or "
-           "--lease-reads=false";
+    return "--max-clock-drift must be below (election-ticks - 1) x tick-interval, or lease "
+           "reads turned off (lease-reads=false in the config file)";
   if (write_pipeline < 1 || write_pipeline > 64) return "--write-pipeline must be 1-64";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)
