@@ -13,6 +13,7 @@
 #include "actors/common/errors.hpp"
 #include "actors/common/log.hpp"
 #include "actors/kv/kv_stream.hpp"
+#include "actors/kv/local_reader.hpp"
 #include "actors/kv/service_inbox.hpp"
 #include "actors/router/route_table.hpp"
 #include "schemas/kv.capnp.h"
@@ -56,6 +57,14 @@ class kv_impl final : public kv::Kv::Server {
     auto p = ctx.getParams();
     if (refuse_key(p.getKey(), ctx.getResults().initError())) return kj::READY_NOW;
     get_request req{header_of(p.getHeader()), text(p.getKey())};
+    if (auto table = routes_->load(); table && cfg_.local_reads) {
+      if (auto local = cfg_.local_reads->get(*table, req)) {
+        auto res = ctx.getResults();
+        res.setFound(local->found);
+        res.setValue(bytes(local->value));
+        return kj::READY_NOW;
+      }
+    }
     return to_region<get_response>(kv_get_atom::value, std::move(req), req.key)
         .then([this, ctx](reply<get_response>&& r) mutable {
           auto res = ctx.getResults();

@@ -8,6 +8,7 @@
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
 
+#include "actors/kv/local_reader.hpp"
 #include "actors/router/router_interface.hpp"
 #include "actors/transport/address_book.hpp"
 #include "pd/pd_interface.hpp"
@@ -32,6 +33,9 @@ struct kv_service_config {
   caf::timespan request_timeout = std::chrono::seconds{5};
   /// Requests waiting for an answer, beyond which new ones get `server_busy`.
   std::size_t max_pending = 100'000;
+  /// When set, gets for regions whose local leader holds a read lease are answered on the
+  /// service's thread, without a message to the peer.
+  std::shared_ptr<local_reader> local_reads;
 };
 
 /// The client KV service of one store (schemas/kv.capnp): a Cap'n Proto RPC server on a kj

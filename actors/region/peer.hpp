@@ -141,6 +141,13 @@ class peer {
   /// A raft message from the transport; dropped unless addressed to this replica.
   void step(const raft_envelope& env);
   void tick();
+  /// The lease's end and the commit index, while this leader may serve reads by its lease: what
+  /// the actor publishes for the KV service's local reads (actors/region/lease_grant.hpp).
+  struct lease_terms {
+    std::chrono::steady_clock::time_point until;
+    raft::log_index commit;
+  };
+  std::optional<lease_terms> lease() const;
   /// The store's monotonic time now: the actor sets it before every input, tests set it by
   /// hand. It only ever keeps the leader's read lease (see `lease`).
   void set_now(std::chrono::steady_clock::time_point now) { now_ = now; }

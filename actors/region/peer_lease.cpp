@@ -30,6 +30,11 @@ std::chrono::nanoseconds longest_safe_lease(int election_tick,
   return lease.count() > 0 ? lease : std::chrono::nanoseconds{0};
 }
 
+std::optional<peer::lease_terms> peer::lease() const {
+  if (!lease_valid()) return std::nullopt;
+  return lease_terms{lease_until_, raw_.commit_index()};
+}
+
 bool peer::lease_valid() const {
   return cfg_.lease.count() > 0 && now_ < lease_until_ && raw_.lease_read_possible();
 }

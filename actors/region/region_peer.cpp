@@ -74,9 +74,22 @@ void fail_waiting(peer_pointer self, const request_error& err) {
   st.waiting.clear();
 }
 
+/// Publishes the peer's read lease, or revokes it, before anything of the input leaves: the
+/// commit index reaches the grant before the answers to the writes it covers, and a revocation
+/// before a leader transfer's first message.
+void publish_lease(peer_pointer self) {
+  auto& st = self->state;
+  if (!st.ctx.grant) return;
+  if (auto terms = st.logic->lease())
+    st.ctx.grant->publish(terms->until, terms->commit, st.logic->meta().epoch);
+  else
+    st.ctx.grant->revoke();
+}
+
 /// Carries out what the peer logic asked for after an input.
 void drain(peer_pointer self) {
   auto& st = self->state;
+  publish_lease(self);
   auto out = st.logic->take_output();
   if (!out.messages.empty())
     self->send(st.ctx.transport, send_raft_atom::value, std::move(out.messages));
@@ -164,6 +177,8 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
     self->send(st.ctx.router, route_update_atom::value, st.logic->meta(),
                caf::actor_cast<region_peer_actor>(self));
   drain(self);
+  // Whatever ends the actor, its lease stops serving reads at once (a successor publishes anew).
+  if (st.ctx.grant) self->attach_functor([grant = st.ctx.grant] { grant->revoke(); });
   self->set_exit_handler([=](caf::exit_msg& msg) {
     fail_waiting(self, make_request_error(errc::region_not_found, self->state.logic->meta().id,
                                           "the region peer stopped"));

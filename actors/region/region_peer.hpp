@@ -2,6 +2,10 @@
 
 #include <memory>
 
+#include "actors/region/lease_grant.hpp"
+
+#include <memory>
+
 #include <caf/fwd.hpp>
 
 #include "actors/pd_client/heartbeat_agent_interface.hpp"
@@ -30,6 +34,8 @@ struct region_peer_context {
   ticker_actor ticker;
   router_actor router;
   heartbeat_agent_actor heartbeat;
+  /// Where the peer publishes its read lease for the KV service's local reads; none if null.
+  std::shared_ptr<lease_grant> grant;
 };
 
 /// Spawns the actor of replica `ctx.config.region` (see region_peer_interface.hpp), which opens

@@ -43,6 +43,7 @@ void store_node::spawn_actors() {
   sc.peer.transport = transport_;
   sc.peer.ticker = ticker_;
   sc.peer.router = router_;
+  sc.leases = leases_;
   supervisor_ = spawn_supervisor(sys_, std::move(sc));
   if (cfg_.pd) {
     agent_config ac;

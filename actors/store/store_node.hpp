@@ -79,6 +79,8 @@ class store_node {
   store_id id() const { return cfg_.store.store; }
   const storage::engines& store() const { return store_; }
   const std::shared_ptr<route_holder>& routes() const { return routes_; }
+  /// The read leases its leaders publish, for the KV service's local reads.
+  const std::shared_ptr<lease_grants>& leases() const { return leases_; }
   const router_actor& router() const { return router_; }
   const local_transport_actor& transport() const { return transport_; }
   const store_supervisor_actor& supervisor() const { return supervisor_; }
@@ -96,6 +98,7 @@ class store_node {
   store_node_config cfg_;
   storage::engines store_;
   std::shared_ptr<route_holder> routes_ = std::make_shared<route_holder>();
+  std::shared_ptr<lease_grants> leases_ = std::make_shared<lease_grants>();
   store_writer_actor writer_;
   store_writer_actor applier_;
   ticker_actor ticker_;

@@ -46,6 +46,7 @@ void spawn_peer(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   auto ctx = st.cfg.peer;
   ctx.config.region = region;
+  if (st.cfg.leases) ctx.grant = st.cfg.leases->of(region);
   auto p = spawn_region_peer(self->system(), std::move(ctx));
   self->monitor(p);
   st.by_addr[p.address()] = region;

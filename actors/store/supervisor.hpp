@@ -36,6 +36,9 @@ struct supervisor_config {
   /// it, once the other replicas have had time to be founded too. If they have not, the usual
   /// timeouts elect a leader as before. Zero: no early campaign.
   caf::timespan first_campaign_delay = std::chrono::milliseconds{200};
+  /// Where each peer publishes its read lease for the KV service (`peer.grant` is set per
+  /// region from it); none if null.
+  std::shared_ptr<lease_grants> leases;
 };
 
 /// Spawns the supervisor of one store (see supervisor_interface.hpp).

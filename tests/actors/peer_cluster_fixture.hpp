@@ -88,6 +88,10 @@ struct cluster : store_fixture {
   request_limits limits;
   /// The leader's read lease (zero: every read takes a ReadIndex round).
   std::chrono::nanoseconds lease{0};
+  /// Where the replica on store `i` publishes its lease for local reads.
+  std::array<std::shared_ptr<lease_grant>, 4> grants{
+      std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
+      std::make_shared<lease_grant>(), std::make_shared<lease_grant>()};
 
   cluster() {
     meta.id = region_id{1};
@@ -125,6 +129,7 @@ struct cluster : store_fixture {
     ctx.config.max_outstanding_readies = max_outstanding_readies;
     ctx.config.limits = limits;
     ctx.config.lease = lease;
+    ctx.grant = grants[i];
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
     ctx.store = n.store;

@@ -139,3 +139,36 @@ TEST_CASE_FIXTURE(leased, "lease: no read rides the lease while a leader transfe
   REQUIRE(g->has_value());
   CHECK_FALSE(g->value().engaged());
 }
+
+TEST_CASE_FIXTURE(leased, "lease: the leader publishes it for local reads, and revokes it") {
+  elect_and_write();
+  auto now = [&] { return sched.clock().now(); };
+  auto terms = grants[0]->current(now());
+  REQUIRE(terms.has_value());
+  CHECK(terms->commit == status(0).commit);
+  CHECK(terms->epoch == meta.epoch);
+  CHECK(terms->until == now() + lease);
+  for (std::size_t i : {1, 2})
+    CHECK_FALSE(grants[i]->current(now()).has_value());
+  SUBCASE("a leader transfer revokes it before the transferee is told to campaign") {
+    net->isolate(store_of(1), true);
+    pd::directive d;
+    d.kind = pd::directive_kind::transfer_leader;
+    d.region = meta.id;
+    d.epoch = meta.epoch;
+    d.peer = meta.peers[1];
+    caf::anon_send(nodes[0].peer, directive_atom::value, d);
+    sched.run();
+    CHECK_FALSE(grants[0]->current(now()).has_value());
+    CHECK_FALSE(grants[0]->still_valid(*terms, now()));
+  }
+  SUBCASE("a leader whose peer is killed grants nothing more") {
+    caf::anon_send_exit(nodes[0].peer, caf::exit_reason::kill);
+    sched.run();
+    CHECK_FALSE(grants[0]->current(now()).has_value());
+  }
+  SUBCASE("it ends with the lease") {
+    sched.advance_time(lease);
+    CHECK_FALSE(grants[0]->current(now()).has_value());
+  }
+}

@@ -14,9 +14,12 @@
 #include <caf/send.hpp>
 
 #include "actors/kv/kv_service.hpp"
+#include "actors/kv/local_reader.hpp"
 #include "actors/router/route_table.hpp"
 #include "schemas/kv.capnp.h"
+#include "storage/write_batch.hpp"
 #include "tests/support/live_system.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace rdb::test {
 
@@ -153,6 +156,80 @@ TEST_CASE("kv service: a hanging peer gets timeout, and a full service answers b
     return s.hole->held == 3;
   }));
   CHECK(fourth.wait(ws).getError().isTimeout());
+}
+
+namespace {
+
+/// A store whose data holds "k" = "v" in region 1, applied up to index 7; its leases, and a
+/// local reader over both.
+struct leased_data {
+  temp_dir dir;
+  std::shared_ptr<storage::store> data;
+  std::shared_ptr<lease_grants> grants = std::make_shared<lease_grants>();
+  std::shared_ptr<local_reader> reader;
+
+  leased_data() {
+    storage::store_options o;
+    o.cluster = cluster_id{7};
+    o.store = store_id{1};
+    o.create_if_missing = true;
+    auto st = storage::store::open(dir.path(), o);
+    REQUIRE(st);
+    data = std::move(*st);
+    storage::write_batch b;
+    b.put(region_id{1}, "k", "v");
+    b.set_apply_state(region_id{1}, storage::apply_state{raft::log_index{7}, {}, {}});
+    REQUIRE(data->write(b));
+    reader = std::make_shared<local_reader>(grants, data);
+  }
+
+  kv_service_config config() const {
+    kv_service_config kc;
+    kc.local_reads = reader;
+    kc.request_timeout = 200ms;
+    return kc;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("kv service: a get under the local leader's lease is answered without the peer") {
+  leased_data d;
+  served s{d.config()};
+  capnp::EzRpcClient client{"127.0.0.1", s.service->port()};
+  auto kv = client.getMain<kv::Kv>();
+  auto& ws = client.getWaitScope();
+  auto get = [&] {
+    auto req = kv.getRequest();
+    req.setKey(capnp::Data::Reader{reinterpret_cast<const kj::byte*>("k"), 1});
+    return req.send().wait(ws);
+  };
+  auto grant = d.grants->of(region_id{1});
+  auto now = std::chrono::steady_clock::now();
+  grant->publish(now + 1h, raft::log_index{7}, {1, 1});
+  auto local = get();
+  REQUIRE(local.getError().isNone());
+  CHECK(local.getFound());
+  CHECK(local.getValue().size() == 1);
+  CHECK(d.reader->served() == 1);
+  CHECK(s.hole->held == 0);
+
+  // Each of these must go to the peer (which never answers: the service times out).
+  SUBCASE("the apply is behind the commit index") {
+    grant->publish(now + 1h, raft::log_index{8}, {1, 1});
+  }
+  SUBCASE("the lease is revoked") {
+    grant->revoke();
+  }
+  SUBCASE("the lease has ended") {
+    grant->publish(now - 1ms, raft::log_index{7}, {1, 1});
+  }
+  SUBCASE("the region's epoch moved on") {
+    grant->publish(now + 1h, raft::log_index{7}, {2, 1});
+  }
+  CHECK(get().getError().isTimeout());
+  CHECK(s.hole->held == 1);
+  CHECK(d.reader->served() == 1);
 }
 
 }  // namespace rdb::test

@@ -183,6 +183,8 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   kc.host = cfg.host;
   kc.port = part->client_port;
   kc.limits = sc.peer.limits;
+  if (sc.peer.lease.count() > 0)
+    kc.local_reads = std::make_shared<local_reader>(part->node->leases(), part->node->store().kv);
   auto kv = kv_service::start(sys, part->node->routes(), sc.pd, book, kc);
   if (!kv) {
     log_error("store", kv.error().message);
