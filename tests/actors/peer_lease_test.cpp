@@ -26,6 +26,16 @@ struct leased : cluster {
     REQUIRE(put(0, "a", "1", 1).engaged());
   }
 
+  /// PD's order to the leader (store 0) to hand leadership to the replica on store `i`.
+  void transfer_to(std::size_t i) {
+    pd::directive d;
+    d.kind = pd::directive_kind::transfer_leader;
+    d.region = meta.id;
+    d.epoch = meta.epoch;
+    d.peer = meta.peers[i];
+    caf::anon_send(nodes[0].peer, directive_atom::value, d);
+  }
+
   /// Reads the write back from the leader; the raft messages the read cost.
   std::uint64_t read_traffic() {
     auto sent = net->delivered();
@@ -123,12 +133,7 @@ TEST_CASE_FIXTURE(leased, "lease: followers that restart keep refusing votes for
 
 TEST_CASE_FIXTURE(leased, "lease: no read rides the lease while a leader transfer is under way") {
   elect_and_write();
-  pd::directive d;
-  d.kind = pd::directive_kind::transfer_leader;
-  d.region = meta.id;
-  d.epoch = meta.epoch;
-  d.peer = meta.peers[1];
-  caf::anon_send(nodes[0].peer, directive_atom::value, d);
+  transfer_to(1);
   // The read comes while the transferee campaigns: the old leader must not serve it by a
   // lease the transferee's forced campaign ignores.
   auto g = test::send_request<get_response>(sys, nodes[0].peer, kv_get_atom::value,
@@ -152,12 +157,7 @@ TEST_CASE_FIXTURE(leased, "lease: the leader publishes it for local reads, and r
     CHECK_FALSE(grants[i]->current(now()).has_value());
   SUBCASE("a leader transfer revokes it before the transferee is told to campaign") {
     net->isolate(store_of(1), true);
-    pd::directive d;
-    d.kind = pd::directive_kind::transfer_leader;
-    d.region = meta.id;
-    d.epoch = meta.epoch;
-    d.peer = meta.peers[1];
-    caf::anon_send(nodes[0].peer, directive_atom::value, d);
+    transfer_to(1);
     sched.run();
     CHECK_FALSE(grants[0]->current(now()).has_value());
     CHECK_FALSE(grants[0]->still_valid(*terms, now()));
