@@ -146,6 +146,8 @@ class peer {
   struct lease_terms {
     std::chrono::steady_clock::time_point until;
     raft::log_index commit;
+
+    bool operator==(const lease_terms&) const = default;
   };
   std::optional<lease_terms> lease() const;
   /// The store's monotonic time now: the actor sets it before every input, tests set it by

@@ -32,6 +32,9 @@ struct region_peer_state {
   int ticks_since_report = 0;
   /// A `ready_atom` to itself is on its way.
   bool ready_scheduled = false;
+  /// What `ctx.grant` holds as this peer last published it: nothing while revoked.
+  std::optional<peer::lease_terms> granted;
+  storage::region_epoch granted_epoch;
 };
 
 using peer_pointer = region_peer_actor::stateful_pointer<region_peer_state>;
@@ -80,10 +83,16 @@ void fail_waiting(peer_pointer self, const request_error& err) {
 void publish_lease(peer_pointer self) {
   auto& st = self->state;
   if (!st.ctx.grant) return;
-  if (auto terms = st.logic->lease())
-    st.ctx.grant->publish(terms->until, terms->commit, st.logic->meta().epoch);
+  // Most inputs change nothing here (a follower's never do): the grant's lock is not taken.
+  auto terms = st.logic->lease();
+  auto epoch = st.logic->meta().epoch;
+  if (terms == st.granted && (!terms || epoch == st.granted_epoch)) return;
+  if (terms)
+    st.ctx.grant->publish(terms->until, terms->commit, epoch);
   else
     st.ctx.grant->revoke();
+  st.granted = terms;
+  st.granted_epoch = epoch;
 }
 
 /// Carries out what the peer logic asked for after an input.
