@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -49,6 +50,23 @@ std::string allocator_version() {
   if (mallctl("version", &version, &size, nullptr, 0) != 0 || version == nullptr)
     return "jemalloc (version unknown)";
   return std::string{"jemalloc "} + version;
+}
+
+/// How long the actor system's teardown may take once every part of the node has stopped.
+constexpr auto teardown_bound = std::chrono::seconds{10};
+
+/// Ends the process if the actor system's teardown outlives `teardown_bound`. CAF 0.17 waits
+/// in `~actor_system` for every detached actor to be destroyed, and now and then something
+/// inside the framework keeps the PD actor alive after it terminated (seen after runs under
+/// heavy heartbeat load): the process then ignored SIGTERM for good. By then the stores are
+/// closed and PD commits each change with a sync, so nothing is lost by leaving.
+void bound_teardown() {
+  std::thread{[] {
+    std::this_thread::sleep_for(teardown_bound);
+    log_error("node", "the actor system did not shut down within " +
+                          std::to_string(teardown_bound.count()) + " s; exiting");
+    std::_Exit(0);
+  }}.detach();
 }
 
 /// True once SIGTERM or SIGINT is pending (they are blocked: nothing is interrupted).
@@ -253,5 +271,6 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(pd->actor, caf::exit_reason::user_shutdown);
   }
   log_info("node", "stopped");
+  bound_teardown();
   return 0;
 }
