@@ -55,8 +55,10 @@ result<void> cluster_state::restore(const persisted_state& st) {
   layout_ = st.bootstrap;
   ids_.restore(st.id_high_water);
   // A restarted PD has heard from nobody yet: every store gets a full liveness window from now.
-  for (const auto& s : st.stores)
+  for (const auto& s : st.stores) {
     stores_.put(durable_part(s));
+    if (s.state != store_state::tombstone) unheard_.insert(s.id);
+  }
   for (const auto& r : st.regions) {
     const auto& m = r.meta;
     if (!regions_.overlapping(m.start_key, m.end_key).empty())
@@ -185,6 +187,7 @@ result<store_id> cluster_state::put_store(const store_info& info) {
   if (!known) return fail(errc::unknown_store, describe(info.id) + " was never registered");
   if (known->state == store_state::tombstone)
     return fail(errc::store_tombstone, describe(info.id) + " was removed");
+  unheard_.erase(info.id);
   bool same_address = info.address.empty() || info.address == known->address;
   bool same_client = info.client_address.empty() || info.client_address == known->client_address;
   if (same_address && same_client) return known->id;
@@ -210,6 +213,7 @@ result<store_info> cluster_state::on_store_heartbeat(const store_stats& stats) {
   s->stats = stats;
   s->last_heartbeat = now_;
   s->state = store_state::up;
+  unheard_.erase(stats.store);
   return *s;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -137,8 +138,12 @@ class cluster_state {
   /// Transfers already ordered count as done, so one round of heartbeats does not overshoot.
   std::optional<directive> balance_leader(const region_info& info) const;
 
-  /// Whether leadership may go to `store`: up, and heard from recently.
+  /// Whether leadership may go to `store`: up, and heard from recently by this PD.
   bool transfer_target(store_id store) const;
+
+  /// Whether every store that counts as up was heard from by this PD: leader counts and
+  /// liveness restored from disk describe the cluster as it was before a restart.
+  bool fresh_view() const;
 
   meta_store* store_;
   std::optional<bootstrap_request> layout_;
@@ -146,6 +151,9 @@ class cluster_state {
   store_table stores_;
   region_table regions_;
   std::map<region_id, directive> directives_;
+  /// Stores restored from disk that this PD has not heard from since it started. They count
+  /// as up for a full liveness window, but nothing is moved onto them on that belief.
+  std::set<store_id> unheard_;
   bool balance_leaders_;
   std::uint64_t transfer_target_ticks_;
   tick_no now_;

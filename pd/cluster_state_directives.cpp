@@ -61,11 +61,19 @@ std::optional<directive> cluster_state::pending_directive(region_id id) const {
 
 bool cluster_state::transfer_target(store_id store) const {
   const auto* s = stores_.find(store);
-  return s && s->state == store_state::up && now_ - s->last_heartbeat < transfer_target_ticks_;
+  return s && s->state == store_state::up && !unheard_.contains(store) &&
+         now_ - s->last_heartbeat < transfer_target_ticks_;
+}
+
+bool cluster_state::fresh_view() const {
+  return std::none_of(unheard_.begin(), unheard_.end(), [&](store_id id) {
+    const auto* s = stores_.find(id);
+    return s && s->state == store_state::up;
+  });
 }
 
 std::optional<directive> cluster_state::balance_leader(const region_info& info) const {
-  if (info.leader.id.is_none()) return std::nullopt;
+  if (info.leader.id.is_none() || !fresh_view()) return std::nullopt;
   // Leader counts as they will be once the transfers already ordered took effect.
   auto effective = [&](store_id store) {
     auto n = static_cast<std::int64_t>(regions_.leader_count(store));
