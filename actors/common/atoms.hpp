@@ -42,6 +42,8 @@ using tick_round_atom = caf::atom_constant<caf::atom("tick_round")>;
 using commit_due_atom = caf::atom_constant<caf::atom("commit_due")>;
 /// The transport's own timer: held heartbeats have waited long enough for their round.
 using beats_due_atom = caf::atom_constant<caf::atom("beats_due")>;
+/// The transport's own timer: a full window may have lost its acknowledgements.
+using stall_check_atom = caf::atom_constant<caf::atom("stall_chk")>;
 /// The heartbeat agent's own timer: one round of store and region heartbeats.
 using agent_round_atom = caf::atom_constant<caf::atom("hb_round")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;

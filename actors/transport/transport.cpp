@@ -1,6 +1,8 @@
 #include "actors/transport/transport.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -10,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/common/log.hpp"
 #include "actors/router/route_table.hpp"
 
 namespace rdb {
@@ -32,6 +35,8 @@ struct transport_state {
   bool flush_scheduled = false;
   /// True while the timer that sends held heartbeats is on its way.
   bool beat_timer_armed = false;
+  /// True while the timer that checks full windows is on its way.
+  bool stall_timer_armed = false;
 };
 
 using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
@@ -117,9 +122,30 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
   }
 }
 
+/// Arms the stall check if a destination's window is full and no check is on its way.
+void watch_windows(transport_pointer self) {
+  auto& st = self->state;
+  if (st.stall_timer_armed || st.cfg.stall_timeout.count() == 0 || !st.outbox.watch_stalls())
+    return;
+  st.stall_timer_armed = true;
+  self->delayed_send(self, caf::timespan{st.cfg.stall_timeout}, stall_check_atom::value);
+}
+
 void flush_all(transport_pointer self) {
   for (auto& b : self->state.outbox.take_all())
     send_batch(self, std::move(b));
+  watch_windows(self);
+}
+
+void on_stall_check(transport_pointer self) {
+  auto& st = self->state;
+  st.stall_timer_armed = false;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(st.cfg.stall_timeout).count();
+  for (auto store : st.outbox.reopen_stalled())
+    log_warning("transport", "no acknowledgement from store " + std::to_string(store.value()) +
+                                 " for " + std::to_string(ms) +
+                                 " ms with a full window: its batches in flight count as lost");
+  flush_all(self);
 }
 
 void on_deliver(transport_pointer self, raft_batch& batch) {
@@ -147,6 +173,7 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
     // Freed slots send what waited for them (with our acknowledgements).
     while (auto b = st.outbox.take(from))
       send_batch(self, std::move(*b));
+    watch_windows(self);
   }
   if (owed < st.cfg.ack_every) return;
   // Nothing went back in time to carry them: acknowledge alone, to whoever sent the batch
@@ -199,6 +226,7 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.beat_timer_armed = false;
         flush_all(self);
       },
+      [=](stall_check_atom) { on_stall_check(self); },
       [=](stats_atom) { return self->state.outbox.stats(); },
   };
 }

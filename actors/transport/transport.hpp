@@ -14,9 +14,9 @@ namespace rdb {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
-  return f(caf::meta::type_name("transport_stats"), x.batches_sent, x.envelopes_sent,
-           x.batches_received, x.envelopes_delivered, x.local_delivered, x.dropped_full,
-           x.dropped_unreachable, x.dropped_no_peer);
+  return f(caf::meta::type_name("transport_stats"), x.batches_sent, x.envelopes_sent, x.beats_sent,
+           x.batches_received, x.acks_alone, x.envelopes_delivered, x.local_delivered,
+           x.dropped_full, x.dropped_unreachable, x.dropped_no_peer, x.window_resets);
 }
 
 /// The in-process transport: `transport_actor` plus what its instances say to each other and
@@ -27,9 +27,13 @@ typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
 ///   region peers emitted in one round leave as one batch per destination store.
 /// - `(beats_due_atom)` — sent by the transport to itself `beat_delay` after it held a plain
 ///   heartbeat: sends every queued envelope and heartbeat.
+/// - `(stall_check_atom)` — sent by the transport to itself `stall_timeout` after it saw a
+///   destination's window full: reopens the windows that got no acknowledgement meanwhile
+///   (transport_outbox::reopen_stalled) and sends what waited.
 /// - `(stats_atom)` -> transport_stats.
 using local_transport_actor =
     transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<beats_due_atom>,
+                            caf::reacts_to<stall_check_atom>,
                             caf::replies_to<stats_atom>::with<transport_stats>>;
 
 /// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go

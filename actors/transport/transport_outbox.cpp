@@ -6,7 +6,9 @@
 namespace rdb {
 
 void transport_outbox::connect(store_id dest) {
-  dests_[dest].in_flight = 0;
+  auto& d = dests_[dest];
+  d.in_flight = 0;
+  d.stalling = false;
 }
 
 void transport_outbox::disconnect(store_id dest) {
@@ -84,6 +86,27 @@ void transport_outbox::on_ack(store_id dest, std::uint64_t count) {
   if (i == dests_.end()) return;
   auto& d = i->second;
   d.in_flight = count >= d.in_flight ? 0 : d.in_flight - count;
+  d.stalling = false;
+}
+
+bool transport_outbox::watch_stalls() {
+  bool any = false;
+  for (auto& [id, d] : dests_) {
+    d.stalling = window_full(d);
+    any = any || d.stalling;
+  }
+  return any;
+}
+
+std::vector<store_id> transport_outbox::reopen_stalled() {
+  std::vector<store_id> out;
+  for (auto& [id, d] : dests_) {
+    if (!std::exchange(d.stalling, false) || d.in_flight < cfg_.window) continue;
+    d.in_flight = 0;
+    ++stats_.window_resets;
+    out.push_back(id);
+  }
+  return out;
 }
 
 std::size_t transport_outbox::queued(store_id dest) const {

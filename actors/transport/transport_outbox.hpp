@@ -32,6 +32,12 @@ struct outbox_config {
   /// across all regions then leave as one batch per store. 0 sends them with the next flush.
   /// Well below an election timeout (10 ticks of 100 ms by default).
   std::chrono::nanoseconds beat_delay = std::chrono::milliseconds{10};
+  /// How long a destination's window may stay full without a single acknowledgement before
+  /// the batches in flight count as lost and the window opens again. Acknowledgements travel
+  /// on the receiver's own batches, and those are lost when its handle to this store is a
+  /// dead connection it has not noticed yet: without this the window would stay closed for
+  /// good. Below an election timeout, so followers keep hearing their leader. 0: never.
+  std::chrono::nanoseconds stall_timeout = std::chrono::milliseconds{300};
 };
 
 /// Counters of one transport, for tests and benchmarks.
@@ -52,6 +58,9 @@ struct transport_stats {
   std::uint64_t dropped_unreachable = 0;
   /// Received envelopes dropped because no local peer of their region and peer id exists.
   std::uint64_t dropped_no_peer = 0;
+  /// Windows opened again because they stayed full for `stall_timeout` without an
+  /// acknowledgement.
+  std::uint64_t window_resets = 0;
 
   bool operator==(const transport_stats&) const = default;
 };
@@ -95,6 +104,13 @@ class transport_outbox {
   /// `dest` acknowledged `count` batches: frees window slots.
   void on_ack(store_id dest, std::uint64_t count);
 
+  /// Starts watching every destination whose window is full with envelopes waiting: true if
+  /// there is one. Call `reopen_stalled` once `stall_timeout` has passed.
+  bool watch_stalls();
+  /// Opens the window of every watched destination that got no acknowledgement since
+  /// `watch_stalls` and is still full: the stores whose window was reopened.
+  std::vector<store_id> reopen_stalled();
+
   /// Envelopes queued for `dest`, and batches in flight to it.
   std::size_t queued(store_id dest) const;
   std::size_t in_flight(store_id dest) const;
@@ -113,7 +129,13 @@ class transport_outbox {
     std::vector<raft_beat> beats;
     std::size_t queued_bytes = 0;
     std::size_t in_flight = 0;
+    /// Full with envelopes waiting when the watch started, and no acknowledgement since.
+    bool stalling = false;
   };
+
+  bool window_full(const destination& d) const {
+    return d.in_flight >= cfg_.window && (!d.queue.empty() || !d.beats.empty());
+  }
 
   store_id self_;
   outbox_config cfg_;

@@ -156,6 +156,32 @@ TEST_CASE("transport outbox: the window bounds batches in flight, then envelopes
   CHECK(out.queued(store_id{2}) == 0);
 }
 
+TEST_CASE("transport outbox: a window full without acknowledgement for a whole watch reopens") {
+  outbox_config cfg;
+  cfg.batch_envelopes = 1;
+  cfg.window = 2;
+  transport_outbox out{store_id{1}, cfg};
+  out.connect(store_id{2});
+  out.connect(store_id{3});
+  CHECK_FALSE(out.watch_stalls());
+  for (int k = 0; k < 3; ++k) {
+    out.add(envelope_to(2));
+    out.add(envelope_to(3));
+  }
+  CHECK(out.take_all().size() == 4);
+  REQUIRE(out.watch_stalls());
+  // Store 3 acknowledges one batch and fills its window again; store 2 stays silent.
+  out.on_ack(store_id{3}, 1);
+  REQUIRE(out.take(store_id{3}));
+  CHECK(out.reopen_stalled() == std::vector<store_id>{store_id{2}});
+  CHECK(out.stats().window_resets == 1);
+  CHECK(out.in_flight(store_id{2}) == 0);
+  CHECK(out.in_flight(store_id{3}) == 2);
+  // Nothing is watched until the next watch starts.
+  CHECK(out.reopen_stalled().empty());
+  CHECK(out.take(store_id{2}));
+}
+
 namespace {
 
 /// Two regions replicated on three stores over the batching transport.
@@ -413,5 +439,55 @@ TEST_CASE_FIXTURE(test::store_fixture,
   CHECK((*told)[0].second == peer_id{103});
   caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inbox, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: acknowledgements lost on the way back do not close the window") {
+  outbox_config cfg;
+  cfg.window = 4;
+  cfg.batch_envelopes = 1;
+  cfg.beat_delay = {};
+  cfg.stall_timeout = std::chrono::milliseconds{300};
+  auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
+  // Store 2 receives everything, and every acknowledgement it sends back is lost (its handle
+  // to store 1 is a dead connection it has not noticed).
+  auto received = std::make_shared<std::vector<raft_batch>>();
+  auto store2 = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
+    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
+  });
+  caf::anon_send(transport, connect_atom::value, store_id{2}, store2);
+  sched.run();
+  for (int k = 0; k < 6; ++k) {
+    caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{envelope_to(2)});
+    sched.run();
+  }
+  CHECK(received->size() == 4);
+  // Short of the timeout the window stays closed.
+  sched.advance_time(cfg.stall_timeout / 2);
+  sched.run();
+  CHECK(received->size() == 4);
+  sched.advance_time(cfg.stall_timeout / 2);
+  sched.run();
+  CHECK(received->size() == 6);
+  auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
+  CHECK(stats->window_resets == 1);
+  // An acknowledgement that arrives in time keeps the window as it is.
+  for (int k = 0; k < 6; ++k) {
+    caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{envelope_to(2)});
+    sched.run();
+  }
+  CHECK(received->size() == 8);
+  raft_batch ack{store_id{2}, store_id{1}, {}, {}, 1};
+  caf::send_as(caf::actor_cast<caf::actor>(store2), transport, deliver_atom::value, ack);
+  sched.run();
+  CHECK(received->size() == 9);
+  sched.advance_time(cfg.stall_timeout);
+  sched.run();
+  stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
+  CHECK(stats->window_resets == 1);
+  CHECK(received->size() == 9);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store2, caf::exit_reason::user_shutdown);
   sched.run();
 }
