@@ -112,9 +112,25 @@ void connector::run() {
       me = self_;
       transport = transport_;
     }
-    bool settled = pd_ && refresh(self, me, transport);
-    self->receive([&](caf::down_msg& dm) { on_down(dm, transport); },
-                  caf::after(settled ? cfg_.settled_interval : cfg_.interval) >> [] {});
+    bool settled = refresh(self, me, transport);
+    bool woken = false;
+    self->receive(
+        [&](caf::down_msg& dm) {
+          on_down(dm, transport);
+          woken = true;
+        },
+        caf::after(settled ? cfg_.settled_interval : cfg_.interval) >> [] {});
+    // Every loss already queued is handled before the next round: a round asks PD first, and
+    // PD may be among the losses (a request into a dead connection waits out its timeout).
+    while (woken) {
+      woken = false;
+      self->receive(
+          [&](caf::down_msg& dm) {
+            on_down(dm, transport);
+            woken = true;
+          },
+          caf::after(std::chrono::milliseconds{0}) >> [] {});
+    }
   }
   for (auto& [id, p] : peers_)
     self->demonitor(p.handle);
@@ -123,6 +139,14 @@ void connector::run() {
 
 bool connector::refresh(caf::scoped_actor& self, store_id me,
                         const local_transport_actor& transport) {
+  bool settled = pd_ && list_stores(self, me);
+  // With PD away, the stores it listed last are still where they were: a store whose
+  // connections dropped (paused, restarted) is reached again without waiting for PD.
+  if (!transport || known_stores_.empty()) return false;
+  return connect_stores(self, me, transport) && settled;
+}
+
+bool connector::list_stores(caf::scoped_actor& self, store_id me) {
   if (!me.is_none() && !registered_)
     registered_ = register_store(me, std::chrono::steady_clock::now()) == me;
   std::vector<pd::store_info> stores;
@@ -138,8 +162,14 @@ bool connector::refresh(caf::scoped_actor& self, store_id me,
   bool settled = registered_ && book == last_book_;
   last_book_ = book;
   book_->replace(std::move(book));
-  if (!transport) return false;
-  for (const auto& s : stores) {
+  known_stores_ = std::move(stores);
+  return settled;
+}
+
+bool connector::connect_stores(caf::scoped_actor& self, store_id me,
+                               const local_transport_actor& transport) {
+  bool settled = true;
+  for (const auto& s : known_stores_) {
     if (s.id == me || s.state == pd::store_state::tombstone) continue;
     auto known = peers_.find(s.id);
     if (known != peers_.end()) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -81,8 +82,13 @@ class connector {
   };
 
   void run();
-  /// One round with PD connected; true if nothing was missing and nothing changed.
+  /// One round: the store list from PD if it is connected, then a connection to every store
+  /// of the last list; true if nothing was missing and nothing changed.
   bool refresh(caf::scoped_actor& self, store_id me, const local_transport_actor& transport);
+  /// Registers with PD if needed and takes its store list; true if it did not change.
+  bool list_stores(caf::scoped_actor& self, store_id me);
+  /// Connects to every store of the last list not connected yet; true if none was missing.
+  bool connect_stores(caf::scoped_actor& self, store_id me, const local_transport_actor& transport);
   void on_down(const caf::down_msg& dm, const local_transport_actor& transport);
 
   caf::actor_system& sys_;
@@ -103,6 +109,8 @@ class connector {
   std::map<std::string, backoff> store_backoff_;
   /// PD's store list (client addresses) as of the previous round.
   std::map<store_id, std::string> last_book_;
+  /// PD's last store list, kept while PD is away.
+  std::vector<pd::store_info> known_stores_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -426,4 +426,29 @@ TEST_CASE("cluster: a leader paused past its lease serves no stale read once it 
   CHECK(got->value_or("") == "2");
 }
 
+TEST_CASE("cluster: with PD down, a store paused until its links dropped is reached again") {
+  process_cluster cluster{3};
+  client::client c{to(cluster.client_addresses())};
+  put_range(c, 0, 100, "a");
+  cluster.kill_pd();
+
+  // Paused past the middleman's connection timeout, the store loses its links to both others.
+  ::kill(cluster.store_pid(2), SIGSTOP);
+  auto lost = "lost the connection to store " + cluster.store_id(2);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while ((count_in_file(cluster.store_log(0), lost) == 0 ||
+          count_in_file(cluster.store_log(1), lost) == 0) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  ::kill(cluster.store_pid(2), SIGCONT);
+  REQUIRE_MESSAGE(count_in_file(cluster.store_log(1), lost) > 0, "store 1 kept its link");
+
+  // Every write now needs stores 1 and 2 to reach each other again, which they must do from
+  // the store list PD gave them before it went away.
+  cluster.kill_store(0);
+  client::client rest{to({cluster.client_address(1), cluster.client_address(2)})};
+  put_range(rest, 100, 200, "a");
+  check_range(rest, 0, 200, "a");
+}
+
 }  // namespace rdb::test
