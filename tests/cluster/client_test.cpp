@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,57 @@ class holding_kv final : public kv::Kv::Server {
  private:
   std::size_t waiting_for = 0;
   kj::Own<kj::PromiseFulfiller<void>> waiter;
+};
+
+/// One of two stores holding one region (peer 11 on store 1, peer 12 on store 2), answering
+/// as the test scripts it: which store it names as leader, and whether it is paused (it then
+/// holds every call, as a stopped process does).
+class scripted_kv final : public kv::Kv::Server {
+ public:
+  std::uint64_t store = 0;
+  std::map<std::uint64_t, std::string>* addresses = nullptr;
+  std::uint64_t leader = 1;
+  /// Calls still answered naming store 1 as leader, whatever `leader` says (a follower that
+  /// has not noticed the election yet); 0: `leader` holds.
+  std::size_t stale_answers = 0;
+  bool paused = false;
+  std::size_t calls = 0;
+
+  kj::Promise<void> regionInfo(RegionInfoContext ctx) override {
+    ++calls;
+    if (paused) return kj::NEVER_DONE;
+    auto r = ctx.getResults().initRegion();
+    r.setId(1);
+    r.setLeader(10 + named_leader());
+    auto peers = r.initPeers(2);
+    auto known = r.initStoreAddresses(2);
+    for (unsigned i = 0; i < 2; ++i) {
+      peers[i].setId(11 + i);
+      peers[i].setStore(1 + i);
+      known[i].setStore(1 + i);
+      known[i].setAddress(addresses->at(1 + i));
+    }
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> put(PutContext ctx) override {
+    ++calls;
+    if (paused) return kj::NEVER_DONE;
+    auto named = named_leader();
+    if (named != store) {
+      auto nl = ctx.getResults().initError().initNotLeader();
+      nl.setLeaderStore(named);
+      nl.setLeaderAddress(addresses->at(named));
+    }
+    return kj::READY_NOW;
+  }
+
+ private:
+  std::uint64_t named_leader() {
+    if (stale_answers == 0) return leader;
+    --stale_answers;
+    return 1;
+  }
 };
 
 client::options to(const std::string& address) {
@@ -137,6 +189,39 @@ TEST_CASE_FIXTURE(held_client,
     auto r = w.wait(ws);
     CHECK_MESSAGE(r.has_value(), (r ? std::string{} : r.error().detail));
   }
+}
+
+TEST_CASE("client: a leader that stops answering is asked once, then avoided while suspect") {
+  std::map<std::uint64_t, std::string> addresses;
+  auto made1 = kj::heap<scripted_kv>();
+  auto made2 = kj::heap<scripted_kv>();
+  auto& s1 = *made1;
+  auto& s2 = *made2;
+  capnp::EzRpcServer server1{kj::mv(made1), "127.0.0.1", 0};
+  capnp::EzRpcServer server2{kj::mv(made2), "127.0.0.1", 0};
+  auto& ws = server1.getWaitScope();
+  addresses[1] = "127.0.0.1:" + std::to_string(server1.getPort().wait(ws));
+  addresses[2] = "127.0.0.1:" + std::to_string(server2.getPort().wait(ws));
+  s1.store = 1;
+  s2.store = 2;
+  s1.addresses = s2.addresses = &addresses;
+
+  client::options opts;
+  opts.stores = {addresses[1], addresses[2]};
+  opts.attempt_timeout = std::chrono::milliseconds{200};
+  client::client c{opts};
+  REQUIRE(c.put("k", "1").has_value());
+
+  // Store 1 stops; store 2 is elected, but names store 1 for its next three answers.
+  s1.paused = true;
+  s1.calls = 0;
+  s2.leader = 2;
+  s2.stale_answers = 3;
+  auto written = c.put("k", "2");
+  REQUIRE_MESSAGE(written.has_value(), written.error().detail);
+  // One attempt waited out store 1; lookups and retries then went to store 2 only.
+  CHECK(s1.calls == 1);
+  CHECK(s2.stale_answers == 0);
 }
 
 }  // namespace rdb::test

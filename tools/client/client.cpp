@@ -110,6 +110,10 @@ struct client::impl {
   /// Writes waiting for the window (`write_window`), by sequence number.
   std::map<std::uint64_t, kj::Own<kj::PromiseFulfiller<void>>> held_writes;
   client_stats stats;
+  /// Stores whose connection failed or that let an attempt time out, until when they are
+  /// asked only if nothing else is left: a store paused or cut off holds every call sent to
+  /// it, and a follower that has not yet noticed names it as leader for a while.
+  std::map<std::string, clock_type::time_point> suspects;
   /// The error behind the latest failed attempt.
   error last{code::deadline_exceeded, "no attempt made"};
 
@@ -163,8 +167,17 @@ struct client::impl {
   void drop(const std::string& address, std::uint64_t id, const kj::Exception& e) {
     auto i = connections.find(address);
     if (i != connections.end() && i->second.id == id) connections.erase(i);
+    suspects[address] = clock_type::now() + opts.attempt_timeout;
     last = error{code::deadline_exceeded, address + ": " + e.getDescription().cStr()};
   }
+
+  bool suspect(const std::string& address) const {
+    auto i = suspects.find(address);
+    return i != suspects.end() && clock_type::now() < i->second;
+  }
+
+  /// `address` answered: it is not suspect any more.
+  void answered(const std::string& address) { suspects.erase(address); }
 
   /// The lowest sequence number still unanswered, `seq` when none other is.
   std::uint64_t first_incomplete(std::uint64_t own) const {
@@ -219,6 +232,7 @@ struct client::impl {
       out.push_back(seeds[(next_seed + i) % seeds.size()]);
     for (const auto& [id, a] : store_addresses)
       if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    std::stable_partition(out.begin(), out.end(), [&](const auto& a) { return !suspect(a); });
     return out;
   }
 
@@ -239,6 +253,7 @@ struct client::impl {
         .then(
             [this, key, addresses, i,
              deadline](capnp::Response<kv::Kv::RegionInfoResults>&& res) -> kj::Promise<step> {
+              answered(addresses[i]);
               auto err = res.getError();
               if (err.isNone()) {
                 learn(res.getRegion(), res.getFromPd());
@@ -263,16 +278,21 @@ struct client::impl {
                   error{code::deadline_exceeded, "no store address to ask"});
   }
 
-  /// Where to send a request for `r`: the leader's store if known, else its replicas in turn.
+  /// Where to send a request for `r`: the leader's store if known, else its replicas in turn;
+  /// a suspect store only when no other is known.
   std::string target(const region& r, std::size_t attempt) const {
     if (r.leader_store != 0) {
       auto i = store_addresses.find(r.leader_store);
-      if (i != store_addresses.end()) return i->second;
+      if (i != store_addresses.end() && !suspect(i->second)) return i->second;
     }
+    std::string fallback;
     for (std::size_t k = 0; k < r.stores.size(); ++k) {
       auto i = store_addresses.find(r.stores[(attempt + k) % r.stores.size()]);
-      if (i != store_addresses.end()) return i->second;
+      if (i == store_addresses.end()) continue;
+      if (!suspect(i->second)) return i->second;
+      if (fallback.empty()) fallback = i->second;
     }
+    if (!fallback.empty()) return fallback;
     return seeds.empty() ? std::string{} : seeds[attempt % seeds.size()];
   }
 
@@ -289,6 +309,10 @@ struct client::impl {
         if (nl.getLeaderStore() == 0) return verdict::retry_later;
         if (nl.getLeaderAddress().size() > 0)
           store_addresses[nl.getLeaderStore()] = nl.getLeaderAddress();
+        // A suspect leader is most likely gone and the replica has not noticed yet: give the
+        // election time rather than go round the replicas at once.
+        auto named = store_addresses.find(nl.getLeaderStore());
+        if (named != store_addresses.end() && suspect(named->second)) return verdict::retry_later;
         return verdict::retry_now;
       }
       case kv::Error::EPOCH_NOT_MATCH:
@@ -368,6 +392,7 @@ struct client::impl {
       return attempt(c, *r, attempt_deadline(deadline))
           .then(
               [=, this](step s) {
+                answered(address);
                 // A leader that refuses while naming itself (a leadership transfer in flight,
                 // its log tail full) needs time, not another call at once. (The region may be
                 // gone: an epoch_not_match replaces the cached regions.)

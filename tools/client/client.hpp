@@ -21,7 +21,9 @@
 /// names and follows the service's errors: `notLeader` moves to the named leader,
 /// `epochNotMatch` replaces the cached regions, `regionNotFound`, `keyNotInRegion`,
 /// `serverBusy`, `timeout` and lost connections retry with backoff (5 ms doubling to 500 ms)
-/// after dropping what they made stale. Every operation has a deadline.
+/// after dropping what they made stale; a store whose connection failed or that did not
+/// answer an attempt in time is avoided for a while (`options::attempt_timeout`). Every
+/// operation has a deadline.
 ///
 /// Not thread-safe: a client belongs to the thread that made it (its connections run on that
 /// thread's Cap'n Proto event loop). Writes carry the client's id and a sequence number that a
@@ -55,9 +57,12 @@ struct options {
   /// Bound on each operation, retries included.
   std::chrono::milliseconds deadline{10'000};
   /// Bound on one attempt (one call to one store): a store that does not answer in time is
-  /// given up for this attempt and the operation retried elsewhere. Longer than a store's own
-  /// request timeout (5 s), after which it answers `timeout` itself.
-  std::chrono::milliseconds attempt_timeout{7'000};
+  /// given up for this attempt, and for as long again it is suspect: the operation and the
+  /// ones after it go to the region's other replicas (which name the new leader, or none yet),
+  /// and back to it only if nothing else is left. About two election timeouts, so a paused or
+  /// cut-off leader costs an operation little more than the election that replaces it; a
+  /// write given up this way may still be applied, and its retry is applied at most once.
+  std::chrono::milliseconds attempt_timeout{2'000};
   /// Identifies this client's writes; 0 picks a random one.
   std::uint64_t client_id = 0;
 };
