@@ -27,10 +27,14 @@ struct kv_service_config {
   /// store's region peers check the same limits).
   request_limits limits;
   /// Bound on a `regionInfo` question to PD; past it the store answers from its own routes.
-  caf::timespan pd_timeout = std::chrono::seconds{2};
+  /// Well inside the client's attempt timeout (2 s): a live store answers before the client
+  /// gives up on it, also while PD is away or its connection is dead and not yet noticed.
+  caf::timespan pd_timeout = std::chrono::milliseconds{500};
   /// How long a region peer may take to answer before the client gets `timeout`. A peer that
-  /// terminates answers what it held, or the service answers `region_not_found` for it.
-  caf::timespan request_timeout = std::chrono::seconds{5};
+  /// terminates answers what it held, or the service answers `region_not_found` for it. Also
+  /// inside the client's attempt timeout: the client learns the outcome is unknown from the
+  /// store, rather than suspecting a store that is up.
+  caf::timespan request_timeout = std::chrono::milliseconds{1500};
   /// Requests waiting for an answer, beyond which new ones get `server_busy`.
   std::size_t max_pending = 100'000;
   /// When set, gets for regions whose local leader holds a read lease are answered on the
