@@ -10,11 +10,17 @@
 //
 // Keys are spread over the whole first byte (the initial regions split there). With `--ping`
 // the clients ping the stores in turn instead: the client API's round trip alone, a bound on
-// what any request can reach.
+// what any request can reach. With `--history=FILE` every put and get, warmup included, is
+// recorded in the history format rdb-lincheck reads (README, "Checking histories"), each put
+// writing a value of its own; keys are written as two hex digits of their first byte, a colon
+// and the rest.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -25,6 +31,7 @@
 #include <caf/config_option_adder.hpp>
 
 #include "tools/client/client.hpp"
+#include "tools/lincheck/history.hpp"
 #include "tools/rdb-bench/histogram.hpp"
 
 namespace {
@@ -41,6 +48,7 @@ struct bench_config : caf::actor_system_config {
   std::size_t keys = 100'000;
   double get_ratio = 0.0;
   bool ping = false;
+  std::string history;
 
   bench_config() {
     opt_group{custom_options_, "global"}
@@ -55,7 +63,9 @@ struct bench_config : caf::actor_system_config {
         .add(keys, "keys", "size of the key space (default: 100000)")
         .add(get_ratio, "get-ratio", "fraction of requests that are gets, 0-1 (default: 0)")
         .add(ping, "ping",
-             "ping the stores in turn instead: no raft or storage work (default: false)");
+             "ping the stores in turn instead: no raft or storage work (default: false)")
+        .add(history, "history",
+             "record every operation in this file, in rdb-lincheck's format (default: none)");
   }
 };
 
@@ -73,6 +83,18 @@ std::string key_of(std::uint64_t i) {
   std::string k(1, static_cast<char>(h >> 56));
   k += "key" + std::to_string(i);
   return k;
+}
+
+/// `key` as the history writes it: its first byte (any value) in hex, then the rest.
+std::string history_key(const std::string& key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto b = static_cast<unsigned char>(key.front());
+  return std::string{hex[b >> 4], hex[b & 15], ':'} + key.substr(1);
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+      .count();
 }
 
 struct worker_result {
@@ -95,6 +117,9 @@ struct loop_context {
   worker_result& result;
   std::mt19937_64 rng;
   std::string value;
+  /// This thread's part of the history, if one is recorded.
+  std::ofstream* history = nullptr;
+  std::uint64_t written = 0;
 };
 
 enum class op_kind { put, get, ping };
@@ -106,12 +131,45 @@ op_kind pick(loop_context& ctx) {
   return get ? op_kind::get : op_kind::put;
 }
 
+/// Records one finished operation in the thread's part of the history.
+void record(loop_context& ctx, rdb::lincheck::operation op,
+            const rdb::client::result<std::optional<std::string>>* got,
+            const rdb::client::error* failed) {
+  op.ret = now_ns();
+  if (failed) {
+    // Refused before it was proposed, or a read (which changes nothing): never took effect.
+    bool never = failed->what == rdb::client::code::invalid_argument ||
+                 op.kind == rdb::lincheck::op_kind::get;
+    op.out = never ? rdb::lincheck::outcome::fail : rdb::lincheck::outcome::unknown;
+    if (!never) op.ret.reset();
+  } else if (got) {
+    op.read = **got;
+  }
+  *ctx.history << rdb::lincheck::to_json(op) << '\n';
+}
+
+/// The value of the next put: unique within the history when one is recorded.
+std::string next_value(loop_context& ctx, std::size_t client) {
+  if (!ctx.history) return ctx.value;
+  auto v = "c" + std::to_string(client) + "-" + std::to_string(++ctx.written);
+  if (v.size() < ctx.cfg.value_size) v.resize(ctx.cfg.value_size, 'a');
+  return v;
+}
+
 /// One closed-loop client: a request, then the next once it is answered, until stopping.
-kj::Promise<void> closed_loop(loop_context& ctx) {
+kj::Promise<void> closed_loop(loop_context& ctx, std::size_t client) {
   if (ctx.stopping) return kj::READY_NOW;
   auto key = key_of(ctx.rng() % ctx.cfg.keys);
   auto kind = pick(ctx);
   auto start = clock_type::now();
+  std::optional<rdb::lincheck::operation> op;
+  if (ctx.history && kind != op_kind::ping) {
+    op.emplace();
+    op->client = client;
+    op->kind = kind == op_kind::get ? rdb::lincheck::op_kind::get : rdb::lincheck::op_kind::put;
+    op->key = history_key(key);
+    op->invoke = now_ns();
+  }
   auto done = [&ctx, kind, start](const std::string& error) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
     auto& res = ctx.result;
@@ -126,19 +184,44 @@ kj::Promise<void> closed_loop(loop_context& ctx) {
   };
   // Moved into the promise: kj keeps a reference to a callback given as an lvalue.
   auto finish = [done](auto&& r) { done(r ? std::string{} : r.error().detail); };
-  kj::Promise<void> op = nullptr;
+  kj::Promise<void> call = nullptr;
   switch (kind) {
     case op_kind::get:
-      op = ctx.client.get_async(std::move(key)).then(kj::mv(finish));
+      call = ctx.client.get_async(std::move(key))
+                 .then([&ctx, finish, op](rdb::client::result<std::optional<std::string>>&& r) {
+                   if (op) record(ctx, *op, r ? &r : nullptr, r ? nullptr : &r.error());
+                   finish(r);
+                 });
       break;
-    case op_kind::put:
-      op = ctx.client.put_async(std::move(key), ctx.value).then(kj::mv(finish));
+    case op_kind::put: {
+      auto value = next_value(ctx, client);
+      if (op) op->value = value;
+      call = ctx.client.put_async(std::move(key), std::move(value))
+                 .then([&ctx, finish, op](rdb::client::result<void>&& r) {
+                   if (op) record(ctx, *op, nullptr, r ? nullptr : &r.error());
+                   finish(r);
+                 });
       break;
+    }
     case op_kind::ping:
-      op = ctx.client.ping_async(ctx.stores[ctx.rng() % ctx.stores.size()]).then(kj::mv(finish));
+      call = ctx.client.ping_async(ctx.stores[ctx.rng() % ctx.stores.size()]).then(kj::mv(finish));
       break;
   }
-  return op.then([&ctx] { return closed_loop(ctx); });
+  return call.then([&ctx, client] { return closed_loop(ctx, client); });
+}
+
+/// Joins the threads' parts of the history into `path`, removing them.
+bool join_history(const std::string& path, std::size_t parts) {
+  std::ofstream out{path, std::ios::trunc};
+  for (std::size_t w = 0; w < parts; ++w) {
+    auto part = path + ".part" + std::to_string(w);
+    {
+      std::ifstream in{part};
+      out << in.rdbuf();
+    }
+    std::filesystem::remove(part);
+  }
+  return static_cast<bool>(out);
 }
 
 }  // namespace
@@ -166,6 +249,8 @@ int main(int argc, char** argv) {
       rdb::client::options opts;
       opts.stores = stores;
       rdb::client::client c{opts};
+      std::ofstream history;
+      if (!cfg.history.empty()) history.open(cfg.history + ".part" + std::to_string(w));
       loop_context ctx{cfg,
                        measuring,
                        stopping,
@@ -173,12 +258,13 @@ int main(int argc, char** argv) {
                        c,
                        results[w],
                        std::mt19937_64{w + 1},
-                       std::string(cfg.value_size, static_cast<char>('a' + w % 26))};
+                       std::string(cfg.value_size, static_cast<char>('a' + w % 26)),
+                       cfg.history.empty() ? nullptr : &history};
       // Clients 0..n-1 go round-robin to the threads.
       auto loops = kj::heapArrayBuilder<kj::Promise<void>>((cfg.clients - w + thread_count - 1) /
                                                            thread_count);
       for (auto i = w; i < cfg.clients; i += thread_count)
-        loops.add(closed_loop(ctx));
+        loops.add(closed_loop(ctx, i));
       kj::joinPromises(loops.finish()).wait(c.wait_scope());
       results[w].retries = c.stats().retries;
     });
@@ -193,6 +279,10 @@ int main(int argc, char** argv) {
   for (auto& t : threads)
     t.join();
 
+  if (!cfg.history.empty() && !join_history(cfg.history, thread_count)) {
+    std::fprintf(stderr, "rdb-bench: cannot write the history to %s\n", cfg.history.c_str());
+    return 1;
+  }
   worker_result total;
   for (const auto& r : results) {
     total.latency.merge(r.latency);
