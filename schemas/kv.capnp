@@ -60,6 +60,10 @@ struct Error {
     # Final: the replica found a damaged record and stopped serving.
     storageCorrupt @10 :Void;
   }
+  # A write that failed after it was proposed, or whose fate the store does not know (timeout,
+  # a peer that stopped holding it): it may still be applied. False: this call certainly
+  # changed nothing (refused before it was proposed, or its entry was replaced).
+  mayHaveApplied @11 :Bool;
 }
 
 # Where the client believes the request belongs. region 0: the store routes by key.

@@ -52,6 +52,10 @@ struct request_error {
   storage::region_peer leader;
   /// `epoch_not_match` only: the current meta of the region(s) covering the request.
   std::vector<storage::region_meta> regions;
+  /// A write failed after it was proposed, or with its fate unknown to the store (a timeout,
+  /// a peer that stopped holding it): it may still be applied. False: this attempt certainly
+  /// changed nothing (refused before it was proposed, or its entry was replaced).
+  bool maybe_applied = false;
 
   bool operator==(const request_error&) const = default;
 };

@@ -15,11 +15,14 @@ caf::error to_error(const request_error& e) {
   auto code = static_cast<std::uint8_t>(e.code);
   switch (e.code) {
     case errc::not_leader:
-      return caf::error{code, error_category, caf::make_message(e.detail, e.region, e.leader)};
+      return caf::error{code, error_category,
+                        caf::make_message(e.detail, e.region, e.leader, e.maybe_applied)};
     case errc::epoch_not_match:
-      return caf::error{code, error_category, caf::make_message(e.detail, e.region, e.regions)};
+      return caf::error{code, error_category,
+                        caf::make_message(e.detail, e.region, e.regions, e.maybe_applied)};
     default:
-      return caf::error{code, error_category, caf::make_message(e.detail, e.region)};
+      return caf::error{code, error_category,
+                        caf::make_message(e.detail, e.region, e.maybe_applied)};
   }
 }
 
@@ -34,17 +37,21 @@ std::optional<request_error> to_request_error(const caf::error& e) {
   request_error out;
   out.code = *code;
   const auto& ctx = e.context();
-  if (ctx.match_elements<std::string, region_id>()) {
+  if (ctx.match_elements<std::string, region_id, bool>()) {
     out.detail = ctx.get_as<std::string>(0);
     out.region = ctx.get_as<region_id>(1);
-  } else if (ctx.match_elements<std::string, region_id, storage::region_peer>()) {
+    out.maybe_applied = ctx.get_as<bool>(2);
+  } else if (ctx.match_elements<std::string, region_id, storage::region_peer, bool>()) {
     out.detail = ctx.get_as<std::string>(0);
     out.region = ctx.get_as<region_id>(1);
     out.leader = ctx.get_as<storage::region_peer>(2);
-  } else if (ctx.match_elements<std::string, region_id, std::vector<storage::region_meta>>()) {
+    out.maybe_applied = ctx.get_as<bool>(3);
+  } else if (ctx.match_elements<std::string, region_id, std::vector<storage::region_meta>,
+                                bool>()) {
     out.detail = ctx.get_as<std::string>(0);
     out.region = ctx.get_as<region_id>(1);
     out.regions = ctx.get_as<std::vector<storage::region_meta>>(2);
+    out.maybe_applied = ctx.get_as<bool>(3);
   }
   return out;
 }

@@ -19,6 +19,7 @@
 /// human-readable `std::string` and the `region_id` the request was for; `not_leader` adds the
 /// leader hint (`storage::region_peer`, id none if unknown: the hint names both peer and
 /// store); `epoch_not_match` adds `std::vector<storage::region_meta>` with the current regions.
+/// Every context ends with `maybe_applied` (bool).
 namespace rdb {
 
 /// The category atom of every client-visible store error.

@@ -289,12 +289,15 @@ class kv_impl final : public kv::Kv::Server {
     b.setDetail(sys_.render(e));
     auto re = to_request_error(e);
     if (!re) {
-      if (e == caf::sec::request_timeout)
+      if (e == caf::sec::request_timeout) {
         b.setTimeout();
-      else
+        b.setMayHaveApplied(true);
+      } else {
         b.setServerBusy();
+      }
       return;
     }
+    b.setMayHaveApplied(re->maybe_applied);
     switch (re->code) {
       case errc::region_not_found:
         return b.setRegionNotFound();

@@ -48,8 +48,12 @@ kj::Duration to_kj(caf::timespan d) {
   return d.count() * kj::NANOSECONDS;
 }
 
-caf::error made_up(errc code, region_id region, std::string detail) {
-  return to_error(make_request_error(code, region, std::move(detail)));
+/// An error the inbox answers itself. `maybe_applied`: the request reached its peer, which may
+/// have proposed it.
+caf::error made_up(errc code, region_id region, std::string detail, bool maybe_applied = false) {
+  auto e = make_request_error(code, region, std::move(detail));
+  e.maybe_applied = maybe_applied;
+  return to_error(e);
 }
 
 }  // namespace
@@ -149,7 +153,7 @@ void service_inbox::on_down(const caf::actor_addr& source) {
   for (auto id : lost) {
     auto region = pending_.at(id).region;
     answer(id, std::unexpected{made_up(errc::region_not_found, region,
-                                       "the region peer stopped before answering")});
+                                       "the region peer stopped before answering", true)});
   }
 }
 
@@ -185,7 +189,7 @@ kj::Promise<void> service_inbox::sweep_at(kj::TimePoint at) {
       deadlines_.pop();
       auto region = pending_.at(id).region;
       answer(id, std::unexpected{
-                     made_up(errc::timeout, region, "the region peer did not answer in time")});
+                     made_up(errc::timeout, region, "the region peer did not answer in time", true)});
     }
     armed_at_ = earliest_deadline();
     if (!armed_at_) return kj::READY_NOW;

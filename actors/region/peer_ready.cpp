@@ -127,10 +127,11 @@ void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committ
     // replica will not learn the outcome for sure: the client retries (with its sequence
     // number for dedup).
     auto e = make_not_leader(meta().id, leader());
-    for (auto& p : proposals_.take_after(committed))
-      fail(p.token, e);
     for (auto& [tag, r] : reads_)
       fail(r.token, e);
+    e.maybe_applied = true;
+    for (auto& p : proposals_.take_after(committed))
+      fail(p.token, e);
     reads_.clear();
     read_round_ = 0;
   }

@@ -134,6 +134,7 @@ void drain(peer_pointer self) {
   }
   if (out.fatal) {
     auto err = make_request_error(errc::storage_corrupt, st.logic->meta().id, *out.fatal);
+    err.maybe_applied = true;
     fail_waiting(self, err);
     self->quit(to_error(err));
     return;
@@ -189,8 +190,11 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
   // Whatever ends the actor, its lease stops serving reads at once (a successor publishes anew).
   if (st.ctx.grant) self->attach_functor([grant = st.ctx.grant] { grant->revoke(); });
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    fail_waiting(self, make_request_error(errc::region_not_found, self->state.logic->meta().id,
-                                          "the region peer stopped"));
+    // Writes it held may have been proposed.
+    auto err = make_request_error(errc::region_not_found, self->state.logic->meta().id,
+                                  "the region peer stopped");
+    err.maybe_applied = true;
+    fail_waiting(self, err);
     self->quit(msg.reason);
   });
   return {

@@ -170,9 +170,19 @@ TEST_CASE_FIXTURE(cluster, "region: a leader that loses leadership fails what it
   REQUIRE(out->has_value());
   REQUIRE_FALSE(out->value().engaged());
   CHECK(code_of(out->value().error()) == errc::not_leader);
+  // It was proposed: for all the old leader knows, it may still commit.
+  CHECK(to_request_error(out->value().error())->maybe_applied);
   net->isolate(store_of(0), false);
   tick_all(5);
   CHECK_FALSE(status(0).is_leader());
+  // Refused before it is proposed: certainly not applied.
+  auto refused = test::send_request<write_response>(
+      sys, nodes[0].peer, kv_put_atom::value, put_request{header(), "d", "1", client_id{1}, 2});
+  sched.run();
+  REQUIRE(refused->has_value());
+  REQUIRE_FALSE(refused->value().engaged());
+  CHECK(code_of(refused->value().error()) == errc::not_leader);
+  CHECK_FALSE(to_request_error(refused->value().error())->maybe_applied);
 }
 
 TEST_CASE_FIXTURE(cluster, "region: a restart from disk keeps every acknowledged write") {

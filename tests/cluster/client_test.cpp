@@ -75,6 +75,12 @@ class scripted_kv final : public kv::Kv::Server {
   /// has not noticed the election yet); 0: `leader` holds.
   std::size_t stale_answers = 0;
   bool paused = false;
+  /// The next this many puts are answered `timeout`, the write possibly proposed.
+  std::size_t timeouts = 0;
+  /// Then every put is refused with `serverBusy`, before being proposed.
+  bool busy = false;
+  /// Puts are held (and only puts).
+  bool hold_puts = false;
   std::size_t calls = 0;
 
   kj::Promise<void> regionInfo(RegionInfoContext ctx) override {
@@ -96,7 +102,19 @@ class scripted_kv final : public kv::Kv::Server {
 
   kj::Promise<void> put(PutContext ctx) override {
     ++calls;
-    if (paused) return kj::NEVER_DONE;
+    if (paused || hold_puts) return kj::NEVER_DONE;
+    if (timeouts > 0 || busy) {
+      auto e = ctx.getResults().initError();
+      e.setDetail("scripted");
+      e.setMayHaveApplied(timeouts > 0);
+      if (timeouts > 0) {
+        --timeouts;
+        e.setTimeout();
+      } else {
+        e.setServerBusy();
+      }
+      return kj::READY_NOW;
+    }
     auto named = named_leader();
     if (named != store) {
       auto nl = ctx.getResults().initError().initNotLeader();
@@ -222,6 +240,47 @@ TEST_CASE("client: a leader that stops answering is asked once, then avoided whi
   // One attempt waited out store 1; lookups and retries then went to store 2 only.
   CHECK(s1.calls == 1);
   CHECK(s2.stale_answers == 0);
+}
+
+TEST_CASE("client: a failed write says what went wrong last and whether it may have happened") {
+  std::map<std::uint64_t, std::string> addresses;
+  auto made = kj::heap<scripted_kv>();
+  auto& kv = *made;
+  capnp::EzRpcServer server{kj::mv(made), "127.0.0.1", 0};
+  auto& ws = server.getWaitScope();
+  addresses[1] = addresses[2] = "127.0.0.1:" + std::to_string(server.getPort().wait(ws));
+  kv.store = 1;
+  kv.addresses = &addresses;
+  client::options opts;
+  opts.stores = {addresses[1]};
+  opts.deadline = std::chrono::milliseconds{300};
+  opts.attempt_timeout = std::chrono::milliseconds{100};
+  client::client c{opts};
+
+  // Refused every time before being proposed: certainly not applied.
+  kv.busy = true;
+  auto busy = c.put("k", "1");
+  REQUIRE_FALSE(busy.has_value());
+  CHECK(busy.error().what == client::code::deadline_exceeded);
+  CHECK(busy.error().cause == client::code::server_busy);
+  CHECK_FALSE(busy.error().maybe_applied);
+  // One attempt whose fate the store did not know, then refusals: it may have happened.
+  kv.timeouts = 1;
+  auto unknown = c.put("k", "2");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().cause == client::code::server_busy);
+  CHECK(unknown.error().maybe_applied);
+  // No answer at all: it may have happened.
+  kv.busy = false;
+  kv.hold_puts = true;
+  auto silent = c.put("k", "3");
+  REQUIRE_FALSE(silent.has_value());
+  CHECK(silent.error().cause == client::code::connection_lost);
+  CHECK_MESSAGE(silent.error().maybe_applied, silent.error().detail);
+  // A read changes nothing, whatever happened.
+  auto read = c.get("k");
+  REQUIRE_FALSE(read.has_value());
+  CHECK_FALSE(read.error().maybe_applied);
 }
 
 }  // namespace rdb::test

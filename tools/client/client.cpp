@@ -28,6 +28,20 @@ std::string_view to_string(code c) {
       return "storage_corrupt";
     case code::deadline_exceeded:
       return "deadline_exceeded";
+    case code::not_leader:
+      return "not_leader";
+    case code::epoch_not_match:
+      return "epoch_not_match";
+    case code::region_not_found:
+      return "region_not_found";
+    case code::key_not_in_region:
+      return "key_not_in_region";
+    case code::server_busy:
+      return "server_busy";
+    case code::timeout:
+      return "timeout";
+    case code::connection_lost:
+      return "connection_lost";
   }
   return "unknown";
 }
@@ -115,7 +129,7 @@ struct client::impl {
   /// it, and a follower that has not yet noticed names it as leader for a while.
   std::map<std::string, clock_type::time_point> suspects;
   /// The error behind the latest failed attempt.
-  error last{code::deadline_exceeded, "no attempt made"};
+  error last = failure(code::connection_lost, "no attempt made");
 
   // -- connections ----------------------------------------------------------------------------
 
@@ -168,7 +182,14 @@ struct client::impl {
     auto i = connections.find(address);
     if (i != connections.end() && i->second.id == id) connections.erase(i);
     suspects[address] = clock_type::now() + opts.attempt_timeout;
-    last = error{code::deadline_exceeded, address + ": " + e.getDescription().cStr()};
+    last = failure(code::connection_lost, address + ": " + e.getDescription().cStr(), true);
+  }
+
+  /// An attempt's failure: retried until the deadline (`what` deadline_exceeded), unless
+  /// `cause` is final.
+  static error failure(code cause, std::string detail, bool maybe_applied = false) {
+    bool final = cause == code::invalid_argument || cause == code::storage_corrupt;
+    return error{final ? cause : code::deadline_exceeded, cause, std::move(detail), maybe_applied};
   }
 
   bool suspect(const std::string& address) const {
@@ -258,8 +279,8 @@ struct client::impl {
               if (err.isNone()) {
                 learn(res.getRegion(), res.getFromPd());
                 return locate(key, addresses, i + 1, deadline,
-                              error{code::deadline_exceeded,
-                                    addresses[i] + " described a region without the key"});
+                              failure(code::region_not_found,
+                                      addresses[i] + " described a region without the key"));
               }
               // A malformed key is refused by every store alike: no point asking the next.
               auto v = judge(err, 0);
@@ -275,7 +296,7 @@ struct client::impl {
 
   kj::Promise<step> locate(std::string key, clock_type::time_point deadline) {
     return locate(std::move(key), lookup_addresses(), 0, deadline,
-                  error{code::deadline_exceeded, "no store address to ask"});
+                  failure(code::connection_lost, "no store address to ask"));
   }
 
   /// Where to send a request for `r`: the leader's store if known, else its replicas in turn;
@@ -298,12 +319,13 @@ struct client::impl {
 
   /// Reads a service error, updating the cache; `done` for none.
   verdict judge(kv::Error::Reader e, std::uint64_t region_id) {
+    auto fail = [&](code c) { last = failure(c, e.getDetail(), e.getMayHaveApplied()); };
     switch (e.which()) {
       case kv::Error::NONE:
         return verdict::done;
       case kv::Error::NOT_LEADER: {
         auto nl = e.getNotLeader();
-        last = error{code::deadline_exceeded, e.getDetail()};
+        fail(code::not_leader);
         for (auto& [k, r] : regions)
           if (r.id == region_id) r.leader_store = nl.getLeaderStore();
         if (nl.getLeaderStore() == 0) return verdict::retry_later;
@@ -316,28 +338,33 @@ struct client::impl {
         return verdict::retry_now;
       }
       case kv::Error::EPOCH_NOT_MATCH:
-        last = error{code::deadline_exceeded, e.getDetail()};
+        fail(code::epoch_not_match);
         forget(region_id);
         for (auto r : e.getEpochNotMatch())
           learn(r, false);
         return verdict::retry_now;
       case kv::Error::REGION_NOT_FOUND:
+        fail(code::region_not_found);
+        forget(region_id);
+        return verdict::retry_later;
       case kv::Error::KEY_NOT_IN_REGION:
-        last = error{code::deadline_exceeded, e.getDetail()};
+        fail(code::key_not_in_region);
         forget(region_id);
         return verdict::retry_later;
       case kv::Error::SERVER_BUSY:
+        fail(code::server_busy);
+        return verdict::retry_later;
       case kv::Error::TIMEOUT:
-        last = error{code::deadline_exceeded, e.getDetail()};
+        fail(code::timeout);
         return verdict::retry_later;
       case kv::Error::INVALID_ARGUMENT:
-        last = error{code::invalid_argument, e.getDetail()};
+        fail(code::invalid_argument);
         return verdict::final;
       case kv::Error::STORAGE_CORRUPT:
-        last = error{code::storage_corrupt, e.getDetail()};
+        fail(code::storage_corrupt);
         return verdict::final;
     }
-    last = error{code::deadline_exceeded, "unknown error kind: " + std::string(e.getDetail())};
+    last = failure(code::server_busy, "unknown error kind: " + std::string(e.getDetail()), true);
     return verdict::retry_later;
   }
 
@@ -371,9 +398,11 @@ struct client::impl {
                                                      clock_type::time_point deadline)>;
 
   /// Runs `attempt` against the region of `key` until it is done, final, or `deadline`
-  /// passes; `n` attempts were made before, and the next backoff is `backoff`.
+  /// passes; `n` attempts were made before, and the next backoff is `backoff`. For a write,
+  /// `uncertain` is set once an attempt ends not knowing whether it took effect.
   kj::Promise<step> routed(std::string key, attempt_fn attempt, clock_type::time_point deadline,
-                           std::chrono::milliseconds backoff, std::size_t n) {
+                           std::chrono::milliseconds backoff, std::size_t n,
+                           std::shared_ptr<bool> uncertain) {
     if (n > 0) ++stats.retries;
     return locate(key, deadline).then([=, this](step found) -> kj::Promise<step> {
       if (found.v == verdict::final) return kj::mv(found);
@@ -382,7 +411,7 @@ struct client::impl {
         // Cached when the lookup ended, the region may have been dropped by another
         // operation's error since: look again.
         if (found.v == verdict::done) found.v = verdict::retry_now;
-        return next(key, attempt, deadline, backoff, n, kj::mv(found));
+        return next(key, attempt, deadline, backoff, n, kj::mv(found), uncertain);
       }
       auto address = target(*r, n);
       auto region_id = r->id;
@@ -393,6 +422,7 @@ struct client::impl {
           .then(
               [=, this](step s) {
                 answered(address);
+                if (uncertain && s.v != verdict::done && s.why.maybe_applied) *uncertain = true;
                 // A leader that refuses while naming itself (a leadership transfer in flight,
                 // its log tail full) needs time, not another call at once. (The region may be
                 // gone: an epoch_not_match replaces the cached regions.)
@@ -404,35 +434,49 @@ struct client::impl {
               },
               [=, this](kj::Exception&& e) {
                 drop(address, conn, e);
+                // Sent, perhaps received: it may have been proposed.
+                if (uncertain) *uncertain = true;
                 // The region may have moved or its stores restarted elsewhere: look it up
                 // again.
                 forget(region_id);
                 return step{verdict::retry_later, last};
               })
-          .then([=, this](step s) { return next(key, attempt, deadline, backoff, n, kj::mv(s)); });
+          .then([=, this](step s) {
+            return next(key, attempt, deadline, backoff, n, kj::mv(s), uncertain);
+          });
     });
   }
 
   /// What follows an attempt that ended in `s`.
   kj::Promise<step> next(std::string key, attempt_fn attempt, clock_type::time_point deadline,
-                         std::chrono::milliseconds backoff, std::size_t n, step s) {
+                         std::chrono::milliseconds backoff, std::size_t n, step s,
+                         std::shared_ptr<bool> uncertain) {
     if (s.v == verdict::done || s.v == verdict::final) return kj::mv(s);
     if (clock_type::now() >= deadline) return step{verdict::final, std::move(s.why)};
     if (s.v == verdict::retry_now)
-      return routed(std::move(key), std::move(attempt), deadline, backoff, n + 1);
+      return routed(std::move(key), std::move(attempt), deadline, backoff, n + 1, uncertain);
     auto later = std::min(backoff * 2, std::chrono::milliseconds{500});
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(backoff).count();
-    return timer().afterDelay(ns * kj::NANOSECONDS).then([=, this]() mutable {
-      return routed(std::move(key), std::move(attempt), deadline, later, n + 1);
-    });
+    return timer()
+        .afterDelay(ns * kj::NANOSECONDS)
+        .then([=, this, why = std::move(s.why)]() mutable -> kj::Promise<step> {
+          // An attempt begun past the deadline could only time out, and would leave a write
+          // that never went out looking as if it might have.
+          if (clock_type::now() >= deadline) return step{verdict::final, std::move(why)};
+          return routed(std::move(key), std::move(attempt), deadline, later, n + 1, uncertain);
+        });
   }
 
-  /// Runs `attempt` as `routed` does, until `deadline`.
+  /// Runs `attempt` as `routed` does, until `deadline`. `uncertain`: for a write, what its
+  /// failure reports as `maybe_applied`; none for a read.
   kj::Promise<result<void>> run(std::string key, attempt_fn attempt,
-                                clock_type::time_point deadline) {
-    return routed(std::move(key), std::move(attempt), deadline, std::chrono::milliseconds{5}, 0)
-        .then([](step s) -> result<void> {
+                                clock_type::time_point deadline,
+                                std::shared_ptr<bool> uncertain = nullptr) {
+    return routed(std::move(key), std::move(attempt), deadline, std::chrono::milliseconds{5}, 0,
+                  uncertain)
+        .then([uncertain](step s) -> result<void> {
           if (s.v == verdict::done) return {};
+          s.why.maybe_applied = uncertain && *uncertain;
           return std::unexpected(std::move(s.why));
         });
   }
@@ -455,7 +499,7 @@ struct client::impl {
     auto deadline = clock_type::now() + opts.deadline;
     return window_open(seq)
         .then([this, key = std::move(key), attempt = std::move(attempt), deadline]() mutable {
-          return run(std::move(key), std::move(attempt), deadline);
+          return run(std::move(key), std::move(attempt), deadline, std::make_shared<bool>(false));
         })
         .then([this, seq](result<void>&& r) {
           answered(seq);
@@ -539,7 +583,9 @@ kj::Promise<result<std::uint64_t>> client::ping_async(const std::string& address
           },
           [im, address, conn](kj::Exception&& e) -> result<std::uint64_t> {
             im->drop(address, conn, e);
-            return std::unexpected(im->last);
+            auto err = im->last;
+            err.maybe_applied = false;
+            return std::unexpected(err);
           })
       .eagerlyEvaluate(nullptr);
 }
@@ -719,7 +765,11 @@ result<void> client::batch_put(const std::vector<std::pair<std::string, std::str
     std::vector<std::pair<std::string, std::string>> chunk{
         pairs.begin() + static_cast<std::ptrdiff_t>(from),
         pairs.begin() + static_cast<std::ptrdiff_t>(to)};
-    if (auto ok = batch_put_chunk(chunk); !ok) return ok;
+    if (auto ok = batch_put_chunk(chunk); !ok) {
+      // The chunks before it are written.
+      ok.error().maybe_applied = ok.error().maybe_applied || from > 0;
+      return ok;
+    }
   }
   return {};
 }
@@ -746,6 +796,12 @@ result<void> client::batch_put_chunk(
     for (auto s : seqs)
       impl_->answered(s);
   });
+  // Pairs written before a failure stay written: the batch's error then says so.
+  bool sent = false;
+  auto failed = [&sent](error e) {
+    e.maybe_applied = e.maybe_applied || sent;
+    return std::unexpected(std::move(e));
+  };
   for (auto& [address, idx] : by_store) {
     auto& conn = impl_->connect(address);
     auto conn_id = conn.id;
@@ -763,17 +819,20 @@ result<void> client::batch_put_chunk(
       auto err = res.getError();
       if (err.isInvalidArgument() || err.isStorageCorrupt()) {
         impl_->judge(err, 0);
-        return std::unexpected(impl_->last);
+        return failed(impl_->last);
       }
+      sent = true;
       if (!err.isNone()) alone.insert(alone.end(), idx.begin(), idx.end());
     } catch (const kj::Exception& e) {
+      sent = true;
       impl_->drop(address, conn_id, e);
       alone.insert(alone.end(), idx.begin(), idx.end());
     }
   }
   for (auto i : alone) {
     auto ok = put_as(pairs[i].first, pairs[i].second, seqs[i]).wait(impl_->wait_scope());
-    if (!ok) return ok;
+    if (!ok) return failed(ok.error());
+    sent = true;
   }
   return {};
 }

@@ -31,21 +31,46 @@
 /// again: so a client may keep many writes in flight (`put_async`).
 namespace rdb::client {
 
+/// What went wrong. An operation ends with `invalid_argument` or `storage_corrupt` (final
+/// answers, given at once) or `deadline_exceeded` (retries ran out); the others name what
+/// made an attempt fail (`error::cause`).
 enum class code : std::uint8_t {
   /// Final: the request is malformed (oversized key or value, bad limit).
   invalid_argument = 1,
   /// Final: a replica found a damaged record.
   storage_corrupt = 2,
-  /// The deadline passed while retrying; a write's outcome is then unknown.
+  /// The deadline passed while retrying.
   deadline_exceeded = 3,
+  /// The store asked does not lead the region (and named the leader it knows, if any).
+  not_leader = 4,
+  /// The region changed (split, membership) since the client cached it.
+  epoch_not_match = 5,
+  /// The store holds no replica of the region, or its replica stopped.
+  region_not_found = 6,
+  /// The key is outside the region the request named.
+  key_not_in_region = 7,
+  /// The store has too many requests waiting.
+  server_busy = 8,
+  /// The store's replica did not answer in time.
+  timeout = 9,
+  /// No answer from the store: its connection failed, or the attempt timed out.
+  connection_lost = 10,
 };
 
 std::string_view to_string(code c);
 
 struct error {
   code what = code::deadline_exceeded;
+  /// What made the last attempt fail: `what` itself for a final answer.
+  code cause = code::deadline_exceeded;
   /// The last thing that went wrong, for humans.
   std::string detail;
+  /// A write only: whether it may have taken effect (and may still, later). True when any
+  /// attempt ended without knowing: no answer (`connection_lost`), `timeout`, or a store
+  /// saying the write was proposed before it failed. False: it certainly did not take effect
+  /// (every attempt was refused before being proposed, or its entry was replaced). Reads
+  /// change nothing: always false.
+  bool maybe_applied = false;
 };
 
 template <class T>
