@@ -403,6 +403,14 @@ void peer::report_unreachable(peer_id id) {
   maybe_handle_ready();
 }
 
+bool peer::caught_up(peer_id id) const {
+  auto st = raw_.status();
+  auto p = std::find_if(st.progress.begin(), st.progress.end(),
+                        [&](const raft::progress_status& x) { return x.id == id; });
+  return p != st.progress.end() && p->recent_active && !p->is_learner &&
+         p->match.value() + cfg_.transfer_max_lag >= st.commit.value();
+}
+
 void peer::on_directive(const pd::directive& d) {
   if (!is_leader() || d.region != meta().id || !(d.epoch == meta().epoch)) return;
   request_header h{meta().id, meta().epoch};
@@ -417,6 +425,10 @@ void peer::on_directive(const pd::directive& d) {
       change_peer(0, change_peer_request{h, peer_change_kind::remove, d.peer});
       break;
     case pd::directive_kind::transfer_leader:
+      // While a transfer is in flight the leader takes no proposals, for up to an election
+      // timeout if the target cannot catch up: only a replica that is reachable and nearly
+      // caught up is worth it. PD repeats the directive with the next heartbeat.
+      if (!caught_up(d.peer.id)) break;
       raw_.transfer_leader(d.peer.id);
       maybe_handle_ready();
       break;

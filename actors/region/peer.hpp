@@ -56,6 +56,11 @@ struct peer_config {
   /// election timeout less one tick (a follower's first tick after hearing from the leader
   /// may come at once), less the clock drift allowed between stores (see `lease`).
   std::chrono::nanoseconds lease{0};
+  /// A leader hands leadership (a PD directive) only to a voter it heard from recently whose
+  /// log is at most this many entries behind the commit index: while a transfer is in flight
+  /// no proposal is taken, and a target that cannot catch up holds them for an election
+  /// timeout.
+  std::uint64_t transfer_max_lag = 128;
 };
 
 /// The longest safe `peer_config::lease` for a store whose regions tick every `tick_interval`
@@ -278,6 +283,9 @@ class peer {
   bool apply_conf_change_entry(const raft::entry& e, storage::region_meta& meta, outstanding& out);
   /// Stops the replica at committed entry `e`, which it cannot apply (see `peer_output::fatal`).
   void stop_on_entry(const raft::entry& e, const std::string& why);
+  /// Whether replica `id` may take leadership without stalling writes (see
+  /// `peer_config::transfer_max_lag`).
+  bool caught_up(peer_id id) const;
   /// Answers the proposal bound at the entry's index: success if the entry is its own.
   void answer(const applied_entry& a);
   /// Fails the proposal bound at `index`, if any: a committed entry not its own took its place.

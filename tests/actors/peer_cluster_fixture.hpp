@@ -88,6 +88,7 @@ struct cluster : store_fixture {
   request_limits limits;
   /// The leader's read lease (zero: every read takes a ReadIndex round).
   std::chrono::nanoseconds lease{0};
+  std::uint64_t transfer_max_lag = peer_config{}.transfer_max_lag;
   /// Where the replica on store `i` publishes its lease for local reads.
   std::array<std::shared_ptr<lease_grant>, 4> grants{
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
@@ -129,6 +130,7 @@ struct cluster : store_fixture {
     ctx.config.max_outstanding_readies = max_outstanding_readies;
     ctx.config.limits = limits;
     ctx.config.lease = lease;
+    ctx.config.transfer_max_lag = transfer_max_lag;
     ctx.grant = grants[i];
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
@@ -175,6 +177,16 @@ struct cluster : store_fixture {
   }
 
   request_header header() const { return request_header{meta.id, meta.epoch}; }
+
+  /// PD's order to the leader (store 0) to hand leadership to the replica on store `i`.
+  void transfer_to(std::size_t i) {
+    pd::directive d;
+    d.kind = pd::directive_kind::transfer_leader;
+    d.region = meta.id;
+    d.epoch = meta.epoch;
+    d.peer = meta.peers[i];
+    caf::anon_send(nodes[0].peer, directive_atom::value, d);
+  }
 
   caf::expected<write_response> put(std::size_t i, std::string key, std::string value,
                                     std::uint64_t seq = 0) {

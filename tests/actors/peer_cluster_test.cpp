@@ -185,6 +185,27 @@ TEST_CASE_FIXTURE(cluster, "region: a leader that loses leadership fails what it
   CHECK_FALSE(to_request_error(refused->value().error())->maybe_applied);
 }
 
+TEST_CASE_FIXTURE(cluster, "region: leadership goes only to a replica that has caught up") {
+  transfer_max_lag = 2;
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(status(0).is_leader());
+  // Store 2 is cut off and falls behind.
+  net->isolate(store_of(2), true);
+  for (int k = 0; k < 5; ++k)
+    REQUIRE(put(0, "k" + std::to_string(k), "v", k + 1).engaged());
+  transfer_to(2);
+  sched.run();
+  // A transfer to it would hold every proposal until it timed out; the leader declines it.
+  CHECK(status(0).is_leader());
+  CHECK(put(0, "after", "v", 6).engaged());
+  // A replica that has caught up takes leadership.
+  transfer_to(1);
+  tick_all(3);
+  CHECK(status(1).is_leader());
+}
+
 TEST_CASE_FIXTURE(cluster, "region: a restart from disk keeps every acknowledged write") {
   start_all(true);
   caf::anon_send(nodes[0].peer, campaign_atom::value);

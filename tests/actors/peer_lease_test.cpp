@@ -26,16 +26,6 @@ struct leased : cluster {
     REQUIRE(put(0, "a", "1", 1).engaged());
   }
 
-  /// PD's order to the leader (store 0) to hand leadership to the replica on store `i`.
-  void transfer_to(std::size_t i) {
-    pd::directive d;
-    d.kind = pd::directive_kind::transfer_leader;
-    d.region = meta.id;
-    d.epoch = meta.epoch;
-    d.peer = meta.peers[i];
-    caf::anon_send(nodes[0].peer, directive_atom::value, d);
-  }
-
   /// Reads the write back from the leader; the raft messages the read cost.
   std::uint64_t read_traffic() {
     auto sent = net->delivered();

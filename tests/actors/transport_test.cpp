@@ -184,6 +184,14 @@ TEST_CASE("transport outbox: a window full without acknowledgement for a whole w
 
 namespace {
 
+/// Stands in for another store's transport: records every batch delivered to it.
+transport_inbox_actor recording_inbox(caf::actor_system& sys,
+                                      std::shared_ptr<std::vector<raft_batch>> received) {
+  return sys.spawn([received]() -> transport_inbox_actor::behavior_type {
+    return {[received](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
+  });
+}
+
 /// Two regions replicated on three stores over the batching transport.
 struct two_regions : test::runtime_fixture {
   storage::region_meta r1 = region(1, "", "m");
@@ -306,9 +314,7 @@ TEST_CASE_FIXTURE(test::store_fixture,
   cfg.beat_delay = std::chrono::milliseconds{10};
   auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
   auto received = std::make_shared<std::vector<raft_batch>>();
-  auto inbox = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
-    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
-  });
+  auto inbox = recording_inbox(sys, received);
   caf::anon_send(transport, connect_atom::value, store_id{2}, inbox);
   sched.run();
   // Each region peer hands over its heartbeat in a message of its own, as after a tick.
@@ -349,9 +355,7 @@ TEST_CASE_FIXTURE(test::store_fixture,
   auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
   // Stands in for store 2's transport: records what store 1 sends it.
   auto received = std::make_shared<std::vector<raft_batch>>();
-  auto store2 = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
-    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
-  });
+  auto store2 = recording_inbox(sys, received);
   caf::anon_send(transport, connect_atom::value, store_id{2}, store2);
   sched.run();
   auto from_store2 = [&](std::uint64_t acks) {
@@ -453,9 +457,7 @@ TEST_CASE_FIXTURE(test::store_fixture,
   // Store 2 receives everything, and every acknowledgement it sends back is lost (its handle
   // to store 1 is a dead connection it has not noticed).
   auto received = std::make_shared<std::vector<raft_batch>>();
-  auto store2 = sys.spawn([=]() -> transport_inbox_actor::behavior_type {
-    return {[=](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
-  });
+  auto store2 = recording_inbox(sys, received);
   caf::anon_send(transport, connect_atom::value, store_id{2}, store2);
   sched.run();
   for (int k = 0; k < 6; ++k) {
