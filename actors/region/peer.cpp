@@ -411,8 +411,8 @@ bool peer::caught_up(peer_id id) const {
          p->match.value() + cfg_.transfer_max_lag >= st.commit.value();
 }
 
-void peer::on_directive(const pd::directive& d) {
-  if (!is_leader() || d.region != meta().id || !(d.epoch == meta().epoch)) return;
+bool peer::on_directive(const pd::directive& d) {
+  if (!is_leader() || d.region != meta().id || !(d.epoch == meta().epoch)) return false;
   request_header h{meta().id, meta().epoch};
   switch (d.kind) {
     case pd::directive_kind::add_learner:
@@ -428,14 +428,15 @@ void peer::on_directive(const pd::directive& d) {
       // While a transfer is in flight the leader takes no proposals, for up to an election
       // timeout if the target cannot catch up: only a replica that is reachable and nearly
       // caught up is worth it. PD repeats the directive with the next heartbeat.
-      if (!caught_up(d.peer.id)) break;
+      if (!caught_up(d.peer.id)) return false;
       raw_.transfer_leader(d.peer.id);
       maybe_handle_ready();
       break;
     case pd::directive_kind::none:
     case pd::directive_kind::split:
-      break;
+      return false;
   }
+  return true;
 }
 
 // -- outputs and observers ------------------------------------------------------------------

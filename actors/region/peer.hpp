@@ -163,8 +163,9 @@ class peer {
   /// is stops hibernating.
   void report_unreachable(peer_id id);
   void on_persisted(const persisted& ack);
-  /// Carries out a PD directive if this replica leads and the epoch still matches.
-  void on_directive(const pd::directive& d);
+  /// Carries out a PD directive if this replica leads, the epoch still matches and (for a
+  /// leader transfer) the target has caught up; whether it did.
+  bool on_directive(const pd::directive& d);
 
   // -- outputs and observers --------------------------------------------------------------------
 

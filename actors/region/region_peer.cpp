@@ -256,7 +256,13 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
         return caf::delegated<write_response>{};
       },
       [=](directive_atom, const pd::directive& d) {
-        step_in(self).on_directive(d);
+        auto& logic = step_in(self);
+        // Directives are rare and change the cluster: each one leaves a line.
+        bool done = logic.on_directive(d);
+        log(log_level::info, "region", d.region.value(),
+            std::string{done ? "carries out" : "declines"} + " PD's " + pd::to_string(d.kind) +
+                " for peer " + std::to_string(d.peer.id.value()) + " on store " +
+                std::to_string(d.peer.store.value()));
         drain(self);
       },
       [=](status_atom) { return step_in(self).status(); },
