@@ -188,8 +188,8 @@ kj::Promise<void> service_inbox::sweep_at(kj::TimePoint at) {
       auto id = deadlines_.top().second;
       deadlines_.pop();
       auto region = pending_.at(id).region;
-      answer(id, std::unexpected{
-                     made_up(errc::timeout, region, "the region peer did not answer in time", true)});
+      answer(id, std::unexpected{made_up(errc::timeout, region,
+                                         "the region peer did not answer in time", true)});
     }
     armed_at_ = earliest_deadline();
     if (!armed_at_) return kj::READY_NOW;

@@ -138,8 +138,7 @@ void record(loop_context& ctx, rdb::lincheck::operation op,
   op.ret = now_ns();
   if (failed) {
     // Refused before it was proposed, or a read (which changes nothing): never took effect.
-    bool never = !failed->maybe_applied ||
-                 op.kind == rdb::lincheck::op_kind::get;
+    bool never = !failed->maybe_applied || op.kind == rdb::lincheck::op_kind::get;
     op.out = never ? rdb::lincheck::outcome::fail : rdb::lincheck::outcome::unknown;
     if (!never) op.ret.reset();
   } else if (got) {
