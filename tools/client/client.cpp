@@ -17,6 +17,7 @@
 
 #include "actors/kv/kv_stream.hpp"
 #include "schemas/kv.capnp.h"
+#include "tools/client/cluster_view.hpp"
 
 namespace rdb::client {
 
@@ -48,18 +49,12 @@ std::string_view to_string(code c) {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 capnp::Data::Reader bytes(std::string_view s) {
   return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
 }
 
 std::string text(capnp::Data::Reader d) {
   return {reinterpret_cast<const char*>(d.begin()), d.size()};
-}
-
-bool contains(const region& r, std::string_view key) {
-  return r.start_key <= key && (r.end_key.empty() || key < r.end_key);
 }
 
 /// What one attempt tells the retry loop.
@@ -74,7 +69,9 @@ struct step {
 
 }  // namespace
 
-struct client::impl {
+struct client::impl : cluster_view {
+  using cluster_view::answered;
+
   explicit impl(options o) : opts(std::move(o)) {
     if (opts.client_id == 0) {
       std::random_device rd;
@@ -111,11 +108,6 @@ struct client::impl {
   options opts;
   kj::AutoCloseFd anchor_fds[2];
   std::unique_ptr<capnp::EzRpcClient> anchor;
-  std::vector<std::string> seeds;
-  std::size_t next_seed = 0;
-  std::map<std::uint64_t, std::string> store_addresses;
-  /// Keyed by start key.
-  std::map<std::string, region, std::less<>> regions;
   std::map<std::string, connection> connections;
   std::uint64_t seq = 0;
   /// Sequence numbers of writes not answered yet: the lowest is what every write reports as
@@ -124,10 +116,6 @@ struct client::impl {
   /// Writes waiting for the window (`write_window`), by sequence number.
   std::map<std::uint64_t, kj::Own<kj::PromiseFulfiller<void>>> held_writes;
   client_stats stats;
-  /// Stores whose connection failed or that let an attempt time out, until when they are
-  /// asked only if nothing else is left: a store paused or cut off holds every call sent to
-  /// it, and a follower that has not yet noticed names it as leader for a while.
-  std::map<std::string, clock_type::time_point> suspects;
   /// The error behind the latest failed attempt.
   error last = failure(code::connection_lost, "no attempt made");
 
@@ -185,42 +173,12 @@ struct client::impl {
     last = failure(code::connection_lost, address + ": " + e.getDescription().cStr(), true);
   }
 
-  /// An attempt's failure: retried until the deadline (`what` deadline_exceeded), unless
-  /// `cause` is final.
-  static error failure(code cause, std::string detail, bool maybe_applied = false) {
-    bool final = cause == code::invalid_argument || cause == code::storage_corrupt;
-    return error{final ? cause : code::deadline_exceeded, cause, std::move(detail), maybe_applied};
-  }
-
-  bool suspect(const std::string& address) const {
-    auto i = suspects.find(address);
-    return i != suspects.end() && clock_type::now() < i->second;
-  }
-
-  /// `address` answered: it is not suspect any more.
-  void answered(const std::string& address) { suspects.erase(address); }
-
   /// The lowest sequence number still unanswered, `seq` when none other is.
   std::uint64_t first_incomplete(std::uint64_t own) const {
     return in_flight.empty() ? own : std::min(own, *in_flight.begin());
   }
 
   // -- regions --------------------------------------------------------------------------------
-
-  region* cached(std::string_view key) {
-    auto i = regions.upper_bound(key);
-    if (i == regions.begin()) return nullptr;
-    --i;
-    return contains(i->second, key) ? &i->second : nullptr;
-  }
-
-  void forget(std::uint64_t id) {
-    for (auto i = regions.begin(); i != regions.end(); ++i)
-      if (i->second.id == id) {
-        regions.erase(i);
-        return;
-      }
-  }
 
   /// Caches `info`, dropping cached regions it overlaps; learns its stores' addresses.
   void learn(kv::RegionInfo::Reader info, bool from_pd) {
@@ -244,17 +202,6 @@ struct client::impl {
       i = (before || after) ? std::next(i) : regions.erase(i);
     }
     regions.emplace(r.start_key, std::move(r));
-  }
-
-  /// Every address worth asking for a region: the seeds, then the stores learned.
-  std::vector<std::string> lookup_addresses() {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < seeds.size(); ++i)
-      out.push_back(seeds[(next_seed + i) % seeds.size()]);
-    for (const auto& [id, a] : store_addresses)
-      if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
-    std::stable_partition(out.begin(), out.end(), [&](const auto& a) { return !suspect(a); });
-    return out;
   }
 
   /// Makes the region of `key` cached, asking the stores of `addresses` from the `i`th on in
@@ -297,24 +244,6 @@ struct client::impl {
   kj::Promise<step> locate(std::string key, clock_type::time_point deadline) {
     return locate(std::move(key), lookup_addresses(), 0, deadline,
                   failure(code::connection_lost, "no store address to ask"));
-  }
-
-  /// Where to send a request for `r`: the leader's store if known, else its replicas in turn;
-  /// a suspect store only when no other is known.
-  std::string target(const region& r, std::size_t attempt) const {
-    if (r.leader_store != 0) {
-      auto i = store_addresses.find(r.leader_store);
-      if (i != store_addresses.end() && !suspect(i->second)) return i->second;
-    }
-    std::string fallback;
-    for (std::size_t k = 0; k < r.stores.size(); ++k) {
-      auto i = store_addresses.find(r.stores[(attempt + k) % r.stores.size()]);
-      if (i == store_addresses.end()) continue;
-      if (!suspect(i->second)) return i->second;
-      if (fallback.empty()) fallback = i->second;
-    }
-    if (!fallback.empty()) return fallback;
-    return seeds.empty() ? std::string{} : seeds[attempt % seeds.size()];
   }
 
   /// Reads a service error, updating the cache; `done` for none.
