@@ -63,6 +63,13 @@ struct config {
   /// node rejoining does not force a term change.
   bool pre_vote = false;
 
+  /// When an acknowledgement moves the commit index, the leader does not send every follower
+  /// an append just to say so: followers learn it from the next append or heartbeat. Saves a
+  /// message, a ready and a log write on each follower per commit, at the cost of followers
+  /// applying up to a heartbeat later. While a membership change is pending the leader still
+  /// tells them at once (the change takes effect on a member when it applies it).
+  bool skip_bcast_commit = false;
+
   /// Followers reject local proposals instead of forwarding them to the leader.
   bool disable_proposal_forwarding = false;
 

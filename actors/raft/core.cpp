@@ -29,6 +29,7 @@ core::core(const config& cfg, log_storage& storage)
       heartbeat_timeout_(cfg.heartbeat_tick),
       check_quorum_(cfg.check_quorum),
       pre_vote_(cfg.pre_vote),
+      skip_bcast_commit_(cfg.skip_bcast_commit),
       disable_proposal_forwarding_(cfg.disable_proposal_forwarding),
       // Mixing in the id gives every node its own timeout sequence even under one shared seed.
       rng_(cfg.seed ^ (cfg.id.value() * 0x9e3779b97f4a7c15ULL)) {

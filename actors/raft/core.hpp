@@ -111,6 +111,8 @@ class core {
   void send_timeout_now(node_id to);
   void abort_leader_transfer() { lead_transferee_ = node_id{}; }
   bool maybe_commit();
+  /// Whether a new commit index is sent to followers at once (see config::skip_bcast_commit).
+  bool announces_commit() const;
   bool committed_entry_in_current_term() const;
   void handle_read_index(message& m);
   void send_read_index_response(message m);
@@ -162,6 +164,7 @@ class core {
   int randomized_election_timeout_ = 0;
   bool check_quorum_;
   bool pre_vote_;
+  bool skip_bcast_commit_;
   bool disable_proposal_forwarding_;
   rng rng_;
 };

@@ -222,8 +222,8 @@ void core::handle_append_response(const message& m, progress& pr) {
   }
   if (maybe_commit()) {
     release_pending_read_index_messages();
-    bcast_append();
-  } else if (m.from != id_ && pr.can_bump_commit(log_.committed())) {
+    if (announces_commit()) bcast_append();
+  } else if (m.from != id_ && announces_commit() && pr.can_bump_commit(log_.committed())) {
     // The commit index moved while this follower was paused; tell it now rather than at the
     // next heartbeat.
     send_append(m.from);
@@ -253,6 +253,10 @@ void core::handle_heartbeat_response(const message& m, progress& pr) {
 
 bool core::maybe_commit() {
   return log_.maybe_commit(trk_.committed(), term_);
+}
+
+bool core::announces_commit() const {
+  return !skip_bcast_commit_ || pending_conf_index_ > log_.applied();
 }
 
 bool core::committed_entry_in_current_term() const {

@@ -26,6 +26,10 @@ raft::config make_raft_config(const peer_config& cfg, peer_id id, raft::log_inde
   // A follower answers not_leader with a hint instead: the client then talks to the leader
   // directly, and a proposal is only ever waited for on the replica that made it.
   rc.disable_proposal_forwarding = true;
+  // Writes are answered and read on the leader: a follower that learns a commit at the next
+  // append or heartbeat loses nothing, and announcing each commit alone cost every follower a
+  // message, a ready and a log write per write of a region.
+  rc.skip_bcast_commit = true;
   // With leases, a member that restarts keeps refusing votes for an election timeout, as it
   // did before, so a leader's lease survives its followers' restarts
   // (actors/region/peer_lease.cpp). A replica still at its founding term never heard a leader

@@ -30,6 +30,7 @@ void network::make_node(peer& p) {
   p.cfg.heartbeat_tick = opts_.heartbeat_tick;
   p.cfg.pre_vote = opts_.pre_vote;
   p.cfg.check_quorum = opts_.check_quorum;
+  p.cfg.skip_bcast_commit = opts_.skip_bcast_commit;
   p.cfg.max_size_per_msg = opts_.max_size_per_msg;
   p.cfg.max_inflight_msgs = opts_.max_inflight_msgs;
   p.cfg.max_uncommitted_entries_size = opts_.max_uncommitted_entries_size;

@@ -43,6 +43,7 @@ struct net_options {
   int heartbeat_tick = 1;
   bool pre_vote = false;
   bool check_quorum = false;
+  bool skip_bcast_commit = false;
   std::uint64_t max_size_per_msg = std::numeric_limits<std::uint64_t>::max();
   std::size_t max_inflight_msgs = 256;
   std::uint64_t max_uncommitted_entries_size = 0;

@@ -324,3 +324,48 @@ TEST_CASE("heartbeats never tell a follower to commit beyond what it is known to
   net.tick(1, 2);
   CHECK(net.node(3).commit_index() == idx(4));
 }
+
+TEST_CASE("skip_bcast_commit: a new commit index waits for the next append or heartbeat") {
+  net_options opts;
+  opts.skip_bcast_commit = true;
+  network net({1, 2, 3}, opts);
+  net.elect(1);
+  int appends = 0;
+  net.on_deliver = [&](const message& m) {
+    if (m.type == message_type::append) ++appends;
+  };
+  REQUIRE(net.propose(1, "a"));
+  // One append per follower carries the entry; none follows to announce its commit.
+  CHECK(appends == 2);
+  CHECK(net.node(1).commit_index() == idx(2));
+  for (auto id : {2, 3}) {
+    CHECK(net.node(id).commit_index() < idx(2));
+    CHECK(net.at(id).applied.empty());
+  }
+  // The next append carries the commit of the entry before it.
+  REQUIRE(net.propose(1, "b"));
+  for (auto id : {2, 3})
+    CHECK(net.at(id).applied == std::vector<std::string>{"a"});
+  // A heartbeat carries the rest.
+  net.tick(1);
+  for (auto id : {2, 3}) {
+    CHECK(net.node(id).commit_index() == idx(3));
+    CHECK(net.at(id).applied == std::vector<std::string>{"a", "b"});
+  }
+}
+
+TEST_CASE("skip_bcast_commit: a pending membership change is announced at once") {
+  net_options opts;
+  opts.skip_bcast_commit = true;
+  network net({1, 2, 3}, opts);
+  net.elect(1);
+  REQUIRE(net.node(1)
+              .propose_conf_change(
+                  conf_change{.type = conf_change_type::add_learner, .node_id = nid(4)})
+              .has_value());
+  net.settle();
+  // Each member takes the change into effect when it applies it: followers learn its commit
+  // without waiting for a heartbeat.
+  for (auto id : {2, 3})
+    CHECK(net.node(id).commit_index() == net.node(1).commit_index());
+}

@@ -25,6 +25,7 @@ options options::from_seed(std::uint64_t seed) {
   static constexpr std::uint64_t sizes[] = {0, 256, 4096};
   o.max_size_per_msg = sizes[r.below(3)];
   o.max_outstanding_readies = 1 + r.below(4);
+  o.skip_bcast_commit = r.below(2) == 0;
   return o;
 }
 

@@ -157,6 +157,7 @@ raft::config world::node_config(node_id id, log_index applied) const {
   cfg.pre_vote = opts_.pre_vote;
   cfg.check_quorum = opts_.check_quorum;
   cfg.max_size_per_msg = opts_.max_size_per_msg;
+  cfg.skip_bcast_commit = opts_.skip_bcast_commit;
   cfg.max_inflight_msgs = 16;
   cfg.max_outstanding_readies = opts_.max_outstanding_readies;
   // Each node draws its election timeouts from its own stream of the run's seed.

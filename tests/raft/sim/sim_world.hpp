@@ -45,6 +45,9 @@ struct options {
   int max_persist_ms = 8;
   /// Readies a node hands out before the oldest is durable (raft::config::max_outstanding_readies).
   std::size_t max_outstanding_readies = 1;
+  /// Followers learn a new commit index only from later appends and heartbeats
+  /// (raft::config::skip_bcast_commit).
+  bool skip_bcast_commit = false;
   /// A crashed node restarts after 1..max_restart_ms; short restarts expose lost votes.
   int max_restart_ms = 600;
   /// Faults strike every 1..max_fault_interval_ms.
