@@ -22,9 +22,11 @@ namespace rdb::storage {
 ///
 /// The contract between them: an entry reaches `kv` only after it is durable in `raft`, and
 /// the log is never truncated past the applied index that `kv` has made durable. So on restart
-/// `kv`'s applied index never exceeds `raft`'s hard state commit or last index, and every
-/// entry after it is still in the log. Durable in `kv` means: written by a commit that a later
-/// commit (or an `mdb_env_sync`) followed, since the meta page of the last one is not synced.
+/// `kv`'s applied index never exceeds `raft`'s last index, and every entry after it is still
+/// in the log. It may exceed the hard state's commit: a new commit index alone is not written
+/// before its entries are applied, and a replica takes the applied index as committed. Durable in
+/// `kv` means: written by a commit that a later commit (or an `mdb_env_sync`) followed, since the
+/// meta page of the last one is not synced.
 struct engines {
   std::shared_ptr<log_engine> raft;
   std::shared_ptr<store> kv;

@@ -260,6 +260,9 @@ class peer {
   /// Takes a ready now if none is outstanding, or defers it (see `peer_output`).
   void maybe_handle_ready();
   void take_ready();
+  /// Whether the log half of a ready changes nothing on disk that must precede its effects:
+  /// then it is not written, and the ready goes on as if it were acknowledged at once.
+  bool needs_no_log_write(const write_task& task) const;
   /// Fails what a replica that stopped leading still owes, except proposals committed up to
   /// `committed` (they are answered when their ready is durable).
   void handle_soft_state(const raft::soft_state& ss, raft::log_index committed);

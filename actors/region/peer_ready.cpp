@@ -109,10 +109,25 @@ void peer::take_ready() {
   out.summary.apply_state = out.apply.task.apply_state;
   out.summary.has_region_state = out.apply.task.has_region_state;
   out.summary.region_state = out.apply.task.region_state;
+  bool write_free = outstanding_.empty() && needs_no_log_write(task);
   outstanding_.push_back(std::move(out));
-  output_.tasks.push_back(std::move(task));
+  if (write_free)
+    on_log_persisted();
+  else
+    output_.tasks.push_back(std::move(task));
   // Reads whose index was already applied need not wait for this ready.
   serve_reads();
+}
+
+bool peer::needs_no_log_write(const write_task& task) const {
+  // A new commit index alone need not be durable before its entries are applied: they are
+  // durable in the log already (every earlier ready is), and a replica that restarts takes
+  // its commit index to be at least its applied index (raft_storage::open). Term and vote
+  // must be on disk before anything this ready sends.
+  if (!task.entries.empty()) return false;
+  if (!task.has_hard_state) return true;
+  const auto& durable = storage_->hard_state();
+  return task.hard_state.term == durable.term && task.hard_state.vote == durable.vote;
 }
 
 void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committed) {

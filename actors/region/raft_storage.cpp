@@ -1,5 +1,6 @@
 #include "actors/region/raft_storage.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,12 +36,14 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
   if (!last_term) return std::unexpected{last_term.error()};
   // The kv environment is written only after the log half of the same ready is durable, so
   // its applied index never passes the log (storage/engines.hpp).
-  if (applied->applied_index > *last || applied->applied_index > hard->commit)
+  if (applied->applied_index > *last)
     return storage::fail(storage::errc::storage_corrupt,
                          "region " + std::to_string(region.value()) + " applied index " +
                              std::to_string(applied->applied_index.value()) +
-                             " is past its log (last index " + std::to_string(last->value()) +
-                             ", commit " + std::to_string(hard->commit.value()) + ")");
+                             " is past its log (last index " + std::to_string(last->value()) + ")");
+  // A ready whose log half is only a new commit index is not written (peer::needs_no_log_write):
+  // what was applied was committed, so the commit index is at least the applied one.
+  hard->commit = std::max(hard->commit, applied->applied_index);
   std::unique_ptr<raft_storage> out{new raft_storage(st.raft, region)};
   out->local_ = std::move(*local);
   out->apply_ = storage::apply_state{applied->applied_index, truncated->truncated_index,

@@ -229,3 +229,30 @@ TEST_CASE("raft storage: an applied index past the log is refused as corrupt") {
   REQUIRE_FALSE(rs.has_value());
   CHECK(rs.error().code == storage::errc::storage_corrupt);
 }
+
+TEST_CASE("raft storage: a commit index on disk behind the applied one opens at the applied one") {
+  test::temp_dir dir;
+  auto st = open_store(dir.path());
+  found(st, region_id{1});
+  // Entries 6-9 with the commit at 6 in the log; the apply of 6-8 after a commit that was
+  // never written on its own (a ready with nothing else to write).
+  write_task log_half;
+  log_half.region = region_id{1};
+  log_half.entries = entries(6, 9, 6);
+  log_half.has_hard_state = true;
+  log_half.hard_state = raft::hard_state{raft::term_id{6}, peer_id{11}, raft::log_index{6}};
+  write(st, log_half);
+  write_task apply;
+  apply.region = region_id{1};
+  apply.has_apply_state = true;
+  apply.apply_state =
+      storage::apply_state{raft::log_index{8}, raft::log_index{5}, raft::term_id{5}};
+  write(st, apply);
+  auto log = raft_storage::open(st, region_id{1});
+  REQUIRE(log.has_value());
+  auto state = (*log)->initial_state().value();
+  CHECK(state.hard.commit == raft::log_index{8});
+  CHECK(state.hard.term == raft::term_id{6});
+  CHECK(state.hard.vote == peer_id{11});
+  CHECK((*log)->apply_state().applied_index == raft::log_index{8});
+}
