@@ -118,6 +118,10 @@ std::string command_codec::encode(const command& cmd) {
       put_u8(out, static_cast<std::uint8_t>(cmd.peer.role));
       put_u64(out, cmd.conf_ver);
       break;
+    case command_kind::compact_log:
+      put_u64(out, cmd.compact_index);
+      put_u64(out, cmd.compact_term);
+      break;
   }
   return out;
 }
@@ -185,6 +189,11 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
       cmd.peer.role = static_cast<storage::peer_role>(role);
       break;
     }
+    case static_cast<std::uint8_t>(command_kind::compact_log):
+      cmd.kind = command_kind::compact_log;
+      cmd.compact_index = r.u64("compact index");
+      cmd.compact_term = r.u64("compact term");
+      break;
     default:
       // Not necessarily damage: a newer binary may have written a kind this one predates.
       return corrupt("command kind " + std::to_string(kind) +

@@ -22,6 +22,9 @@ enum class command_kind : std::uint8_t {
   change_peer = 3,
   /// Compare-and-swap: decided at apply against the key's value then.
   cas = 4,
+  /// The leader's decision that every replica may drop its log up to an index (each does so
+  /// once its own apply of that prefix is durable).
+  compact_log = 5,
 };
 
 /// One command of a region's replicated state machine, as proposed and as applied.
@@ -47,6 +50,9 @@ struct command {
   peer_change_kind change = peer_change_kind::add_voter;
   storage::region_peer peer;
   std::uint64_t conf_ver = 0;
+  /// compact_log: the last entry that may go, and its term.
+  std::uint64_t compact_index = 0;
+  std::uint64_t compact_term = 0;
 
   bool operator==(const command&) const = default;
 };
@@ -58,6 +64,7 @@ struct command {
 ///   put/del:     u32 key size | key | (put) u32 value size | value
 ///   cas:         u32 key size | key | u8 expect_absent | u32 size | expected | u32 size | value
 ///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
+///   compact_log: u64 index | u64 term
 /// Version 1 lacks first_incomplete (read as 0) and is still decoded. Integers are little-endian.
 /// Decoding checks every length against the bytes present and refuses trailing bytes, so a torn or
 /// foreign record is reported, never misread.

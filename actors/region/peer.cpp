@@ -89,7 +89,8 @@ storage::result<session_table> load_sessions(const peer_config& cfg, const stora
                              "replaying client sessions of region " +
                                  std::to_string(cfg.region.value()) + ": applied entry " +
                                  std::to_string(e.index.value()) + ": " + cmd.error().detail);
-      if (cmd->kind != command_kind::change_peer)
+      if (cmd->kind == command_kind::put || cmd->kind == command_kind::del ||
+          cmd->kind == command_kind::cas)
         table.admit(cmd->client.value(), cmd->seq, cmd->first_incomplete, e.index);
     }
     next = ents->back().index + 1;
@@ -274,6 +275,7 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
     err = make_request_error(errc::invalid_argument, meta().id, "peer id must be set");
   if (!err) err = check_leader();
   if (!err) err = check_capacity();
+  if (!err) err = check_can_add(req);
   if (err) return fail(token, std::move(*err));
   command cmd;
   cmd.kind = command_kind::change_peer;
@@ -302,6 +304,21 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
     proposals_.add(cmd.tag, token);
   }
   maybe_handle_ready();
+}
+
+std::optional<request_error> peer::check_can_add(const change_peer_request& req) const {
+  if (req.kind == peer_change_kind::remove) return std::nullopt;
+  const auto& peers = meta().peers;
+  if (std::any_of(peers.begin(), peers.end(),
+                  [&](const storage::region_peer& p) { return p.id == req.peer.id; }))
+    return std::nullopt;
+  // A new replica starts from the founding state and needs every entry after it.
+  auto truncated = storage_->apply_state().truncated_index;
+  if (truncated <= founding_index) return std::nullopt;
+  return make_request_error(
+      errc::invalid_argument, meta().id,
+      "cannot add peer " + std::to_string(req.peer.id.value()) + ": the log is compacted up to " +
+          std::to_string(truncated.value()) + " and this store sends no snapshots yet");
 }
 
 void peer::propose(std::uint64_t token, command cmd) {
@@ -390,6 +407,7 @@ void peer::tick() {
   if (!wants_ticks()) return;
   ++quiet_ticks_;
   raw_.tick();
+  maybe_propose_compaction();
   maybe_handle_ready();
 }
 

@@ -61,6 +61,10 @@ struct peer_config {
   /// no proposal is taken, and a target that cannot catch up holds them for an election
   /// timeout.
   std::uint64_t transfer_max_lag = 128;
+  /// Log compaction (actors/region/peer_compact.cpp): every `log_gc_ticks` ticks (0: never)
+  /// the leader compacts the log once at least `log_gc_threshold` entries can go.
+  int log_gc_ticks = 50;
+  std::uint64_t log_gc_threshold = 1024;
 };
 
 /// The longest safe `peer_config::lease` for a store whose regions tick every `tick_interval`
@@ -240,6 +244,8 @@ class peer {
                                            std::string_view value, std::string_view expected) const;
   std::optional<request_error> check_leader() const;
   std::optional<request_error> check_capacity() const;
+  /// A replica added now must be able to catch up from the log.
+  std::optional<request_error> check_can_add(const change_peer_request& req) const;
   void fail(std::uint64_t token, request_error e);
   void reply(std::uint64_t token, peer_reply::answer_type answer);
 
@@ -296,6 +302,15 @@ class peer {
   void fail_replaced(raft::log_index index);
   void answer_applied(const applying& a);
   void note_activity() { quiet_ticks_ = 0; }
+
+  // -- log compaction (peer_compact.cpp) ---------------------------------------------------------
+
+  /// On a leader's tick: proposes a compaction when enough of the log can go.
+  void maybe_propose_compaction();
+  /// Applies a `compact_log` command committed at index `at`.
+  void apply_compaction(const command& cmd, raft::log_index at);
+  /// Hands the pending compaction to the log writer once what it needs is durable.
+  void maybe_compact();
 
   // -- the read lease (peer_lease.cpp) ---------------------------------------------------------
 
@@ -365,6 +380,23 @@ class peer {
     std::optional<std::string> value;
   };
   std::unordered_map<std::string, unwritten> unwritten_;
+  /// The number of the latest ready taken.
+  std::uint64_t last_ready_ = 0;
+  /// The applied index of the latest apply acknowledgement, and of the one before: the kv
+  /// commit of the latest acknowledgement followed that one, which made it durable.
+  raft::log_index acked_applied_;
+  raft::log_index durable_applied_;
+  /// A compaction applied but not yet written: the log may go up to `up_to` once the apply
+  /// of entry `after` (the command's, whose batch checkpoints the sessions) is durable.
+  struct pending_compaction {
+    raft::log_index up_to;
+    raft::log_index after;
+  };
+  std::optional<pending_compaction> compaction_;
+  int gc_ticks_ = 0;
+  /// The latest compaction this leader proposed, and in which term.
+  raft::log_index compaction_proposed_;
+  raft::term_id compaction_proposed_term_;
   std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unwritten_keys_;
 };
 

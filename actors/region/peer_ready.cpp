@@ -24,6 +24,7 @@ bool answered_on_commit(command_kind kind) {
   switch (kind) {
     case command_kind::put:
     case command_kind::del:
+    case command_kind::compact_log:
       return true;
     case command_kind::cas:
     case command_kind::change_peer:
@@ -67,6 +68,7 @@ void peer::take_ready() {
     end_read_round(decode_tag(rs.context), rs.index);
   outstanding out;
   out.number = rd.number;
+  last_ready_ = rd.number;
   out.persisted_messages = std::move(rd.persisted_messages);
   write_task task;
   task.region = meta().id;
@@ -189,6 +191,9 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
         break;
       case command_kind::cas:
         done.cas = apply_cas(*cmd, e.index, task);
+        break;
+      case command_kind::compact_log:
+        apply_compaction(*cmd, e.index);
         break;
       case command_kind::change_peer:
         return stop_on_entry(e, "a membership change outside a conf change entry");
@@ -371,6 +376,7 @@ void peer::on_log_persisted() {
 }
 
 void peer::on_applied(const persisted& ack) {
+  durable_applied_ = acked_applied_;
   // One acknowledgement covers every apply half up to the one it names.
   while (!applying_.empty() && applying_.front().number <= ack.ready_number) {
     auto a = std::move(applying_.front());
@@ -378,6 +384,8 @@ void peer::on_applied(const persisted& ack) {
     if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
     answer_applied(a);
   }
+  acked_applied_ = applied_;
+  maybe_compact();
   // The kv environment now holds these changes, unless a later unwritten one replaced them.
   while (!unwritten_keys_.empty() && unwritten_keys_.front().first <= ack.ready_number) {
     for (const auto& key : unwritten_keys_.front().second) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace rdb {
@@ -136,9 +137,26 @@ void raft_storage::on_persisted(const write_task& task) {
     cache_entries(task.entries);
   }
   if (task.has_hard_state) hard_ = task.hard_state;
-  if (task.has_apply_state) apply_ = task.apply_state;
+  if (task.has_apply_state) {
+    // A ready taken before a compaction carries the truncated index of its time.
+    auto truncated = std::pair{apply_.truncated_index, apply_.truncated_term};
+    apply_ = task.apply_state;
+    if (truncated.first > apply_.truncated_index)
+      std::tie(apply_.truncated_index, apply_.truncated_term) = truncated;
+  }
   if (task.has_region_state) local_ = task.region_state;
   evict();
+}
+
+bool raft_storage::compact(raft::log_index up_to) {
+  if (up_to <= apply_.truncated_index || up_to > apply_.applied_index || up_to > last_)
+    return false;
+  auto t = term(up_to);
+  if (!t) return false;
+  apply_.truncated_index = up_to;
+  apply_.truncated_term = *t;
+  evict();
+  return true;
 }
 
 void raft_storage::cache_entries(const std::vector<raft::entry>& ents) {

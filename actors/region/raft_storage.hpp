@@ -29,8 +29,9 @@ namespace rdb {
 /// advancing raft, which keeps the cache equal to what is on disk (etcd's contract: storage is
 /// updated before `advance`). Used from the region peer's actor only; not thread-safe.
 ///
-/// Snapshots are not produced yet: `snapshot()` answers `snapshot_temporarily_unavailable`,
-/// and the log is never compacted, so a lagging follower is always caught up from the log.
+/// Snapshots are not produced yet: `snapshot()` answers `snapshot_temporarily_unavailable`.
+/// The log is compacted only up to what every replica holds (actors/region/peer_compact.cpp),
+/// so a lagging follower is always caught up from the log.
 class raft_storage final : public raft::log_storage {
  public:
   /// Bytes of entries (as `raft::entry_size` counts them) one replica keeps in memory at most;
@@ -59,6 +60,12 @@ class raft_storage final : public raft::log_storage {
 
   /// Folds a task the writer made durable into the cache.
   void on_persisted(const write_task& task);
+
+  /// Drops the log up to `up_to` from this view as the replica hands the same compaction to
+  /// the log writer: nothing will ask for those entries any more, whether or not the engine
+  /// has dropped them yet. False (and nothing changes) if `up_to` is not past the truncated
+  /// index or beyond the applied one.
+  bool compact(raft::log_index up_to);
 
   // -- observers ----------------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ void session_table::evict_oldest() {
 
 bool session_table::checkpoint_due(raft::log_index applied) const {
   // Even with no session changed the index moves on: it bounds what a restart replays.
+  if (checkpoint_required_) return true;
   if (applied.value() >= checkpoint_.value() + limits_.checkpoint_entries) return true;
   return must_checkpoint_ && (!changed_.empty() || !ended_.empty());
 }
@@ -85,6 +86,7 @@ std::pair<std::vector<storage::client_session>, std::vector<std::uint64_t>>
 session_table::take_changes(raft::log_index applied) {
   checkpoint_ = applied;
   must_checkpoint_ = false;
+  checkpoint_required_ = false;
   std::vector<storage::client_session> put;
   put.reserve(changed_.size());
   for (auto client : changed_)

@@ -59,8 +59,12 @@ class session_table {
   /// swap.
   bool failed(std::uint64_t client, std::uint64_t seq) const;
 
+  /// The next apply batch carries a checkpoint, changed or not: the log before it is about to
+  /// be compacted, and a restart must not need it.
+  void require_checkpoint() { checkpoint_required_ = true; }
+
   /// Whether the apply batch that ends at `applied` should carry a checkpoint: enough entries
-  /// went by since the last one, or a compare-and-swap failed.
+  /// went by since the last one, a compare-and-swap failed, or one is required.
   bool checkpoint_due(raft::log_index applied) const;
 
   /// What changed since the last checkpoint, which is now the one at `applied`: sessions to
@@ -84,6 +88,7 @@ class session_table {
   raft::log_index checkpoint_;
   /// A failed compare-and-swap awaits its checkpoint.
   bool must_checkpoint_ = false;
+  bool checkpoint_required_ = false;
 };
 
 }  // namespace rdb

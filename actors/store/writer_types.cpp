@@ -7,6 +7,7 @@ namespace rdb {
 void add_write_task(storage::write_batch& batch, const write_task& task) {
   if (!task.entries.empty()) batch.append(task.region, task.entries);
   if (task.has_hard_state) batch.set_hard_state(task.region, task.hard_state);
+  if (task.has_compaction) batch.compact_log(task.region, task.compact_to);
   for (const auto& op : task.ops) {
     switch (op.kind) {
       case data_op_kind::put:
@@ -50,7 +51,7 @@ write_task split_apply_half(write_task& task) {
 }
 
 bool is_empty(const write_task& task) {
-  return task.entries.empty() && !task.has_hard_state && task.ops.empty() &&
+  return task.entries.empty() && !task.has_hard_state && !task.has_compaction && task.ops.empty() &&
          task.sessions.empty() && task.ended_sessions.empty() && !task.has_session_index &&
          !task.has_apply_state && !task.has_region_state;
 }

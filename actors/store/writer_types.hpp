@@ -80,6 +80,9 @@ struct write_task {
   std::vector<std::uint64_t> ended_sessions;
   bool has_session_index = false;
   raft::log_index session_index;
+  /// Log stage: the log may be dropped up to `compact_to` (after the entries above).
+  bool has_compaction = false;
+  raft::log_index compact_to;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;

@@ -83,6 +83,20 @@ TEST_CASE("codec: a peer change round trips with store and role") {
   CHECK(*r == c);
 }
 
+TEST_CASE("codec: a log compaction round trips, and a torn one is refused") {
+  command c;
+  c.kind = command_kind::compact_log;
+  c.proposer = peer_id{11};
+  c.tag = 3;
+  c.compact_index = 1234;
+  c.compact_term = 7;
+  auto bytes = command_codec::encode(c);
+  auto r = command_codec::decode(bytes);
+  REQUIRE(r.has_value());
+  CHECK(*r == c);
+  CHECK(decode_error(bytes.substr(0, bytes.size() - 1)) == errc::storage_corrupt);
+}
+
 TEST_CASE("codec: malformed data is refused as storage_corrupt, never misread") {
   auto good = command_codec::encode(sample_put());
   CHECK(decode_error("") == errc::storage_corrupt);

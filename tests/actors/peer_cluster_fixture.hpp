@@ -89,6 +89,8 @@ struct cluster : store_fixture {
   /// The leader's read lease (zero: every read takes a ReadIndex round).
   std::chrono::nanoseconds lease{0};
   std::uint64_t transfer_max_lag = peer_config{}.transfer_max_lag;
+  int log_gc_ticks = peer_config{}.log_gc_ticks;
+  std::uint64_t log_gc_threshold = peer_config{}.log_gc_threshold;
   /// Where the replica on store `i` publishes its lease for local reads.
   std::array<std::shared_ptr<lease_grant>, 4> grants{
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
@@ -131,6 +133,8 @@ struct cluster : store_fixture {
     ctx.config.limits = limits;
     ctx.config.lease = lease;
     ctx.config.transfer_max_lag = transfer_max_lag;
+    ctx.config.log_gc_ticks = log_gc_ticks;
+    ctx.config.log_gc_threshold = log_gc_threshold;
     ctx.grant = grants[i];
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;

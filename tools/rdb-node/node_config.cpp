@@ -40,6 +40,12 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
            "is (election-ticks - 1) x tick-interval less this (default: 50ms)")
       .add(write_pipeline, "write-pipeline",
            "raft readies of one region being written at once, 1-64 (default: 4)")
+      .add(log_gc_ticks, "log-gc-ticks",
+           "a leader considers compacting its region's raft log every this many ticks; 0: never "
+           "(default: 50)")
+      .add(log_gc_threshold, "log-gc-threshold",
+           "entries that every replica holds and that can go before a log is compacted "
+           "(default: 1024)")
       .add(pd_tick_interval, "pd-tick-interval",
            "PD's clock; a store silent for 10 ticks is down (default: 1s)")
       .add(initial_stores, "initial-stores",
@@ -85,6 +91,8 @@ std::string node_config::validate() {
     return "--max-clock-drift must be below (election-ticks - 1) x tick-interval, or lease "
            "reads turned off (lease-reads=false in the config file)";
   if (write_pipeline < 1 || write_pipeline > 64) return "--write-pipeline must be 1-64";
+  if (log_gc_ticks < 0) return "--log-gc-ticks must not be negative";
+  if (log_gc_threshold < 1) return "--log-gc-threshold must be at least 1";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)
     return "--replicas must be at least 1 and at most --initial-stores";
