@@ -25,6 +25,7 @@
 /// | truncate (4) | region u64, index u64, term u64: entries up to index are gone |
 /// | clear_log (5) | region u64 |
 /// | destroy (6) | region u64 |
+/// | checkpoint (7) | u32 first segment kept by the purge whose checkpoint this record opens |
 ///
 /// Every record is written followed by a zero length, which the next record overwrites: so a
 /// segment's records always end at a zero length, even where a torn write left bytes behind.
@@ -39,6 +40,7 @@ enum class op_kind : std::uint8_t {
   truncate = 4,
   clear_log = 5,
   destroy = 6,
+  checkpoint = 7,
 };
 
 constexpr std::size_t header_bytes = 8;
@@ -144,9 +146,10 @@ struct region_sim {
 log_engine::log_engine(std::string dir, const store_options& opts)
     : dir_(std::move(dir)), opts_(opts) {}
 
-log_engine::~log_engine() {
-  for (auto& [n, seg] : segments_)
-    if (seg.fd >= 0) ::close(seg.fd);
+log_engine::~log_engine() = default;
+
+log_engine::segment_file::~segment_file() {
+  if (fd >= 0) ::close(fd);
 }
 
 std::string log_engine::where(region_id region, raft::log_index i) const {
@@ -185,12 +188,18 @@ result<void> log_engine::replay() {
       return fail(errc::not_bootstrapped, "no raft log in " + dir_);
     return create_first_segment();
   }
+  first_segment_ = numbers.front();
+  lenient_ = first_segment_ > 1;
   for (std::size_t k = 0; k < numbers.size(); ++k) {
     if (numbers[k] != numbers.front() + k)
       return fail(errc::storage_corrupt,
                   "raft log segment " + segment_name(dir_, numbers.front() + k) + " is missing");
     if (auto ok = replay_segment(numbers[k], k + 1 == numbers.size()); !ok) return ok;
   }
+  if (lenient_)
+    return fail(errc::storage_corrupt, "raft log in " + dir_ + " starts at segment " +
+                                           std::to_string(first_segment_) +
+                                           " without the checkpoint of the purge before it");
   if (preparer_) preparer_->prepare(segment_name(dir_, numbers.back() + 1));
   return check_ident();
 }
@@ -199,7 +208,7 @@ result<void> log_engine::replay_segment(std::uint32_t number, bool last) {
   auto path = segment_name(dir_, number);
   int fd = ::open(path.c_str(), opts_.read_only ? O_RDONLY : O_RDWR);
   if (fd < 0) return fail(errc::io_error, errno_text("opening " + path));
-  segments_[number] = segment{fd, 0};
+  segments_[number] = segment{std::make_shared<segment_file>(fd), 0};
   struct stat st {};
   if (::fstat(fd, &st) != 0) return fail(errc::io_error, errno_text("reading size of " + path));
   std::string data(static_cast<std::size_t>(st.st_size), '\0');
@@ -249,6 +258,15 @@ result<void> log_engine::apply_record(std::uint32_t number, std::uint64_t offset
       ident_ = *ident;
       continue;
     }
+    if (kind == op_kind::checkpoint) {
+      auto keep = r.u32();
+      if (!r.ok()) return bad();
+      // The checkpoint of a purge that deleted every segment before this log's first one (a
+      // crash may have stopped it before the last of them went): it restates what those
+      // segments held, and after it nothing may be missing.
+      if (lenient_ && keep >= first_segment_) closing_ = true;
+      continue;
+    }
     region_id region{r.u64()};
     auto& log = regions_[region];
     switch (kind) {
@@ -260,6 +278,14 @@ result<void> log_engine::apply_record(std::uint32_t number, std::uint64_t offset
           auto pos = record_codec::decode_entry_position(bytes);
           if (!r.ok() || !pos) return bad();
           auto index = pos->second;
+          if (lenient_ &&
+              (index > log.last() + 1 || (log.provisional && index <= log.truncated_index))) {
+            // Entries before it were in purged segments: the log restarts here until the
+            // checkpoint says where it was truncated.
+            log.locs.clear();
+            log.truncated_index = index - 1;
+            log.provisional = true;
+          }
           // A conflicting suffix is replaced; entries already compacted are skipped.
           if (index <= log.truncated_index) continue;
           if (index > log.last() + 1) return bad();
@@ -278,6 +304,11 @@ result<void> log_engine::apply_record(std::uint32_t number, std::uint64_t offset
       case op_kind::truncate: {
         raft::log_index index{r.u64()};
         raft::term_id term{r.u64()};
+        if (log.provisional) {
+          // Entries before those replayed are still unaccounted for.
+          if (index < log.truncated_index) break;
+          log.provisional = false;
+        }
         auto drop = index <= log.truncated_index ? 0 : index.value() - log.truncated_index.value();
         if (drop >= log.locs.size())
           log.locs.clear();
@@ -298,6 +329,11 @@ result<void> log_engine::apply_record(std::uint32_t number, std::uint64_t offset
         return bad();
     }
     if (!r.ok()) return bad();
+  }
+  if (closing_) {
+    closing_ = false;
+    lenient_ = false;
+    return check_provisional();
   }
   return {};
 }
@@ -373,7 +409,7 @@ result<void> log_engine::start_segment(std::uint32_t number) {
   if (!fd) return std::unexpected{fd.error()};
   {
     std::unique_lock lock{mutex_};
-    segments_[number] = segment{*fd, 0};
+    segments_[number] = segment{std::make_shared<segment_file>(*fd), 0};
   }
   if (preparer_) preparer_->prepare(segment_name(dir_, number + 1));
   return {};
@@ -383,9 +419,9 @@ result<void> log_engine::terminate(std::uint32_t number, std::uint64_t offset) {
   std::string zero;
   put_u32(zero, 0);
   const auto& seg = segments_.at(number);
-  if (::pwrite(seg.fd, zero.data(), zero.size(), static_cast<off_t>(offset)) !=
+  if (::pwrite(seg.fd(), zero.data(), zero.size(), static_cast<off_t>(offset)) !=
           static_cast<ssize_t>(zero.size()) ||
-      ::fdatasync(seg.fd) != 0)
+      ::fdatasync(seg.fd()) != 0)
     return fail(errc::io_error, errno_text("ending segment " + segment_name(dir_, number)));
   return {};
 }
@@ -396,8 +432,14 @@ result<void> log_engine::append_record(const std::string& payload) {
     // Records end at a zero length; a failed write may have left bytes after the last one.
     if (auto ok = terminate(number, seg.end); !ok) return ok;
     if (auto ok = start_segment(number + 1); !ok) return ok;
+    if (auto ok = purge(number + 1); !ok) return ok;
     return append_record(payload);
   }
+  return write_record(payload);
+}
+
+result<void> log_engine::write_record(const std::string& payload) {
+  auto& [number, seg] = *segments_.rbegin();
   std::string rec;
   rec.reserve(header_bytes + payload.size() + 4);
   put_u32(rec, static_cast<std::uint32_t>(payload.size()));
@@ -405,12 +447,12 @@ result<void> log_engine::append_record(const std::string& payload) {
   rec.append(payload);
   put_u32(rec, 0);
   for (std::size_t done = 0; done < rec.size();) {
-    auto n =
-        ::pwrite(seg.fd, rec.data() + done, rec.size() - done, static_cast<off_t>(seg.end + done));
+    auto n = ::pwrite(seg.fd(), rec.data() + done, rec.size() - done,
+                      static_cast<off_t>(seg.end + done));
     if (n < 0) return fail(errc::io_error, errno_text("writing raft log segment in " + dir_));
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(seg.fd) != 0)
+  if (::fdatasync(seg.fd()) != 0)
     return fail(errc::io_error, errno_text("syncing raft log segment in " + dir_));
   std::unique_lock lock{mutex_};
   if (auto ok = apply_record(number, seg.end, payload); !ok) return ok;
@@ -535,7 +577,7 @@ result<std::vector<raft::entry>> log_engine::entries(region_id region, raft::log
                                             std::to_string(hi.value()) + ") is inverted");
   // Locations are copied under the lock and read outside it, so a catch-up read never holds
   // up the writer; segment files stay open as long as the engine.
-  std::vector<std::pair<entry_loc, int>> locs;
+  std::vector<std::pair<entry_loc, std::shared_ptr<segment_file>>> locs;
   {
     std::shared_lock lock{mutex_};
     auto r = regions_.find(region);
@@ -552,15 +594,15 @@ result<std::vector<raft::entry>> log_engine::entries(region_id region, raft::log
       const auto& loc = log.locs[i.value() - log.truncated_index.value() - 1];
       if (!locs.empty() && total + loc.size > max_bytes) break;
       total += loc.size;
-      locs.emplace_back(loc, segments_.at(loc.segment).fd);
+      locs.emplace_back(loc, segments_.at(loc.segment).file);
     }
   }
   std::vector<raft::entry> out;
   std::string buf;
   auto i = lo;
-  for (const auto& [loc, fd] : locs) {
+  for (const auto& [loc, file] : locs) {
     buf.resize(loc.size);
-    if (::pread(fd, buf.data(), loc.size, static_cast<off_t>(loc.offset)) !=
+    if (::pread(file->fd, buf.data(), loc.size, static_cast<off_t>(loc.offset)) !=
         static_cast<ssize_t>(loc.size))
       return fail(errc::io_error, errno_text("reading " + where(region, i)));
     auto e = record_codec::decode_entry(buf);

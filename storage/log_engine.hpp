@@ -33,16 +33,17 @@ namespace rdb::storage {
 /// On disk: `<dir>/NNNNNNNNNNNNNNNN.log`, numbered from 1. A record is `u32 payload length,
 /// u32 CRC-32 of the payload, payload`; the payload is a list of operations (log_engine.cpp
 /// has the encoding), entries and hard states as the same verified FlatBuffers as elsewhere.
-/// The first record of the first segment is the store identity. Records end at a zero length,
-/// written after each record and again (synced) before a new segment starts. A record whose
-/// length or CRC does not hold ends the log when it is in the last segment (a write torn by a
-/// crash: it was never acknowledged, and a zero length is written over it at open); anywhere
-/// else it is corruption (`storage_corrupt`): segments before the last were ended cleanly.
+/// The first record of segment 1 is the store identity; a purge's checkpoint restates it. Records
+/// end at a zero length, written after each record and again (synced) before a new segment starts.
+/// A record whose length or CRC does not hold ends the log when it is in the last segment (a write
+/// torn by a crash: it was never acknowledged, and a zero length is written over it at open);
+/// anywhere else it is corruption (`storage_corrupt`): segments before the last were ended cleanly.
 ///
-/// In memory: per region the hard state, the truncated index and term, and where each entry of
-/// the log lives (segment, offset, size, term). Entries are read back with `pread` and
-/// verified. Nothing is ever deleted from disk yet: segments whose entries are all compacted
-/// could go, once compaction runs in the runtime.
+/// In memory: per region the hard state, the truncated index and term, and where each live entry
+/// of the log lives (segment, offset, size, term). Entries are read back with `pread` and
+/// verified. When a new segment starts, the segments before the oldest one that holds a live
+/// entry are deleted, after a checkpoint of every region's state (log_engine_purge.cpp), so a
+/// restart reads only segments that still matter.
 ///
 /// Threads: `write` from one thread at a time (the log writer); every reader from any thread,
 /// concurrently with writes. A write becomes visible to readers once it is durable.
@@ -93,6 +94,9 @@ class log_engine {
   struct region_log {
     std::optional<raft::hard_state> hard;
     bool has_truncated = false;
+    /// While replaying segments that follow purged ones: the entries start past the truncated
+    /// index known so far, which the purge's checkpoint must cover (see log_engine_purge.cpp).
+    bool provisional = false;
     raft::log_index truncated_index;
     raft::term_id truncated_term;
     /// Entries truncated_index + 1 .. truncated_index + locs.size().
@@ -100,9 +104,19 @@ class log_engine {
 
     raft::log_index last() const { return truncated_index + locs.size(); }
   };
-  struct segment {
+  /// An open segment file; closed when the last holder lets go, so a read that copied it
+  /// outlives a purge of its segment.
+  struct segment_file {
     int fd = -1;
+    explicit segment_file(int f) : fd(f) {}
+    segment_file(const segment_file&) = delete;
+    segment_file& operator=(const segment_file&) = delete;
+    ~segment_file();
+  };
+  struct segment {
+    std::shared_ptr<segment_file> file;
     std::uint64_t end = 0;
+    int fd() const { return file->fd; }
   };
 
   log_engine(std::string dir, const store_options& opts);
@@ -111,6 +125,17 @@ class log_engine {
   result<void> replay_segment(std::uint32_t number, bool last);
   result<void> apply_record(std::uint32_t number, std::uint64_t offset, std::string_view payload);
   result<void> create_first_segment();
+  /// After segment `current` started: deletes the segments before the oldest one that holds a
+  /// live entry, once a checkpoint of every region's state opens `current`
+  /// (log_engine_purge.cpp).
+  result<void> purge(std::uint32_t current);
+  /// The checkpoint record's payload: the identity and every region's hard state and
+  /// truncation, for segments from `keep` on.
+  std::string checkpoint_payload(std::uint32_t keep);
+  /// Writes `payload` as a record at the end of the last segment and syncs it.
+  result<void> write_record(const std::string& payload);
+  /// Fails if a region still has entries that no purge checkpoint explained.
+  result<void> check_provisional() const;
   result<void> start_segment(std::uint32_t number);
   /// Makes the file of segment `number` exist, preallocated and synced, and returns its
   /// descriptor: the prepared one if there is one, else created here.
@@ -127,6 +152,12 @@ class log_engine {
   store_options opts_;
   store_ident ident_;
   std::map<std::uint32_t, segment> segments_;
+  /// Replay only: the first segment on disk, and whether records are replayed that follow
+  /// purged segments whose checkpoint has not come yet (gaps in a log are then tolerated).
+  std::uint32_t first_segment_ = 1;
+  bool lenient_ = false;
+  /// Within the checkpoint record that accounts for the purged segments: `lenient_` ends with it.
+  bool closing_ = false;
   /// Guards `regions_` and `segments_`: readers shared, the writer exclusive while it folds a
   /// durable record in.
   mutable std::shared_mutex mutex_;
