@@ -226,7 +226,9 @@ result<void> log_engine::replay_segment(std::uint32_t number, bool last) {
     bool whole = off + header_bytes + len <= data.size();
     auto payload = whole ? std::string_view{data}.substr(off + header_bytes, len) : "";
     if (!whole || crc_of(payload) != crc) {
-      if (!last)
+      // A write torn by a crash is the last thing in the log: a sound record after it means
+      // the damage came later, to a record that was acknowledged.
+      if (!last || (whole && record_at(data, off + header_bytes + len)))
         return fail(errc::storage_corrupt,
                     path + ": record at offset " + std::to_string(off) + " failed its checksum");
       // A torn write: cut it off for good, or it would read as corruption once a later
@@ -241,6 +243,13 @@ result<void> log_engine::replay_segment(std::uint32_t number, bool last) {
   }
   segments_[number].end = off;
   return {};
+}
+
+bool log_engine::record_at(std::string_view data, std::uint64_t off) {
+  if (off + header_bytes > data.size()) return false;
+  auto len = get_u32(data.data() + off);
+  if (len == 0 || off + header_bytes + len > data.size()) return false;
+  return crc_of(data.substr(off + header_bytes, len)) == get_u32(data.data() + off + 4);
 }
 
 result<void> log_engine::apply_record(std::uint32_t number, std::uint64_t offset,

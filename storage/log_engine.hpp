@@ -35,9 +35,11 @@ namespace rdb::storage {
 /// has the encoding), entries and hard states as the same verified FlatBuffers as elsewhere.
 /// The first record of segment 1 is the store identity; a purge's checkpoint restates it. Records
 /// end at a zero length, written after each record and again (synced) before a new segment starts.
-/// A record whose length or CRC does not hold ends the log when it is in the last segment (a write
-/// torn by a crash: it was never acknowledged, and a zero length is written over it at open);
-/// anywhere else it is corruption (`storage_corrupt`): segments before the last were ended cleanly.
+/// A record whose length or CRC does not hold ends the log when it is the last thing in the last
+/// segment (a write torn by a crash: it was never acknowledged, and a zero length is written over
+/// it at open). Followed by a sound record, or in an earlier segment (those were ended cleanly),
+/// it is corruption (`storage_corrupt`). Damage to the last record itself, or to a length field,
+/// cannot be told from a torn write and also ends the log there.
 ///
 /// In memory: per region the hard state, the truncated index and term, and where each live entry
 /// of the log lives (segment, offset, size, term). Entries are read back with `pread` and
@@ -124,6 +126,8 @@ class log_engine {
   result<void> replay();
   result<void> replay_segment(std::uint32_t number, bool last);
   result<void> apply_record(std::uint32_t number, std::uint64_t offset, std::string_view payload);
+  /// Whether a record with a sound checksum starts at `off` of a segment's bytes.
+  static bool record_at(std::string_view data, std::uint64_t off);
   result<void> create_first_segment();
   /// After segment `current` started: deletes the segments before the oldest one that holds a
   /// live entry, once a checkpoint of every region's state opens `current`

@@ -232,6 +232,34 @@ TEST_CASE("raft log: a damaged record before the last segment is corruption") {
                 reopened.error().message);
 }
 
+TEST_CASE("raft log: a damaged record followed by sound ones in the last segment is corruption") {
+  temp_dir dir;
+  std::uint64_t second_record = 0;
+  {
+    auto log = open_log(dir.path());
+    append(*log, r1, 1, 5, 1);
+    second_record = log->bytes();
+    append(*log, r1, 6, 10, 1);
+    append(*log, r1, 11, 15, 1);
+    REQUIRE(log->segment_count() == 1);
+  }
+  // Bit rot in the payload of an acknowledged record in the middle of the only segment.
+  int fd = ::open(first_segment(dir.path()).c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  char byte = 0;
+  auto at = static_cast<off_t>(second_record + 20);
+  REQUIRE(::pread(fd, &byte, 1, at) == 1);
+  byte = static_cast<char>(byte ^ 0x10);
+  REQUIRE(::pwrite(fd, &byte, 1, at) == 1);
+  ::close(fd);
+  auto reopened = log_engine::open(dir.path(), test_options());
+  CHECK(code_of(reopened) == errc::storage_corrupt);
+  // Nothing was cut off: the damaged segment is as it was.
+  auto opts = test_options();
+  opts.read_only = true;
+  CHECK(code_of(log_engine::open(dir.path(), opts)) == errc::storage_corrupt);
+}
+
 TEST_CASE("raft log: identity, read-only opens and refused operations") {
   temp_dir dir;
   auto opts = test_options();
