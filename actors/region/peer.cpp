@@ -393,6 +393,7 @@ void peer::end_read_round(std::uint64_t tag, raft::log_index index) {
 
 void peer::step(const raft_envelope& env) {
   if (env.region != meta().id || env.to.id != self_.id) return;
+  last_heard_[env.from.id.value()] = now_;
   auto t = env.msg.type;
   if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)
     note_activity();
@@ -497,7 +498,37 @@ region_status peer::status() const {
   s.pending_reads = reads_.size();
   s.hibernating = !wants_ticks();
   s.lease_reads = lease_reads_;
+  s.pending_peers = pending_peers();
+  s.down_peers = down_peers();
   return s;
+}
+
+std::vector<storage::region_peer> peer::pending_peers() const {
+  std::vector<storage::region_peer> out;
+  if (!is_leader()) return out;
+  auto st = raw_.status();
+  for (const auto& p : meta().peers) {
+    if (p.id == self_.id) continue;
+    auto pr = std::find_if(st.progress.begin(), st.progress.end(),
+                           [&](const raft::progress_status& x) { return x.id == p.id; });
+    if (pr == st.progress.end() || pr->match.value() + cfg_.transfer_max_lag < st.commit.value())
+      out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<storage::region_peer> peer::down_peers() const {
+  std::vector<storage::region_peer> out;
+  if (!is_leader()) return out;
+  for (const auto& p : meta().peers) {
+    if (p.id == self_.id) continue;
+    auto heard = last_heard_.find(p.id.value());
+    // Counted from when this replica took the lead, at the earliest.
+    auto since =
+        heard == last_heard_.end() ? leading_since_ : std::max(heard->second, leading_since_);
+    if (now_ - since > cfg_.down_after) out.push_back(p);
+  }
+  return out;
 }
 
 }  // namespace rdb

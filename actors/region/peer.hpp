@@ -63,6 +63,8 @@ struct peer_config {
   std::uint64_t transfer_max_lag = 128;
   /// Log compaction (actors/region/peer_compact.cpp): every `log_gc_ticks` ticks (0: never)
   /// the leader compacts the log once at least `log_gc_threshold` entries can go.
+  /// A leader reports a replica it has not heard from for this long as down.
+  std::chrono::nanoseconds down_after{std::chrono::seconds{10}};
   int log_gc_ticks = 50;
   std::uint64_t log_gc_threshold = 1024;
 };
@@ -180,6 +182,9 @@ class peer {
   /// False once the replica is quiet enough to hibernate (see `peer_config::hibernate`).
   bool wants_ticks() const;
   region_status status() const;
+  /// A leader's view of the other replicas (see `region_status`); empty on a follower.
+  std::vector<storage::region_peer> pending_peers() const;
+  std::vector<storage::region_peer> down_peers() const;
   const storage::region_meta& meta() const { return storage_->region_state().region; }
   const storage::region_peer& self() const { return self_; }
   /// The leader this replica knows of (id none if none).
@@ -380,6 +385,10 @@ class peer {
     std::optional<std::string> value;
   };
   std::unordered_map<std::string, unwritten> unwritten_;
+  /// When the leader last heard from each other replica (by peer id), and since when it leads.
+  std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
+  std::chrono::steady_clock::time_point leading_since_;
+  bool is_leader_now_ = false;
   /// The number of the latest ready taken.
   std::uint64_t last_ready_ = 0;
   /// The applied index of the latest apply acknowledgement, and of the one before: the kv

@@ -134,6 +134,8 @@ bool peer::needs_no_log_write(const write_task& task) const {
 
 void peer::handle_soft_state(const raft::soft_state& ss, raft::log_index committed) {
   suspend_lease();
+  if (ss.role == raft::role::leader && !is_leader_now_) leading_since_ = now_;
+  is_leader_now_ = ss.role == raft::role::leader;
   if (ss.leader != leader_id_) {
     leader_id_ = ss.leader;
     output_.leader_changed = true;

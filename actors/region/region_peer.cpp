@@ -46,6 +46,8 @@ void report_to_pd(peer_pointer self) {
   pd::region_heartbeat hb;
   hb.region = st.logic->meta();
   hb.leader = st.logic->self().id;
+  hb.pending_peers = st.logic->pending_peers();
+  hb.down_peers = st.logic->down_peers();
   if (auto view = st.ctx.store.kv->read()) {
     if (auto size = view->approximate_size(hb.region.id)) hb.approximate_size = *size;
   }

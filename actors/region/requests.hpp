@@ -201,6 +201,11 @@ struct region_status {
   bool hibernating = false;
   /// Reads this replica served by its lease, without a ReadIndex round (a leader's count).
   std::uint64_t lease_reads = 0;
+  /// A leader's view of the other replicas: those whose log is more than
+  /// `peer_config::transfer_max_lag` entries behind the commit index, and those it has not
+  /// heard from within `peer_config::down_after` (what it reports to PD).
+  std::vector<storage::region_peer> pending_peers;
+  std::vector<storage::region_peer> down_peers;
 
   bool is_leader() const { return !self.id.is_none() && leader.id == self.id; }
   bool operator==(const region_status&) const = default;

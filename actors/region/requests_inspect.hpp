@@ -70,7 +70,8 @@ typename Inspector::result_type inspect(Inspector& f, change_peer_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_status& x) {
   return f(caf::meta::type_name("region_status"), x.region, x.self, x.leader, x.term, x.commit,
-           x.applied, x.pending_proposals, x.pending_reads, x.hibernating, x.lease_reads);
+           x.applied, x.pending_proposals, x.pending_reads, x.hibernating, x.lease_reads,
+           x.pending_peers, x.down_peers);
 }
 
 }  // namespace rdb

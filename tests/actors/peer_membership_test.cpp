@@ -112,3 +112,37 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(status(2).region == current);
   CHECK(stored_meta(*this, 2) == current);
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "membership: the leader reports replicas behind as pending, silent as down") {
+  transfer_max_lag = 4;
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  tick_all(2);
+  auto s = status(0);
+  CHECK(s.pending_peers.empty());
+  CHECK(s.down_peers.empty());
+  net->isolate(store_of(2), true);
+  for (int k = 0; k < 8; ++k)
+    REQUIRE(put(0, "k" + std::to_string(k), "v").engaged());
+  s = status(0);
+  REQUIRE(s.pending_peers.size() == 1);
+  CHECK(s.pending_peers[0] == meta.peers[2]);
+  // Not silent for long enough yet.
+  CHECK(s.down_peers.empty());
+  sched.advance_time(std::chrono::seconds{11});
+  // A heartbeat round: the replica still connected answers.
+  tick_all(2);
+  s = status(0);
+  REQUIRE(s.down_peers.size() == 1);
+  CHECK(s.down_peers[0] == meta.peers[2]);
+  // A follower reports nothing.
+  CHECK(status(1).pending_peers.empty());
+  CHECK(status(1).down_peers.empty());
+  net->isolate(store_of(2), false);
+  tick_all(4);
+  s = status(0);
+  CHECK(s.pending_peers.empty());
+  CHECK(s.down_peers.empty());
+}

@@ -180,6 +180,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
                         : std::string{"lease reads are off: every read takes a heartbeat round"});
   sc.peer.max_outstanding_readies = cfg.write_pipeline;
   sc.peer.log_gc_ticks = cfg.log_gc_ticks;
+  sc.peer.down_after = cfg.peer_down_after;
   sc.peer.log_gc_threshold = cfg.log_gc_threshold;
   sc.peer.limits = request_limits{cfg.max_key_bytes, cfg.max_value_bytes};
   sc.tick_interval = cfg.tick_interval;

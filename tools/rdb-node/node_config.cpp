@@ -40,6 +40,9 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
            "is (election-ticks - 1) x tick-interval less this (default: 50ms)")
       .add(write_pipeline, "write-pipeline",
            "raft readies of one region being written at once, 1-64 (default: 4)")
+      .add(peer_down_after, "peer-down-after",
+           "a region's leader reports a replica it has not heard from for this long to PD as "
+           "down (default: 10s)")
       .add(log_gc_ticks, "log-gc-ticks",
            "a leader considers compacting its region's raft log every this many ticks; 0: never "
            "(default: 50)")
@@ -92,6 +95,7 @@ std::string node_config::validate() {
            "reads turned off (lease-reads=false in the config file)";
   if (write_pipeline < 1 || write_pipeline > 64) return "--write-pipeline must be 1-64";
   if (log_gc_ticks < 0) return "--log-gc-ticks must not be negative";
+  if (peer_down_after <= caf::timespan{0}) return "--peer-down-after must be positive";
   if (log_gc_threshold < 1) return "--log-gc-threshold must be at least 1";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)

@@ -28,6 +28,7 @@ struct node_config : caf::actor_system_config {
   bool lease_reads = true;
   caf::timespan max_clock_drift = std::chrono::milliseconds{50};
   std::size_t write_pipeline = 4;
+  caf::timespan peer_down_after = std::chrono::seconds{10};
   int log_gc_ticks = 50;
   std::size_t log_gc_threshold = 1024;
   caf::timespan pd_tick_interval = std::chrono::seconds{1};
