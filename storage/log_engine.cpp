@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "storage/key_codec.hpp"
+#include "storage/log_format.hpp"
 
 /// The record payload is a list of operations, each a kind byte and its fields; integers are
 /// big-endian (key_codec's helpers), byte strings a u32 length and the bytes:
@@ -33,49 +34,10 @@ namespace rdb::storage {
 
 namespace {
 
-enum class op_kind : std::uint8_t {
-  ident = 1,
-  append = 2,
-  hard_state = 3,
-  truncate = 4,
-  clear_log = 5,
-  destroy = 6,
-  checkpoint = 7,
-};
-
-constexpr std::size_t header_bytes = 8;
-
-std::string segment_name(const std::string& dir, std::uint32_t number) {
-  char name[32];
-  std::snprintf(name, sizeof name, "/%016u.log", number);
-  return dir + name;
-}
+using namespace log_format;
 
 std::string errno_text(const std::string& what) {
   return what + ": " + std::strerror(errno);
-}
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 3; i >= 0; --i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::uint32_t get_u32(const char* in) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i)
-    v = (v << 8) | static_cast<std::uint8_t>(in[i]);
-  return v;
-}
-
-void put_u64(std::string& out, std::uint64_t v) {
-  char buf[8];
-  keys::put_u64(buf, v);
-  out.append(buf, 8);
-}
-
-void put_bytes(std::string& out, std::string_view bytes) {
-  put_u32(out, static_cast<std::uint32_t>(bytes.size()));
-  out.append(bytes);
 }
 
 std::uint32_t crc_of(std::string_view bytes) {

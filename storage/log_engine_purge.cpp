@@ -6,8 +6,8 @@
 #include <mutex>
 #include <shared_mutex>
 
-#include "storage/key_codec.hpp"
 #include "storage/log_engine.hpp"
+#include "storage/log_format.hpp"
 
 /// Deleting segments that hold no live entry (TiKV's raft-engine purges the same way).
 ///
@@ -27,57 +27,23 @@
 /// after 1 without its checkpoint.
 namespace rdb::storage {
 
-namespace {
-
-std::string segment_path(const std::string& dir, std::uint32_t number) {
-  char name[32];
-  std::snprintf(name, sizeof name, "/%016u.log", number);
-  return dir + name;
-}
-
-void put_u8(std::string& out, std::uint8_t v) {
-  out.push_back(static_cast<char>(v));
-}
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 3; i >= 0; --i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void put_u64(std::string& out, std::uint64_t v) {
-  char buf[8];
-  keys::put_u64(buf, v);
-  out.append(buf, 8);
-}
-
-void put_bytes(std::string& out, std::string_view bytes) {
-  put_u32(out, static_cast<std::uint32_t>(bytes.size()));
-  out.append(bytes);
-}
-
-// The op kinds of log_engine.cpp's record table that a checkpoint holds.
-constexpr std::uint8_t ident_op = 1;
-constexpr std::uint8_t hard_state_op = 3;
-constexpr std::uint8_t truncate_op = 4;
-constexpr std::uint8_t checkpoint_op = 7;
-
-}  // namespace
+using namespace log_format;
 
 std::string log_engine::checkpoint_payload(std::uint32_t keep) {
   std::string out;
-  put_u8(out, checkpoint_op);
+  put_op(out, op_kind::checkpoint);
   put_u32(out, keep);
-  put_u8(out, ident_op);
+  put_op(out, op_kind::ident);
   put_bytes(out, codec_.encode(ident_));
   std::shared_lock lock{mutex_};
   for (const auto& [region, log] : regions_) {
     if (log.hard) {
-      put_u8(out, hard_state_op);
+      put_op(out, op_kind::hard_state);
       put_u64(out, region.value());
       put_bytes(out, codec_.encode(*log.hard));
     }
     if (log.has_truncated) {
-      put_u8(out, truncate_op);
+      put_op(out, op_kind::truncate);
       put_u64(out, region.value());
       put_u64(out, log.truncated_index.value());
       put_u64(out, log.truncated_term.value());
@@ -101,7 +67,7 @@ result<void> log_engine::purge(std::uint32_t current) {
   while (segments_.begin()->first < keep) {
     auto number = segments_.begin()->first;
     // A segment that cannot go stays, and every later one with it.
-    if (::unlink(segment_path(dir_, number).c_str()) != 0) break;
+    if (::unlink(segment_name(dir_, number).c_str()) != 0) break;
     std::unique_lock lock{mutex_};
     bytes_ -= segments_.begin()->second.end;
     // Its descriptor closes once no read holds it any more.
