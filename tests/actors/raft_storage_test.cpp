@@ -256,3 +256,32 @@ TEST_CASE("raft storage: a commit index on disk behind the applied one opens at 
   CHECK(state.hard.vote == peer_id{11});
   CHECK((*log)->apply_state().applied_index == raft::log_index{8});
 }
+
+TEST_CASE("raft storage: a compaction stays when a ready taken before it is persisted") {
+  test::temp_dir dir;
+  auto st = open_store(dir.path());
+  found(st, region_id{1});
+  write_task log_half;
+  log_half.region = region_id{1};
+  log_half.entries = entries(6, 12, 6);
+  write(st, log_half);
+  auto log = open_log(st, region_id{1});
+  // What the replica had applied, as its view knows it once the log half is acknowledged.
+  write_task applied;
+  applied.region = region_id{1};
+  applied.has_apply_state = true;
+  applied.apply_state =
+      storage::apply_state{raft::log_index{10}, raft::log_index{5}, raft::term_id{5}};
+  log->on_persisted(applied);
+  REQUIRE(log->compact(raft::log_index{9}));
+  CHECK(log->first_index().value() == raft::log_index{10});
+  // A ready built before the compaction carries the truncated index of its time.
+  applied.apply_state.applied_index = raft::log_index{11};
+  log->on_persisted(applied);
+  CHECK(log->first_index().value() == raft::log_index{10});
+  CHECK(log->term(raft::log_index{9}).value() == raft::term_id{6});
+  CHECK(log->term(raft::log_index{8}).error() == raft::errc::compacted);
+  // Nothing past the applied index or the log goes, and nothing already gone twice.
+  CHECK_FALSE(log->compact(raft::log_index{12}));
+  CHECK_FALSE(log->compact(raft::log_index{9}));
+}
