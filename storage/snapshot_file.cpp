@@ -60,7 +60,8 @@ result<snapshot_writer> snapshot_writer::create(const std::string& path,
                                                 raft::log_index applied, raft::term_id term) {
   auto* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr)
-    return fail(errc::io_error, "cannot create snapshot file " + path + ": " + std::strerror(errno));
+    return fail(errc::io_error,
+                "cannot create snapshot file " + path + ": " + std::strerror(errno));
   snapshot_writer w{path, f};
   if (auto r = w.write(magic); !r) return std::unexpected{r.error()};
   std::string head;
@@ -75,7 +76,8 @@ result<void> snapshot_writer::write(std::string_view bytes) {
   // zlib answers 0 for a null buffer, which an empty view may have.
   if (bytes.empty()) return {};
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_.get()) != bytes.size())
-    return fail(errc::io_error, "cannot write snapshot file " + path_ + ": " + std::strerror(errno));
+    return fail(errc::io_error,
+                "cannot write snapshot file " + path_ + ": " + std::strerror(errno));
   crc_ = crc_update(crc_, bytes);
   bytes_ += bytes.size();
   return {};
@@ -114,7 +116,8 @@ result<snapshot_file_info> snapshot_writer::finish() {
   auto sum = crc_;
   if (auto r = write(crc); !r) return std::unexpected{r.error()};
   if (std::fclose(file_.release()) != 0)
-    return fail(errc::io_error, "cannot close snapshot file " + path_ + ": " + std::strerror(errno));
+    return fail(errc::io_error,
+                "cannot close snapshot file " + path_ + ": " + std::strerror(errno));
   return snapshot_file_info{bytes_, sum, pairs_};
 }
 

@@ -66,5 +66,9 @@ using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using send_snapshot_atom = caf::atom_constant<caf::atom("send_snap")>;
+using snapshot_status_atom = caf::atom_constant<caf::atom("snap_stat")>;
+using snapshot_chunk_atom = caf::atom_constant<caf::atom("snap_chunk")>;
 
 }  // namespace rdb

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "actors/region/little_endian.hpp"
+#include "actors/region/region_snapshot.hpp"
 #include "actors/store/region_bootstrap.hpp"
 
 namespace rdb {
@@ -72,29 +73,9 @@ storage::result<session_table> load_sessions(const peer_config& cfg, const stora
   session_table table{cfg.sessions};
   table.load(std::move(sessions), index);
   const auto& as = log.apply_state();
-  auto next = std::max(index, as.truncated_index) + 1;
-  while (next <= as.applied_index) {
-    auto ents = log.entries(next, as.applied_index + 1, std::uint64_t{4} << 20);
-    if (!ents)
-      return storage::fail(storage::errc::storage_corrupt,
-                           "replaying client sessions of region " +
-                               std::to_string(cfg.region.value()) + " from index " +
-                               std::to_string(next.value()) + ": " + ents.error().detail);
-    for (const auto& e : *ents) {
-      if (e.type != raft::entry_type::normal || e.data.empty()) continue;
-      auto cmd = command_codec::decode(e.data);
-      // Applied once, so decoded once: one that no longer decodes was damaged since.
-      if (!cmd)
-        return storage::fail(storage::errc::storage_corrupt,
-                             "replaying client sessions of region " +
-                                 std::to_string(cfg.region.value()) + ": applied entry " +
-                                 std::to_string(e.index.value()) + ": " + cmd.error().detail);
-      if (cmd->kind == command_kind::put || cmd->kind == command_kind::del ||
-          cmd->kind == command_kind::cas)
-        table.admit(cmd->client.value(), cmd->seq, cmd->first_incomplete, e.index);
-    }
-    next = ents->back().index + 1;
-  }
+  auto replayed = replay_sessions(table, *st.raft, cfg.region, std::max(index, as.truncated_index),
+                                  as.applied_index);
+  if (!replayed) return std::unexpected{replayed.error()};
   return table;
 }
 
@@ -133,7 +114,9 @@ peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
       self_(self),
       applied_(storage_->apply_state().applied_index),
       handed_out_(applied_),
-      sessions_(std::move(sessions)) {}
+      sessions_(std::move(sessions)) {
+  if (storage_->log_reset_pending()) reset_log_after_install();
+}
 
 // -- checks ---------------------------------------------------------------------------------
 
@@ -275,7 +258,6 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
     err = make_request_error(errc::invalid_argument, meta().id, "peer id must be set");
   if (!err) err = check_leader();
   if (!err) err = check_capacity();
-  if (!err) err = check_can_add(req);
   if (err) return fail(token, std::move(*err));
   command cmd;
   cmd.kind = command_kind::change_peer;
@@ -304,21 +286,6 @@ void peer::change_peer(std::uint64_t token, const change_peer_request& req) {
     proposals_.add(cmd.tag, token);
   }
   maybe_handle_ready();
-}
-
-std::optional<request_error> peer::check_can_add(const change_peer_request& req) const {
-  if (req.kind == peer_change_kind::remove) return std::nullopt;
-  const auto& peers = meta().peers;
-  if (std::any_of(peers.begin(), peers.end(),
-                  [&](const storage::region_peer& p) { return p.id == req.peer.id; }))
-    return std::nullopt;
-  // A new replica starts from the founding state and needs every entry after it.
-  auto truncated = storage_->apply_state().truncated_index;
-  if (truncated <= founding_index) return std::nullopt;
-  return make_request_error(
-      errc::invalid_argument, meta().id,
-      "cannot add peer " + std::to_string(req.peer.id.value()) + ": the log is compacted up to " +
-          std::to_string(truncated.value()) + " and this store sends no snapshots yet");
 }
 
 void peer::propose(std::uint64_t token, command cmd) {
@@ -465,6 +432,10 @@ bool peer::on_directive(const pd::directive& d) {
 // -- outputs and observers ------------------------------------------------------------------
 
 peer_output peer::take_output() {
+  if (storage_->take_snapshot_wanted() && !generating_) {
+    generating_ = true;
+    output_.generate_snapshot = true;
+  }
   return std::exchange(output_, peer_output{});
 }
 

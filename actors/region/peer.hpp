@@ -67,6 +67,9 @@ struct peer_config {
   std::chrono::nanoseconds down_after{std::chrono::seconds{10}};
   int log_gc_ticks = 50;
   std::uint64_t log_gc_threshold = 1024;
+  /// The log a replica that lags holds back at most: past it, the leader compacts anyway and
+  /// the replica gets a snapshot.
+  std::uint64_t log_gc_count_limit = 16384;
 };
 
 /// The longest safe `peer_config::lease` for a store whose regions tick every `tick_interval`
@@ -103,6 +106,11 @@ struct peer_output {
   bool leader_changed = false;
   /// The region meta changed (tell the router and PD).
   bool meta_changed = false;
+  /// Raft snapshot messages, for the transport's snapshot channel (the file travels with them).
+  std::vector<raft_envelope> snapshots;
+  /// Raft wants a snapshot that is not prepared: ask the snapshot worker for one and hand the
+  /// answer to `on_snapshot_generated`.
+  bool generate_snapshot = false;
   /// The replica cannot go on (a failed write, an unsupported snapshot, a committed entry it
   /// cannot decode or a command kind it does not know); the actor stops and its supervisor
   /// restarts it from disk, up to its restart budget.
@@ -169,6 +177,10 @@ class peer {
   /// is stops hibernating.
   void report_unreachable(peer_id id);
   void on_persisted(const persisted& ack);
+  /// The snapshot worker's answer to `peer_output::generate_snapshot` (nothing: it failed).
+  void on_snapshot_generated(std::optional<raft::snapshot> snap);
+  /// The transport's snapshot channel delivered (or failed to deliver) a snapshot to `to`.
+  void on_snapshot_sent(peer_id to, bool ok);
   /// Carries out a PD directive if this replica leads, the epoch still matches and (for a
   /// leader transfer) the target has caught up; whether it did.
   bool on_directive(const pd::directive& d);
@@ -249,8 +261,6 @@ class peer {
                                            std::string_view value, std::string_view expected) const;
   std::optional<request_error> check_leader() const;
   std::optional<request_error> check_capacity() const;
-  /// A replica added now must be able to catch up from the log.
-  std::optional<request_error> check_can_add(const change_peer_request& req) const;
   void fail(std::uint64_t token, request_error e);
   void reply(std::uint64_t token, peer_reply::answer_type answer);
 
@@ -271,6 +281,15 @@ class peer {
   /// Takes a ready now if none is outstanding, or defers it (see `peer_output`).
   void maybe_handle_ready();
   void take_ready();
+  // -- snapshots (peer_snapshot.cpp) -------------------------------------------------------------
+  /// Starts installing the snapshot of `rd` (a ready that carries one carries nothing else to
+  /// write): its kv half first.
+  void install_snapshot(raft::ready& rd);
+  /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
+  bool on_install_persisted(const persisted& ack);
+  void finish_install();
+  /// Sends the log reset that a crash during an install left undone (`raft_storage::open`).
+  void reset_log_after_install();
   /// Whether the log half of a ready changes nothing on disk that must precede its effects:
   /// then it is not written, and the ready goes on as if it were acknowledged at once.
   bool needs_no_log_write(const write_task& task) const;
@@ -407,6 +426,20 @@ class peer {
   raft::log_index compaction_proposed_;
   raft::term_id compaction_proposed_term_;
   std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unwritten_keys_;
+  /// A snapshot from the leader being installed: its kv half, then its log half, are written
+  /// before raft advances past it.
+  struct installing {
+    std::uint64_t number = 0;
+    raft::snapshot_metadata meta;
+    std::string file;
+    storage::region_local_state region;
+    std::optional<raft::hard_state> hard;
+    std::vector<raft::message> persisted_messages;
+    bool kv_done = false;
+  };
+  std::optional<installing> install_;
+  /// The snapshot worker is making a snapshot for this leader.
+  bool generating_ = false;
 };
 
 }  // namespace rdb

@@ -6,9 +6,10 @@
 ///
 /// The leader decides: every `peer_config::log_gc_ticks` ticks it proposes a `compact_log`
 /// command up to the highest index that every replica of the region holds (the smallest
-/// match) and that it has applied, once that frees at least `log_gc_threshold` entries. No
-/// replica then needs a compacted entry from anyone: this store sends no snapshots yet, so a
-/// replica that is behind (or down) holds compaction back until it catches up.
+/// match) and that it has applied, once that frees at least `log_gc_threshold` entries. A
+/// replica that is behind (or down) holds compaction back while it catches up from the log;
+/// one that never does (a new replica, one cut off too long) gets a snapshot instead
+/// (peer_snapshot.cpp).
 ///
 /// Every replica applies the command and drops its log up to that index once its own apply of
 /// the prefix is durable. Two more things must be on disk first, or a restart could not
@@ -27,6 +28,9 @@ void peer::maybe_propose_compaction() {
   auto st = raw_.status();
   for (const auto& pr : st.progress)
     if (pr.id != self_.id) up_to = std::min(up_to, pr.match);
+  // A replica this far behind is caught up by a snapshot rather than held onto by the log.
+  if (applied_.value() - std::min(up_to, applied_).value() > cfg_.log_gc_count_limit)
+    up_to = applied_;
   auto first = storage_->apply_state().truncated_index + 1;
   if (up_to < first || up_to.value() - first.value() + 1 < cfg_.log_gc_threshold) return;
   // One proposal at a time: a later tick proposes again if this one was lost.
@@ -55,7 +59,8 @@ void peer::apply_compaction(const command& cmd, raft::log_index at) {
 }
 
 void peer::maybe_compact() {
-  if (!compaction_ || durable_applied_ < compaction_->after) return;
+  // An install replaces the log; its acknowledgements must not be mistaken for a compaction's.
+  if (install_ || !compaction_ || durable_applied_ < compaction_->after) return;
   auto up_to = compaction_->up_to;
   compaction_.reset();
   if (!storage_->compact(up_to)) return;

@@ -57,11 +57,7 @@ void peer::take_ready() {
   auto rd = raw_.ready();
   send(std::move(rd.messages));
   if (!rd.snapshot.is_empty()) {
-    // This store never produces snapshots yet (raft_storage), so none should arrive; applying
-    // one without its data would lose acknowledged writes.
-    output_.fatal = "received a snapshot at index " +
-                    std::to_string(rd.snapshot.meta.index.value()) +
-                    ", which this replica cannot install";
+    install_snapshot(rd);
     return;
   }
   for (const auto& rs : rd.read_states)
@@ -163,7 +159,8 @@ void peer::send(std::vector<raft::message> msgs) {
                            [&](const storage::region_peer& p) { return p.id == msg.to; });
     // A peer removed from the meta has no address any more.
     if (to == m.peers.end()) continue;
-    output_.messages.push_back(raft_envelope{m.id, self_, *to, m.epoch, std::move(msg)});
+    auto& out = msg.type == raft::message_type::snapshot ? output_.snapshots : output_.messages;
+    out.push_back(raft_envelope{m.id, self_, *to, m.epoch, std::move(msg)});
   }
 }
 
@@ -337,6 +334,7 @@ void peer::stop_on_entry(const raft::entry& e, const std::string& why) {
 }
 
 void peer::on_persisted(const persisted& ack) {
+  if (!ack.failed && install_ && on_install_persisted(ack)) return;
   if (ack.failed) {
     output_.fatal = "persisting the " + to_string(ack.stage) + " half of ready " +
                     std::to_string(ack.ready_number) + " failed: " + ack.detail;

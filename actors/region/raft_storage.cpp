@@ -35,6 +35,19 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
   if (!last) return std::unexpected{last.error()};
   auto last_term = log.term(region, *last);
   if (!last_term) return std::unexpected{last_term.error()};
+  // A snapshot's install writes the kv environment first: if the log's reset did not follow,
+  // the snapshot replaced the log, whatever the log still holds.
+  bool reset = applied->truncated_index > truncated->truncated_index;
+  if (reset) {
+    truncated = *applied;
+    last = applied->truncated_index;
+    last_term = applied->truncated_term;
+    if (hard->term < applied->truncated_term) {
+      // A vote of an older term says nothing about this one.
+      hard->term = applied->truncated_term;
+      hard->vote = raft::node_id{};
+    }
+  }
   // The kv environment is written only after the log half of the same ready is durable, so
   // its applied index never passes the log (storage/engines.hpp).
   if (applied->applied_index > *last)
@@ -52,6 +65,7 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
   out->hard_ = *hard;
   out->last_ = *last;
   out->last_term_ = *last_term;
+  out->log_reset_pending_ = reset;
   return out;
 }
 
@@ -126,7 +140,35 @@ std::expected<raft::log_index, raft::error> raft_storage::last_index() {
 }
 
 std::expected<raft::snapshot, raft::error> raft_storage::snapshot() {
+  // One that no longer reaches the log would leave a gap behind it.
+  if (prepared_ && prepared_->meta.index >= apply_.truncated_index &&
+      prepared_epoch_ == local_.region.epoch)
+    return *prepared_;
+  snapshot_wanted_ = true;
   return std::unexpected{raft::errc::snapshot_temporarily_unavailable};
+}
+
+std::optional<raft::snapshot> raft_storage::prepare(raft::snapshot snap,
+                                                    const storage::region_epoch& made_at) {
+  if (made_at != local_.region.epoch) return snap;
+  auto old = std::move(prepared_);
+  prepared_ = std::move(snap);
+  prepared_epoch_ = made_at;
+  return old;
+}
+
+void raft_storage::on_installed(raft::log_index index, raft::term_id term,
+                                const std::optional<raft::hard_state>& hs,
+                                const storage::region_local_state& rs) {
+  if (hs) hard_ = *hs;
+  hard_.commit = std::max(hard_.commit, index);
+  apply_ = storage::apply_state{index, index, term};
+  local_ = rs;
+  last_ = index;
+  last_term_ = term;
+  cache_.clear();
+  cache_bytes_ = 0;
+  log_reset_pending_ = false;
 }
 
 void raft_storage::on_persisted(const write_task& task) {

@@ -4,6 +4,8 @@
 #include <deque>
 #include <expected>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "actors/raft/log_storage.hpp"
@@ -29,9 +31,15 @@ namespace rdb {
 /// advancing raft, which keeps the cache equal to what is on disk (etcd's contract: storage is
 /// updated before `advance`). Used from the region peer's actor only; not thread-safe.
 ///
-/// Snapshots are not produced yet: `snapshot()` answers `snapshot_temporarily_unavailable`.
-/// The log is compacted only up to what every replica holds (actors/region/peer_compact.cpp),
-/// so a lagging follower is always caught up from the log.
+/// Snapshots are made off the peer (a snapshot worker, actors/region/region_snapshot.hpp):
+/// `snapshot()` answers the one prepared last while it still reaches the log (its index is at
+/// or past the truncated one), and otherwise asks for a new one (`take_snapshot_wanted`) and
+/// answers `snapshot_temporarily_unavailable`; the leader tries again later.
+///
+/// A received snapshot is installed kv environment first, then the log (see
+/// actors/region/peer_snapshot.cpp). A crash between the two leaves the kv apply state
+/// truncated past the log's: `open` then takes the kv side as the truth (the snapshot is in)
+/// and the log as empty after it, and `log_reset_pending` says the log must still be reset.
 class raft_storage final : public raft::log_storage {
  public:
   /// Bytes of entries (as `raft::entry_size` counts them) one replica keeps in memory at most;
@@ -66,6 +74,23 @@ class raft_storage final : public raft::log_storage {
   /// has dropped them yet. False (and nothing changes) if `up_to` is not past the truncated
   /// index or beyond the applied one.
   bool compact(raft::log_index up_to);
+
+  // -- snapshots ----------------------------------------------------------------------------
+
+  /// Keeps `snap` (made by the snapshot worker from region meta `meta`) for `snapshot()`;
+  /// answers the snapshot no longer kept (the one replaced, or `snap` itself if it was made
+  /// under an older membership than the replica has now: a new member would not find itself
+  /// in it, so the next request makes another).
+  std::optional<raft::snapshot> prepare(raft::snapshot snap, const storage::region_epoch& made_at);
+  /// Whether raft asked for a snapshot that is not prepared, since the last call.
+  bool take_snapshot_wanted() { return std::exchange(snapshot_wanted_, false); }
+  /// The snapshot at `index` (`term`) is installed on both engines, with `hs` (if set) and
+  /// region state `rs`: the log is empty after it.
+  void on_installed(raft::log_index index, raft::term_id term,
+                    const std::optional<raft::hard_state>& hs,
+                    const storage::region_local_state& rs);
+  /// Set by `open` when a snapshot's install reached the kv environment but not the log.
+  bool log_reset_pending() const { return log_reset_pending_; }
 
   // -- observers ----------------------------------------------------------------------------
 
@@ -110,6 +135,10 @@ class raft_storage final : public raft::log_storage {
   /// Consecutive entries ending at `last_` (or empty).
   std::deque<raft::entry> cache_;
   std::uint64_t cache_bytes_ = 0;
+  std::optional<raft::snapshot> prepared_;
+  storage::region_epoch prepared_epoch_;
+  bool snapshot_wanted_ = false;
+  bool log_reset_pending_ = false;
 };
 
 }  // namespace rdb

@@ -20,6 +20,10 @@ namespace {
 /// How often (in ticks) a leader re-reports to PD when nothing changed.
 constexpr int report_every_ticks = 60;
 
+/// How long a leader waits for the snapshot worker before it asks again (a large region takes
+/// seconds to copy out).
+constexpr auto snapshot_timeout = std::chrono::minutes{5};
+
 struct region_peer_state {
   static inline const char* name = "rdb.region_peer";
 
@@ -97,6 +101,8 @@ void publish_lease(peer_pointer self) {
   st.granted_epoch = epoch;
 }
 
+void make_snapshot(peer_pointer self);
+
 /// Carries out what the peer logic asked for after an input.
 void drain(peer_pointer self) {
   auto& st = self->state;
@@ -104,6 +110,9 @@ void drain(peer_pointer self) {
   auto out = st.logic->take_output();
   if (!out.messages.empty())
     self->send(st.ctx.transport, send_raft_atom::value, std::move(out.messages));
+  for (auto& env : out.snapshots)
+    self->send(st.ctx.transport, send_snapshot_atom::value, std::move(env));
+  if (out.generate_snapshot) make_snapshot(self);
   for (auto& task : out.tasks)
     self->send(task.stage == write_stage::log ? st.ctx.writer : st.ctx.applier, persist_atom::value,
                std::move(task));
@@ -159,6 +168,25 @@ peer& step_in(peer_pointer self) {
   auto& logic = *self->state.logic;
   logic.set_now(self->clock().now());
   return logic;
+}
+
+/// Asks the snapshot worker for a snapshot of the region and hands the answer to the logic.
+void make_snapshot(peer_pointer self) {
+  auto& st = self->state;
+  if (!st.ctx.snapshotter) {
+    st.logic->on_snapshot_generated(std::nullopt);
+    return;
+  }
+  self->request(st.ctx.snapshotter, snapshot_timeout, snapshot_atom::value, st.logic->meta().id)
+      .then(
+          [=](raft::snapshot& snap) {
+            step_in(self).on_snapshot_generated(std::move(snap));
+            drain(self);
+          },
+          [=](caf::error&) {
+            step_in(self).on_snapshot_generated(std::nullopt);
+            drain(self);
+          });
 }
 
 /// Registers the promise of the request being handled under a fresh token; the peer logic
@@ -240,6 +268,10 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
       },
       [=](unreachable_atom, peer_id id) {
         step_in(self).report_unreachable(id);
+        drain(self);
+      },
+      [=](snapshot_status_atom, peer_id to, bool ok) {
+        step_in(self).on_snapshot_sent(to, ok);
         drain(self);
       },
       [=](raft_tick_atom) {

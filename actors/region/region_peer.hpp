@@ -12,6 +12,7 @@
 #include "actors/region/peer.hpp"
 #include "actors/region/region_peer_interface.hpp"
 #include "actors/router/router_interface.hpp"
+#include "actors/store/snapshot_worker_interface.hpp"
 #include "actors/store/store_writer_interface.hpp"
 #include "actors/store/ticker_interface.hpp"
 #include "actors/transport/transport_interface.hpp"
@@ -34,6 +35,8 @@ struct region_peer_context {
   ticker_actor ticker;
   router_actor router;
   heartbeat_agent_actor heartbeat;
+  /// Makes this region's snapshots when it leads; without one, no snapshot is ever sent.
+  snapshot_worker_actor snapshotter;
   /// Where the peer publishes its read lease for the KV service's local reads; none if null.
   std::shared_ptr<lease_grant> grant;
 };

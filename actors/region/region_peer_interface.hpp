@@ -63,6 +63,9 @@ namespace rdb {
 ///   written; sent to itself so that the messages already queued join that ready.
 /// - `(unreachable_atom, peer_id)` — from the transport: that peer could not be reached (or
 ///   its store's connection was lost). Wakes a hibernating follower whose leader it is.
+/// - `(snapshot_status_atom, peer_id, bool)` — from the transport's snapshot channel: the
+///   snapshot this leader sent to that peer was delivered (true) or not (false; raft probes
+///   the peer again and a later attempt sends a snapshot anew).
 ///
 /// Time and administration:
 /// - `(raft_tick_atom)` — from the ticker: one raft tick. A peer that has seen nothing but ticks
@@ -87,8 +90,9 @@ using region_peer_actor =
                      caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
                      caf::reacts_to<raft_msg_atom, raft_envelope>,
                      caf::reacts_to<persisted_atom, persisted>, caf::reacts_to<ready_atom>,
-                     caf::reacts_to<unreachable_atom, peer_id>, caf::reacts_to<raft_tick_atom>,
-                     caf::reacts_to<campaign_atom>,
+                     caf::reacts_to<unreachable_atom, peer_id>,
+                     caf::reacts_to<snapshot_status_atom, peer_id, bool>,
+                     caf::reacts_to<raft_tick_atom>, caf::reacts_to<campaign_atom>,
                      caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
                      caf::reacts_to<directive_atom, pd::directive>,
                      caf::replies_to<status_atom>::with<region_status>>;

@@ -102,4 +102,12 @@ const storage::client_session* session_table::find(std::uint64_t client) const {
   return i == sessions_.end() ? nullptr : &i->second;
 }
 
+std::vector<storage::client_session> session_table::all() const {
+  std::vector<storage::client_session> out;
+  out.reserve(sessions_.size());
+  for (const auto& [client, s] : sessions_)
+    out.push_back(s);
+  return out;
+}
+
 }  // namespace rdb

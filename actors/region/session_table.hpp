@@ -73,6 +73,8 @@ class session_table {
       raft::log_index applied);
 
   std::size_t size() const { return sessions_.size(); }
+  /// Every session, in client id order (a snapshot carries them whole).
+  std::vector<storage::client_session> all() const;
   /// The session of `client`, or null.
   const storage::client_session* find(std::uint64_t client) const;
 

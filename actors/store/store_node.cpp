@@ -6,6 +6,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/store/snapshot_worker.hpp"
 #include "actors/store/store_writer.hpp"
 #include "actors/store/ticker.hpp"
 
@@ -33,7 +34,12 @@ void store_node::spawn_actors() {
   applier_ = spawn_apply_writer(sys_, store_.kv, true, cfg_.apply_max_delay);
   ticker_ = spawn_ticker(sys_, cfg_.tick_interval);
   router_ = spawn_router(sys_, routes_);
-  transport_ = spawn_transport(sys_, self_id, routes_, cfg_.transport);
+  // Snapshots made here and received from other stores share one directory, emptied first.
+  auto snap_dir = cfg_.dir + "/snap";
+  snapshotter_ = spawn_snapshot_worker(sys_, store_, snap_dir, cfg_.peer.sessions);
+  auto snap = cfg_.snapshot;
+  snap.dir = snap_dir;
+  transport_ = spawn_transport(sys_, self_id, routes_, cfg_.transport, snap);
   supervisor_config sc;
   sc.peer.config = cfg_.peer;
   sc.peer.config.store = self_id;
@@ -43,6 +49,7 @@ void store_node::spawn_actors() {
   sc.peer.transport = transport_;
   sc.peer.ticker = ticker_;
   sc.peer.router = router_;
+  sc.peer.snapshotter = snapshotter_;
   sc.leases = leases_;
   supervisor_ = spawn_supervisor(sys_, std::move(sc));
   if (cfg_.pd) {
@@ -95,6 +102,7 @@ void store_node::stop() {
       .receive([] {}, [](caf::error&) {});
   stop_and_wait(supervisor_);
   stop_and_wait(transport_);
+  stop_and_wait(snapshotter_);
   stop_and_wait(router_);
   // The supervisor stopped these; they are down already unless the call timed out.
   stop_and_wait(ticker_);
@@ -103,6 +111,7 @@ void store_node::stop() {
   agent_ = nullptr;
   supervisor_ = nullptr;
   transport_ = nullptr;
+  snapshotter_ = nullptr;
   router_ = nullptr;
   ticker_ = nullptr;
   writer_ = nullptr;

@@ -10,6 +10,7 @@
 
 #include "actors/pd_client/heartbeat_agent.hpp"
 #include "actors/router/router.hpp"
+#include "actors/store/snapshot_worker_interface.hpp"
 #include "actors/store/store_writer_interface.hpp"
 #include "actors/store/supervisor.hpp"
 #include "actors/store/ticker_interface.hpp"
@@ -31,6 +32,8 @@ struct store_node_config {
   /// reads and membership changes never wait for it.
   caf::timespan apply_max_delay = std::chrono::milliseconds{5};
   outbox_config transport;
+  /// The snapshot channel's tuning; its directory is the store's `snap` subdirectory.
+  snapshot_channel_config snapshot;
   /// Without a PD handle the store runs no heartbeat agent (regions come from disk and
   /// `create_region` only).
   pd::pd_actor pd;
@@ -41,7 +44,7 @@ struct store_node_config {
 
 /// One store assembled from its actors, for the node binary, tests and benchmarks. Spawns, in
 /// order: the two store writers, of the raft and the kv environment (detached: they block on
-/// fsync), the ticker, the router, the
+/// fsync), the ticker, the router, the snapshot worker (detached: it copies files), the
 /// transport, the supervisor and, with a PD, the heartbeat agent; `stop` takes them down
 /// explicitly in the reverse order, waiting for each step, because a detached actor with a live
 /// handle would hang the actor system's destructor.
@@ -104,6 +107,7 @@ class store_node {
   ticker_actor ticker_;
   router_actor router_;
   local_transport_actor transport_;
+  snapshot_worker_actor snapshotter_;
   store_supervisor_actor supervisor_;
   store_agent_actor agent_;
   bool stopped_ = false;

@@ -29,6 +29,7 @@ void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<region_status>("rdb.region_status");
   cfg.add_message_type<raft_envelope>("rdb.raft_env");
   cfg.add_message_type<raft_batch>("rdb.raft_batch");
+  cfg.add_message_type<snapshot_chunk>("rdb.snap_chunk");
   cfg.add_message_type<write_task>("rdb.write_task");
   cfg.add_message_type<persisted>("rdb.persisted");
   cfg.add_message_type<writer_stats>("rdb.writer_stats");

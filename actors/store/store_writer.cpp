@@ -25,6 +25,8 @@ using ack_receiver = caf::typed_actor<caf::reacts_to<persisted_atom, persisted>>
 struct pending_task {
   write_task task;
   caf::strong_actor_ptr sender;
+  /// Why the task could not join its batch (a snapshot file that does not check out).
+  std::string failure;
 };
 
 /// What a writer writes: the log engine (stage log) or the kv environment (stage apply).
@@ -70,7 +72,17 @@ void flush(writer_pointer self) {
   auto tasks = std::move(st.pending);
   st.pending.clear();
   storage::write_batch batch;
-  for (const auto& p : tasks) {
+  for (auto& p : tasks) {
+    if (!p.task.snapshot_file.empty()) {
+      // Read here, on the writer's own thread, not on the peer's: it may be large.
+      auto snap = storage::read_snapshot_file(p.task.snapshot_file);
+      auto added = snap ? add_snapshot_install(batch, p.task, *snap)
+                        : storage::result<void>{std::unexpected{snap.error()}};
+      if (!added)
+        p.failure =
+            std::string{storage::to_string(added.error().code)} + ": " + added.error().message;
+      continue;
+    }
     add_write_task(batch, p.task);
     st.stats.entries += p.task.entries.size();
     st.stats.data_ops += p.task.ops.size();
@@ -92,7 +104,8 @@ void flush(writer_pointer self) {
   std::set<std::pair<caf::actor_control_block*, region_id>> acked;
   for (auto p = tasks.rbegin(); p != tasks.rend(); ++p) {
     if (!p->sender || !acked.emplace(p->sender.get(), p->task.region).second) continue;
-    persisted ack{p->task.region, p->task.ready_number, st.target.stage, !failure.empty(), failure};
+    const auto& why = p->failure.empty() ? failure : p->failure;
+    persisted ack{p->task.region, p->task.ready_number, st.target.stage, !why.empty(), why};
     self->send(caf::actor_cast<ack_receiver>(p->sender), persisted_atom::value, std::move(ack));
   }
 }
@@ -105,7 +118,7 @@ store_writer_actor::behavior_type writer(writer_pointer self, write_target targe
       [=](persist_atom, write_task& task) {
         auto& s = self->state;
         bool now = task.urgent || s.max_delay.count() == 0;
-        s.pending.push_back(pending_task{std::move(task), self->current_sender()});
+        s.pending.push_back(pending_task{std::move(task), self->current_sender(), {}});
         if (s.flush_scheduled) return;
         if (now) {
           // Queues behind every task already in the mailbox: they all join this batch.

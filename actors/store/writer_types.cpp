@@ -1,13 +1,13 @@
 #include "actors/store/writer_types.hpp"
 
+#include <string>
 #include <utility>
 
 namespace rdb {
 
-void add_write_task(storage::write_batch& batch, const write_task& task) {
-  if (!task.entries.empty()) batch.append(task.region, task.entries);
-  if (task.has_hard_state) batch.set_hard_state(task.region, task.hard_state);
-  if (task.has_compaction) batch.compact_log(task.region, task.compact_to);
+namespace {
+
+void add_data_ops(storage::write_batch& batch, const write_task& task) {
   for (const auto& op : task.ops) {
     switch (op.kind) {
       case data_op_kind::put:
@@ -21,6 +21,16 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
         break;
     }
   }
+}
+
+}  // namespace
+
+void add_write_task(storage::write_batch& batch, const write_task& task) {
+  if (!task.entries.empty()) batch.append(task.region, task.entries);
+  if (task.has_hard_state) batch.set_hard_state(task.region, task.hard_state);
+  if (task.has_compaction) batch.compact_log(task.region, task.compact_to);
+  if (task.has_snapshot) batch.clear_log(task.region);
+  add_data_ops(batch, task);
   for (auto client : task.ended_sessions)
     batch.del_session(task.region, client);
   for (const auto& s : task.sessions)
@@ -28,6 +38,27 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
   if (task.has_session_index) batch.set_session_index(task.region, task.session_index);
   if (task.has_apply_state) batch.set_apply_state(task.region, task.apply_state);
   if (task.has_region_state) batch.set_region_state(task.region, task.region_state);
+}
+
+storage::result<void> add_snapshot_install(storage::write_batch& batch, const write_task& task,
+                                           const storage::snapshot_contents& snap) {
+  if (snap.region.region.id != task.region || snap.applied != task.apply_state.applied_index)
+    return storage::fail(storage::errc::invalid_argument,
+                         "snapshot file " + task.snapshot_file + " holds region " +
+                             std::to_string(snap.region.region.id.value()) + " at index " +
+                             std::to_string(snap.applied.value()) + ", not the one installed");
+  const auto region = task.region;
+  add_data_ops(batch, task);
+  batch.delete_range(region, snap.region.region.start_key, snap.region.region.end_key);
+  batch.destroy_region(region);
+  for (const auto& p : snap.data)
+    batch.put(region, p.key, p.value);
+  for (const auto& s : snap.sessions)
+    batch.put_session(region, s);
+  batch.set_session_index(region, snap.applied);
+  batch.set_apply_state(region, task.apply_state);
+  batch.set_region_state(region, task.region_state);
+  return {};
 }
 
 write_task split_apply_half(write_task& task) {
@@ -51,7 +82,8 @@ write_task split_apply_half(write_task& task) {
 }
 
 bool is_empty(const write_task& task) {
-  return task.entries.empty() && !task.has_hard_state && !task.has_compaction && task.ops.empty() &&
+  return task.entries.empty() && !task.has_hard_state && !task.has_compaction &&
+         !task.has_snapshot && task.snapshot_file.empty() && task.ops.empty() &&
          task.sessions.empty() && task.ended_sessions.empty() && !task.has_session_index &&
          !task.has_apply_state && !task.has_region_state;
 }

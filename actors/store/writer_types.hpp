@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "actors/raft/types.hpp"
+#include "storage/error.hpp"
 #include "storage/ids.hpp"
+#include "storage/snapshot_file.hpp"
 #include "storage/types.hpp"
 #include "storage/write_batch.hpp"
 
@@ -83,6 +85,13 @@ struct write_task {
   /// Log stage: the log may be dropped up to `compact_to` (after the entries above).
   bool has_compaction = false;
   raft::log_index compact_to;
+  /// Apply stage: the region's kv state is replaced by this received snapshot file (its data,
+  /// client sessions and session index; `apply_state` and `region_state` come with the task,
+  /// and `ops` delete what the replica held before). See `add_snapshot_install`.
+  std::string snapshot_file;
+  /// Log stage: a snapshot at this index and term replaced the log (`apply_state` carries the
+  /// same truncation): every entry goes.
+  bool has_snapshot = false;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;
@@ -123,6 +132,14 @@ struct writer_stats {
 /// Adds one task's changes to `batch` in the documented order: entries, hard state, data
 /// changes, client sessions, apply state, region state.
 void add_write_task(storage::write_batch& batch, const write_task& task);
+
+/// Adds the install of a received snapshot `snap` for an apply-stage task whose
+/// `snapshot_file` it was read from: the task's deletions (the replica's old range), the
+/// snapshot's range cleared, the region's kv records (states, sessions, size) dropped, then
+/// the snapshot's data and sessions with the task's apply and region state. Fails (adding
+/// nothing) if the snapshot is not the one the task names: another region or applied index.
+storage::result<void> add_snapshot_install(storage::write_batch& batch, const write_task& task,
+                                           const storage::snapshot_contents& snap);
 
 /// Splits a whole ready's task in its two halves: `task` keeps the log entries and hard state
 /// (stage log); the returned task takes the data changes, client sessions, apply state and

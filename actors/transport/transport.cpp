@@ -12,7 +12,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/common/errors.hpp"
 #include "actors/common/log.hpp"
+#include "actors/region/region_peer_interface.hpp"
 #include "actors/router/route_table.hpp"
 
 namespace rdb {
@@ -37,6 +39,11 @@ struct transport_state {
   bool beat_timer_armed = false;
   /// True while the timer that checks full windows is on its way.
   bool stall_timer_armed = false;
+  snapshot_channel_config snap;
+  /// Stages received snapshot files (none without a snapshot directory).
+  snapshot_receiver_actor receiver;
+  /// Snapshot streams under way from this store.
+  std::size_t streams = 0;
 };
 
 using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
@@ -199,18 +206,47 @@ void on_disconnect(transport_pointer self, store_id store) {
   }
 }
 
+void on_send_snapshot(transport_pointer self, raft_envelope& env) {
+  auto& st = self->state;
+  auto origin = self->current_sender();
+  auto peer = st.peers.find(env.to.store);
+  if (peer == st.peers.end() || st.streams >= st.snap.max_streams) {
+    if (auto p = caf::actor_cast<region_peer_actor>(origin))
+      self->send(p, snapshot_status_atom::value, env.to.id, false);
+    return;
+  }
+  auto stream =
+      spawn_snapshot_stream(self->system(), st.self, peer->second, std::move(env), origin, st.snap);
+  ++st.streams;
+  self->monitor(stream);
+  self->link_to(stream);
+}
+
 local_transport_actor::behavior_type transport_fn(transport_pointer self, store_id me,
                                                   std::shared_ptr<route_holder> routes,
-                                                  outbox_config cfg) {
+                                                  outbox_config cfg, snapshot_channel_config snap) {
   self->state.self = me;
   self->state.routes = std::move(routes);
   // Owing more than a window's worth without acknowledging would close it for good.
   cfg.ack_every = std::clamp<std::size_t>(cfg.ack_every, 1, std::max<std::size_t>(cfg.window, 1));
   self->state.cfg = cfg;
   self->state.outbox = transport_outbox{me, cfg};
+  self->state.snap = snap;
+  if (!snap.dir.empty()) {
+    self->state.receiver = spawn_snapshot_receiver(self->system(), me, self->state.routes, snap);
+    self->link_to(self->state.receiver);
+  }
+  self->set_down_handler([=](caf::down_msg&) { --self->state.streams; });
   return {
       [=](send_raft_atom, std::vector<raft_envelope>& envs) { on_send(self, envs); },
+      [=](send_snapshot_atom, raft_envelope& env) { on_send_snapshot(self, env); },
       [=](deliver_atom, raft_batch& batch) { on_deliver(self, batch); },
+      [=](snapshot_chunk_atom, snapshot_chunk& c) -> caf::result<bool> {
+        if (!self->state.receiver)
+          return to_error(make_request_error(errc::invalid_argument, c.region,
+                                             "this store takes no snapshots"));
+        return self->delegate(self->state.receiver, snapshot_chunk_atom::value, std::move(c));
+      },
       [=](connect_atom, store_id store, const transport_inbox_actor& inbox) {
         // Acknowledgements owed stay owed: each side reconnects on its own schedule, and an
         // extra acknowledgement only frees a slot that is free already.
@@ -234,8 +270,9 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
 }  // namespace
 
 local_transport_actor spawn_transport(caf::actor_system& sys, store_id self,
-                                      std::shared_ptr<route_holder> routes, outbox_config cfg) {
-  return sys.spawn(transport_fn, self, std::move(routes), cfg);
+                                      std::shared_ptr<route_holder> routes, outbox_config cfg,
+                                      snapshot_channel_config snap) {
+  return sys.spawn(transport_fn, self, std::move(routes), cfg, std::move(snap));
 }
 
 }  // namespace rdb

@@ -7,6 +7,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/router/router_interface.hpp"
+#include "actors/transport/snapshot_channel.hpp"
 #include "actors/transport/transport_interface.hpp"
 #include "actors/transport/transport_outbox.hpp"
 
@@ -39,7 +40,10 @@ using local_transport_actor =
 /// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go
 /// to the local peer the route table in `routes` names for their region, and only if that
 /// region's meta lists the envelope's target peer id on this store.
+/// With a snapshot directory in `snap`, it also takes snapshot files from other stores
+/// (actors/transport/snapshot_channel.hpp).
 local_transport_actor spawn_transport(caf::actor_system& sys, store_id self,
-                                      std::shared_ptr<route_holder> routes, outbox_config cfg = {});
+                                      std::shared_ptr<route_holder> routes, outbox_config cfg = {},
+                                      snapshot_channel_config snap = {});
 
 }  // namespace rdb

@@ -49,8 +49,17 @@ typename Inspector::result_type inspect(Inspector& f, raft_batch& x) {
            x.acks);
 }
 
-/// The part of a transport that other stores' transports talk to.
-using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft_batch>>;
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_chunk& x) {
+  return f(caf::meta::type_name("snapshot_chunk"), x.from_store, x.region, x.offset, x.data, x.last,
+           x.env);
+}
+
+/// The part of a transport that other stores' transports talk to: raft batches, and the
+/// chunks of snapshot files, each answered `true` once written (an error if refused).
+using transport_inbox_actor =
+    caf::typed_actor<caf::reacts_to<deliver_atom, raft_batch>,
+                     caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>>;
 
 /// Messages of the transport of one store.
 ///
@@ -59,6 +68,11 @@ using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft
 ///   envelope for a store the transport cannot reach is dropped, and the sending region peer is
 ///   told `(unreachable_atom, peer_id)` so its leader falls back to probing that follower.
 ///   Envelopes addressed to the local store are delivered locally, never dropped.
+/// - `(send_snapshot_atom, raft_envelope)` — from a local region peer: a raft snapshot message,
+///   whose `snapshot.data` names a file of this store (actors/region/region_snapshot.hpp). The
+///   file goes to the target store on the snapshot channel, apart from raft batches (see
+///   transport.hpp), and the message is delivered there once the whole file is in and checked.
+///   The sender is told `(snapshot_status_atom, to peer id, ok)` when it is done.
 /// - `(deliver_atom, raft_batch)` — from the transport of `from_store`: hand each envelope to
 ///   the local peer of its region as `(raft_msg_atom, raft_envelope)`. Envelopes of regions
 ///   without a local peer are dropped (the supervisor learns about new replicas from PD).
@@ -75,7 +89,9 @@ using transport_inbox_actor = caf::typed_actor<caf::reacts_to<deliver_atom, raft
 ///   `(unreachable_atom, leader peer id)`, so a hibernating follower wakes up and campaigns.
 using transport_actor =
     caf::typed_actor<caf::reacts_to<send_raft_atom, std::vector<raft_envelope>>,
+                     caf::reacts_to<send_snapshot_atom, raft_envelope>,
                      caf::reacts_to<deliver_atom, raft_batch>,
+                     caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>,
                      caf::reacts_to<connect_atom, store_id, transport_inbox_actor>,
                      caf::reacts_to<disconnect_atom, store_id>>;
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "actors/raft/message.hpp"
@@ -51,6 +52,21 @@ std::optional<raft_beat> compact_beat(const raft_envelope& env);
 
 /// The envelope `beat` stands for, sent by store `from` to store `to`.
 raft_envelope expand_beat(const raft_beat& beat, store_id from, store_id to);
+
+/// One piece of a snapshot file on its way to another store's transport (the snapshot
+/// channel, actors/transport/snapshot_channel.hpp). A transfer is named by the sending store
+/// and the region: a chunk at offset 0 starts it anew.
+struct snapshot_chunk {
+  store_id from_store;
+  region_id region;
+  std::uint64_t offset = 0;
+  std::string data;
+  /// On the last chunk only: the raft message to deliver once the file is whole and checked.
+  bool last = false;
+  raft_envelope env;
+
+  bool operator==(const snapshot_chunk&) const = default;
+};
 
 /// All envelopes one store sends another in one flush.
 struct raft_batch {

@@ -10,6 +10,7 @@
 
 #include "actors/common/errors.hpp"
 #include "actors/region/region_peer.hpp"
+#include "actors/store/snapshot_worker.hpp"
 #include "actors/store/store_writer.hpp"
 #include "actors/store/ticker.hpp"
 #include "tests/support/direct_transport.hpp"
@@ -67,6 +68,7 @@ struct cluster : store_fixture {
     region_peer_actor peer;
     /// Only when the cluster runs with `tick_interval`.
     ticker_actor ticker;
+    snapshot_worker_actor snapshotter;
   };
 
   temp_dir dir;
@@ -91,6 +93,7 @@ struct cluster : store_fixture {
   std::uint64_t transfer_max_lag = peer_config{}.transfer_max_lag;
   int log_gc_ticks = peer_config{}.log_gc_ticks;
   std::uint64_t log_gc_threshold = peer_config{}.log_gc_threshold;
+  std::uint64_t log_gc_count_limit = peer_config{}.log_gc_count_limit;
   /// Where the replica on store `i` publishes its lease for local reads.
   std::array<std::shared_ptr<lease_grant>, 4> grants{
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
@@ -135,6 +138,10 @@ struct cluster : store_fixture {
     ctx.config.transfer_max_lag = transfer_max_lag;
     ctx.config.log_gc_ticks = log_gc_ticks;
     ctx.config.log_gc_threshold = log_gc_threshold;
+    ctx.config.log_gc_count_limit = log_gc_count_limit;
+    n.snapshotter =
+        spawn_snapshot_worker(sys, n.store, dir.sub("snap" + std::to_string(i)), sessions, false);
+    ctx.snapshotter = n.snapshotter;
     ctx.grant = grants[i];
     if (tick_interval.count() > 0) n.ticker = spawn_ticker(sys, tick_interval);
     ctx.ticker = n.ticker;
@@ -162,6 +169,7 @@ struct cluster : store_fixture {
       caf::anon_send_exit(n.applier, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(n.transport, caf::exit_reason::user_shutdown);
       if (n.ticker) caf::anon_send_exit(n.ticker, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(n.snapshotter, caf::exit_reason::user_shutdown);
     }
     sched.run();
     for (auto& n : nodes)

@@ -188,7 +188,8 @@ namespace {
 transport_inbox_actor recording_inbox(caf::actor_system& sys,
                                       std::shared_ptr<std::vector<raft_batch>> received) {
   return sys.spawn([received]() -> transport_inbox_actor::behavior_type {
-    return {[received](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); }};
+    return {[received](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); },
+            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; }};
   });
 }
 
@@ -432,8 +433,10 @@ TEST_CASE_FIXTURE(test::store_fixture,
   table = table->with_leader(m2.id, m2.peers[1]);
   routes->publish(std::make_shared<const route_table>(*table));
   auto transport = spawn_transport(sys, store_id{1}, routes);
-  auto inbox = sys.spawn(
-      []() -> transport_inbox_actor::behavior_type { return {[](deliver_atom, raft_batch&) {}}; });
+  auto inbox = sys.spawn([]() -> transport_inbox_actor::behavior_type {
+    return {[](deliver_atom, raft_batch&) {},
+            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; }};
+  });
   caf::anon_send(transport, connect_atom::value, store_id{3}, inbox);
   caf::anon_send(transport, disconnect_atom::value, store_id{3});
   sched.run();

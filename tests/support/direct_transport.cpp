@@ -1,7 +1,14 @@
 #include "tests/support/direct_transport.hpp"
 
+#include <filesystem>
+#include <system_error>
+
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include "actors/common/errors.hpp"
+#include "actors/region/region_snapshot.hpp"
 
 namespace rdb::test {
 
@@ -59,6 +66,30 @@ transport_actor::behavior_type direct_transport(transport_actor::pointer self,
   };
   return {
       [=](send_raft_atom, std::vector<raft_envelope>& envs) { deliver(envs); },
+      [=](send_snapshot_atom, raft_envelope& env) {
+        // The file is copied as the receiving store would stage it, so the receiver's install
+        // (which deletes its copy) leaves the sender's file alone.
+        auto origin = caf::actor_cast<region_peer_actor>(self->current_sender());
+        auto dest = net->route(env);
+        auto d = decode_descriptor(env.msg.snapshot.data);
+        std::error_code ec;
+        if (dest && d) {
+          auto copy = d->path + ".to-" + std::to_string(env.to.store.value());
+          std::filesystem::copy_file(d->path, copy,
+                                     std::filesystem::copy_options::overwrite_existing, ec);
+          d->path = copy;
+        }
+        bool ok = dest && d && !ec;
+        if (ok) {
+          env.msg.snapshot.data = encode_descriptor(*d);
+          self->send(*dest, raft_msg_atom::value, std::move(env));
+        }
+        if (origin) self->send(origin, snapshot_status_atom::value, env.to.id, ok);
+      },
+      [=](snapshot_chunk_atom, const snapshot_chunk& c) -> caf::result<bool> {
+        return to_error(make_request_error(errc::invalid_argument, c.region,
+                                           "the direct transport takes whole snapshots"));
+      },
       [=](deliver_atom, raft_batch& batch) {
         for (const auto& beat : batch.beats)
           batch.envelopes.push_back(expand_beat(beat, batch.from_store, batch.to_store));
