@@ -49,6 +49,9 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(log_gc_threshold, "log-gc-threshold",
            "entries that every replica holds and that can go before a log is compacted "
            "(default: 1024)")
+      .add(log_gc_count_limit, "log-gc-count-limit",
+           "entries a lagging replica holds a log back at most; past it the log is compacted "
+           "and that replica gets a snapshot (default: 16384)")
       .add(pd_tick_interval, "pd-tick-interval",
            "PD's clock; a store silent for 10 ticks is down (default: 1s)")
       .add(initial_stores, "initial-stores",
@@ -97,6 +100,7 @@ std::string node_config::validate() {
   if (log_gc_ticks < 0) return "--log-gc-ticks must not be negative";
   if (peer_down_after <= caf::timespan{0}) return "--peer-down-after must be positive";
   if (log_gc_threshold < 1) return "--log-gc-threshold must be at least 1";
+  if (log_gc_count_limit < 1) return "--log-gc-count-limit must be at least 1";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)
     return "--replicas must be at least 1 and at most --initial-stores";
