@@ -7,31 +7,15 @@
 #include <string>
 
 #include "actors/region/region_snapshot.hpp"
-#include "tests/actors/peer_cluster_fixture.hpp"
+#include "tests/actors/compacting_cluster.hpp"
 
 using namespace rdb;
 using namespace rdb::test;
 
 namespace {
 
-struct lagging_cluster : cluster {
-  lagging_cluster() {
-    log_gc_ticks = 1;
-    log_gc_threshold = 8;
-    log_gc_count_limit = 16;
-    start_all(true);
-    caf::anon_send(nodes[0].peer, campaign_atom::value);
-    sched.run();
-  }
-
-  void write(int from, int to) {
-    for (int n = from; n < to; ++n)
-      REQUIRE(put(0, "k" + std::to_string(n), "v" + std::to_string(n), n + 1).engaged());
-  }
-
-  raft::log_index first_index(std::size_t i) {
-    return nodes[i].store.raft->first_index(meta.id).value();
-  }
+struct lagging_cluster : compacting_cluster {
+  lagging_cluster() : compacting_cluster(16) {}
 
   std::optional<std::string> stored(std::size_t i, const std::string& key) {
     auto view = nodes[i].store.kv->read();
