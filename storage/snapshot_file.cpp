@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -122,11 +123,34 @@ result<snapshot_file_info> snapshot_writer::finish() {
 }
 
 result<snapshot_file_info> verify_snapshot_file(const std::string& path) {
-  auto bytes = slurp(path);
-  if (!bytes) return std::unexpected{bytes.error()};
-  auto body = checked_body(path, *bytes);
-  if (!body) return std::unexpected{body.error()};
-  return snapshot_file_info{bytes->size(), get_u32(bytes->data() + body->size()), 0};
+  // Streamed in blocks: a received file is checked without holding it in memory.
+  std::ifstream in{path, std::ios::binary};
+  if (!in) return fail(errc::io_error, "cannot open snapshot file " + path);
+  std::string block(std::size_t{1} << 20, '\0');
+  std::string head;
+  std::string tail;
+  std::uint32_t crc = 0;
+  std::uint64_t bytes = 0;
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    bytes += got;
+    if (head.size() < magic.size())
+      head.append(block.data(), std::min(got, magic.size() - head.size()));
+    // The last 4 bytes read so far may be the checksum: they join the sum only once more
+    // bytes follow them.
+    tail.append(block.data(), got);
+    if (tail.size() > 4) {
+      crc = crc_update(crc, std::string_view{tail}.substr(0, tail.size() - 4));
+      tail.erase(0, tail.size() - 4);
+    }
+  }
+  if (in.bad()) return fail(errc::io_error, "cannot read snapshot file " + path);
+  if (head != magic || bytes < magic.size() + 4)
+    return corrupt(path, "not a snapshot (bad magic or too short)");
+  if (crc != get_u32(tail.data())) return corrupt(path, "checksum mismatch");
+  return snapshot_file_info{bytes, crc, 0};
 }
 
 result<snapshot_contents> read_snapshot_file(const std::string& path) {

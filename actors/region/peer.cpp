@@ -115,7 +115,7 @@ peer::peer(const peer_config& cfg, std::shared_ptr<storage::store> kv,
       applied_(storage_->apply_state().applied_index),
       handed_out_(applied_),
       sessions_(std::move(sessions)) {
-  if (storage_->log_reset_pending()) reset_log_after_install();
+  if (storage_->log_reset_pending()) reset_log(0, storage_->apply_state(), storage_->hard_state());
 }
 
 // -- checks ---------------------------------------------------------------------------------

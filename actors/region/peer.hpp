@@ -288,8 +288,11 @@ class peer {
   /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
   bool on_install_persisted(const persisted& ack);
   void finish_install();
-  /// Sends the log reset that a crash during an install left undone (`raft_storage::open`).
-  void reset_log_after_install();
+  /// Sends the log writer the install's log half: every entry gone, the log truncated where
+  /// `as` says, and `hs` if set. Also sent at open when a crash left it undone
+  /// (`raft_storage::open`), as ready 0.
+  void reset_log(std::uint64_t ready, const storage::apply_state& as,
+                 const std::optional<raft::hard_state>& hs);
   /// Whether the log half of a ready changes nothing on disk that must precede its effects:
   /// then it is not written, and the ready goes on as if it were acknowledged at once.
   bool needs_no_log_write(const write_task& task) const;

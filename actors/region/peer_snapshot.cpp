@@ -81,19 +81,7 @@ bool peer::on_install_persisted(const persisted& ack) {
     on_applied(ack);
     if (in.kv_done) return true;
     in.kv_done = true;
-    write_task log;
-    log.region = meta().id;
-    log.ready_number = in.number;
-    log.stage = write_stage::log;
-    log.has_snapshot = true;
-    log.has_apply_state = true;
-    log.apply_state = storage::apply_state{in.meta.index, in.meta.index, in.meta.term};
-    if (in.hard) {
-      log.has_hard_state = true;
-      log.hard_state = *in.hard;
-    }
-    log.urgent = true;
-    output_.tasks.push_back(std::move(log));
+    reset_log(in.number, storage::apply_state{in.meta.index, in.meta.index, in.meta.term}, in.hard);
     return true;
   }
   // A log acknowledgement before the install's own log half: a compaction sent earlier, which
@@ -137,15 +125,19 @@ void peer::finish_install() {
   maybe_handle_ready();
 }
 
-void peer::reset_log_after_install() {
+void peer::reset_log(std::uint64_t ready, const storage::apply_state& as,
+                     const std::optional<raft::hard_state>& hs) {
   write_task log;
   log.region = meta().id;
+  log.ready_number = ready;
   log.stage = write_stage::log;
   log.has_snapshot = true;
   log.has_apply_state = true;
-  log.apply_state = storage_->apply_state();
-  log.has_hard_state = true;
-  log.hard_state = storage_->hard_state();
+  log.apply_state = as;
+  if (hs) {
+    log.has_hard_state = true;
+    log.hard_state = *hs;
+  }
   log.urgent = true;
   output_.tasks.push_back(std::move(log));
 }
