@@ -14,7 +14,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <capnp/ez-rpc.h>
@@ -22,6 +21,7 @@
 #include "schemas/kv.capnp.h"
 #include "tests/cluster/process_cluster.hpp"
 #include "tests/cluster/syn_hole.hpp"
+#include "tests/support/wait.hpp"
 #include "tools/client/client.hpp"
 
 namespace rdb::test {
@@ -226,15 +226,13 @@ TEST_CASE("cluster: a store killed with SIGKILL while every region sleeps; write
   for (std::size_t i = 0; i < cluster.stores(); ++i)
     before.push_back(count_in_file(cluster.store_log(i), asleep));
   // Hibernation takes 40 quiet ticks (0.8 s); the bound only stops a hang.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
   auto all_slept = [&] {
     for (std::size_t i = 0; i < cluster.stores(); ++i)
       if (count_in_file(cluster.store_log(i), asleep) <= before[i]) return false;
     return true;
   };
-  while (!all_slept() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  REQUIRE_MESSAGE(all_slept(), "the stores never hibernated all their regions");
+  REQUIRE_MESSAGE(test::wait_until(all_slept, std::chrono::seconds{30}),
+                  "the stores never hibernated all their regions");
 
   // The followers of the regions it led sleep too: losing its store must wake them.
   cluster.kill_store(0);
@@ -300,10 +298,9 @@ TEST_CASE(
   syn_hole hole{port};
   // Store 0 tries to reach store 2 again (backoff from 100 ms up to 2 s); the bound only stops
   // a hang.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-  while (!syn_sent(cluster.store_pid(0), port) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  REQUIRE_MESSAGE(syn_sent(cluster.store_pid(0), port), "store 0 never tried store 2 again");
+  REQUIRE_MESSAGE(test::wait_until([&] { return syn_sent(cluster.store_pid(0), port); },
+                                   std::chrono::seconds{20}, std::chrono::milliseconds{5}),
+                  "store 0 never tried store 2 again");
 
   // Store 1 restarts meanwhile: with store 2 gone, every write needs stores 0 and 1 to reach
   // each other again, within the client's deadline.
@@ -395,14 +392,16 @@ TEST_CASE("cluster: a leader paused past its lease serves no stale read once it 
   REQUIRE(old.put(key, "1").has_value());
   // PD learns leaders from heartbeats: ask until it names one; the bound only stops a hang.
   auto leader_of = [&] {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-    for (;;) {
-      auto r = probe.region_of(key);
-      REQUIRE_MESSAGE(r.has_value(), r.error().detail);
-      if (r->leader_store != 0 || std::chrono::steady_clock::now() > deadline)
-        return std::to_string(r->leader_store);
-      std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    }
+    std::uint64_t leader = 0;
+    test::wait_until(
+        [&] {
+          auto r = probe.region_of(key);
+          REQUIRE_MESSAGE(r.has_value(), r.error().detail);
+          leader = r->leader_store;
+          return leader != 0;
+        },
+        std::chrono::seconds{10}, std::chrono::milliseconds{50});
+    return std::to_string(leader);
   };
   auto leader = leader_of();
   std::size_t paused = cluster.stores();
@@ -435,11 +434,12 @@ TEST_CASE("cluster: with PD down, a store paused until its links dropped is reac
   // Paused past the middleman's connection timeout, the store loses its links to both others.
   ::kill(cluster.store_pid(2), SIGSTOP);
   auto lost = "lost the connection to store " + cluster.store_id(2);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-  while ((count_in_file(cluster.store_log(0), lost) == 0 ||
-          count_in_file(cluster.store_log(1), lost) == 0) &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  test::wait_until(
+      [&] {
+        return count_in_file(cluster.store_log(0), lost) > 0 &&
+               count_in_file(cluster.store_log(1), lost) > 0;
+      },
+      std::chrono::seconds{20}, std::chrono::milliseconds{20});
   ::kill(cluster.store_pid(2), SIGCONT);
   REQUIRE_MESSAGE(count_in_file(cluster.store_log(1), lost) > 0, "store 1 kept its link");
 

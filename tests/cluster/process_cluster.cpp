@@ -15,9 +15,10 @@
 #include <random>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <doctest/doctest.h>
+
+#include "tests/support/wait.hpp"
 
 namespace rdb::test {
 
@@ -184,14 +185,10 @@ int process_cluster::stop_store(std::size_t i, std::chrono::milliseconds bound) 
   auto& p = stores_.at(i);
   if (p.pid <= 0) return -1;
   ::kill(p.pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + bound;
   int status = 0;
-  while (::waitpid(p.pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      reap(p, SIGKILL);
-      return -2;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  if (!test::wait_until([&] { return ::waitpid(p.pid, &status, WNOHANG) != 0; }, bound)) {
+    reap(p, SIGKILL);
+    return -2;
   }
   p.pid = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -13,6 +13,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/store/store_types.hpp"
+#include "tests/support/wait.hpp"
 
 namespace rdb::test {
 
@@ -28,22 +29,6 @@ struct live_config : caf::actor_system_config {
     set("work-stealing.moderate-poll-attempts", std::size_t{0});
   }
 };
-
-/// Re-checks `pred` until it holds or `bound` has passed; answers whether it held. The pause
-/// between checks is a bounded wait on a condition nobody signals, so a slow machine only
-/// costs time up to the bound, never a wrong answer.
-inline bool wait_until(const std::function<bool()>& pred,
-                       std::chrono::milliseconds bound = std::chrono::seconds{30}) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::unique_lock<std::mutex> lock{mtx};
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    cv.wait_for(lock, std::chrono::milliseconds{10});
-  }
-  return true;
-}
 
 /// A blocking request with a timeout: the answer, or nothing on error or timeout.
 template <class Response, class Handle, class... Ts>
