@@ -111,6 +111,9 @@ struct peer_output {
   /// Raft wants a snapshot that is not prepared: ask the snapshot worker for one and hand the
   /// answer to `on_snapshot_generated`.
   bool generate_snapshot = false;
+  /// The replica left its region and its state is gone from the store (peer_destroy.cpp): the
+  /// actor stops, and nothing routes to it any more.
+  bool destroyed = false;
   /// The replica cannot go on (a failed write, an unsupported snapshot, a committed entry it
   /// cannot decode or a command kind it does not know); the actor stops and its supervisor
   /// restarts it from disk, up to its restart budget.
@@ -288,6 +291,12 @@ class peer {
   /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
   bool on_install_persisted(const persisted& ack);
   void finish_install();
+  // -- leaving the region (peer_destroy.cpp) ----------------------------------------------------
+  /// Starts the destroy once the apply of this replica's own removal is written and nothing
+  /// else is in flight.
+  void maybe_destroy();
+  /// Takes every acknowledgement while the destroy is under way.
+  void on_destroy_persisted(const persisted& ack);
   /// Sends the log writer the install's log half: every entry gone, the log truncated where
   /// `as` says, and `hs` if set. Also sent at open when a crash left it undone
   /// (`raft_storage::open`), as ready 0.
@@ -443,6 +452,14 @@ class peer {
   std::optional<installing> install_;
   /// The snapshot worker is making a snapshot for this leader.
   bool generating_ = false;
+  /// The index of the conf change that removed this replica (none while it is a member).
+  raft::log_index removed_at_;
+  /// The destroy under way: the number its tasks carry, and whether the kv half is written.
+  struct destroying {
+    std::uint64_t number = 0;
+    bool kv_done = false;
+  };
+  std::optional<destroying> destroy_;
 };
 
 }  // namespace rdb

@@ -60,7 +60,7 @@ void peer::apply_compaction(const command& cmd, raft::log_index at) {
 
 void peer::maybe_compact() {
   // An install replaces the log; its acknowledgements must not be mistaken for a compaction's.
-  if (install_ || !compaction_ || durable_applied_ < compaction_->after) return;
+  if (install_ || destroy_ || !compaction_ || durable_applied_ < compaction_->after) return;
   auto up_to = compaction_->up_to;
   compaction_.reset();
   if (!storage_->compact(up_to)) return;

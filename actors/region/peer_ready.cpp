@@ -36,7 +36,8 @@ bool answered_on_commit(command_kind kind) {
 }  // namespace
 
 void peer::maybe_handle_ready() {
-  if (!raw_.has_ready()) return;
+  // A replica being destroyed writes nothing more of its log.
+  if (destroy_ || !raw_.has_ready()) return;
   if (outstanding_.empty())
     take_ready();
   else
@@ -47,6 +48,7 @@ void peer::take_deferred_ready() {
   // A ready applies committed entries on top of the meta as of the readies before it, which
   // only `raft_storage` holds once they are durable: while a membership change is being
   // written, the next ready waits for it (its acknowledgement asks for the ready again).
+  if (destroy_) return;
   bool meta_in_flight =
       std::any_of(outstanding_.begin(), outstanding_.end(),
                   [](const outstanding& o) { return o.summary.has_region_state; });
@@ -311,6 +313,7 @@ bool peer::apply_conf_change_entry(const raft::entry& e, storage::region_meta& m
     }
     case raft::conf_change_type::remove_node:
       if (i != meta.peers.end()) meta.peers.erase(i);
+      if (cc->node_id == self_.id) removed_at_ = e.index;
       break;
   }
   if (cmd->kind == command_kind::change_peer)
@@ -334,6 +337,7 @@ void peer::stop_on_entry(const raft::entry& e, const std::string& why) {
 }
 
 void peer::on_persisted(const persisted& ack) {
+  if (!ack.failed && destroy_) return on_destroy_persisted(ack);
   if (!ack.failed && install_ && on_install_persisted(ack)) return;
   if (ack.failed) {
     output_.fatal = "persisting the " + to_string(ack.stage) + " half of ready " +
@@ -386,6 +390,7 @@ void peer::on_applied(const persisted& ack) {
   }
   acked_applied_ = applied_;
   maybe_compact();
+  maybe_destroy();
   // The kv environment now holds these changes, unless a later unwritten one replaced them.
   while (!unwritten_keys_.empty() && unwritten_keys_.front().first <= ack.ready_number) {
     for (const auto& key : unwritten_keys_.front().second) {

@@ -143,6 +143,19 @@ void drain(peer_pointer self) {
     }
     report_to_pd(self);
   }
+  if (out.destroyed) {
+    auto region = st.logic->meta().id;
+    log(log_level::info, "region", region.value(),
+        "peer " + std::to_string(st.logic->self().id.value()) +
+            " left the region: its data and log on this store are gone");
+    auto err = make_request_error(errc::region_not_found, region, "this replica left the region");
+    err.maybe_applied = true;
+    fail_waiting(self, err);
+    if (st.ctx.router) self->send(st.ctx.router, route_remove_atom::value, region);
+    // A normal exit tells the supervisor not to restart it.
+    self->quit();
+    return;
+  }
   if (out.fatal) {
     auto err = make_request_error(errc::storage_corrupt, st.logic->meta().id, *out.fatal);
     err.maybe_applied = true;

@@ -34,6 +34,10 @@
 /// Read path: ReadIndex on the leader; answered once the applied index reaches the read
 /// index, from a short-lived LMDB read view.
 ///
+/// A replica whose own removal it applies destroys its state on this store (tombstone, then
+/// its log) and stops with a normal exit, which tells its supervisor not to restart it
+/// (actors/region/peer_destroy.cpp).
+///
 /// Every client request is answered: with a value, or with an error of category "rdb"
 /// (actors/common/errors.hpp): `region_not_found` (wrong region id), `epoch_not_match` (stale
 /// version; carries the current meta), `key_not_in_region`, `not_leader` (carries the leader

@@ -45,7 +45,7 @@ typename Inspector::result_type inspect(Inspector& f, write_task& x) {
            x.has_hard_state, x.hard_state, x.ops, x.has_apply_state, x.apply_state,
            x.has_region_state, x.region_state, x.sessions, x.ended_sessions, x.has_session_index,
            x.session_index, x.has_compaction, x.compact_to, x.snapshot_file, x.has_snapshot,
-           x.urgent);
+           x.destroy, x.urgent);
 }
 
 template <class Inspector>

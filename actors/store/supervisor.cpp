@@ -163,9 +163,28 @@ void on_down(supervisor_pointer self, const caf::down_msg& dm) {
     advance_stop(self);
     return;
   }
+  if (dm.reason == caf::exit_reason::normal) {
+    // Only a replica that left its region and destroyed its state stops on its own.
+    log(log_level::info, "supervisor", region.value(), "the replica left the region");
+    give_up(self, region);
+    return;
+  }
   log(log_level::warning, "supervisor", region.value(),
       "peer down (" + self->system().render(dm.reason) + "); restarting from disk");
   restart(self, region);
+}
+
+/// A replica that left its region writes its tombstone before it destroys its log (see
+/// actors/region/peer_destroy.cpp); a crash in between leaves a log nobody reads, destroyed here.
+void drop_log_of_tombstone(supervisor_pointer self, region_id region) {
+  const auto& st = self->state;
+  if (!st.cfg.peer.writer || !st.cfg.peer.store.raft->hard_state(region)) return;
+  write_task task;
+  task.region = region;
+  task.stage = write_stage::log;
+  task.destroy = true;
+  // Nobody waits for it: the writer acknowledges no anonymous task.
+  caf::anon_send(st.cfg.peer.writer, persist_atom::value, std::move(task));
 }
 
 std::uint64_t start_from_disk(supervisor_pointer self) {
@@ -177,7 +196,11 @@ std::uint64_t start_from_disk(supervisor_pointer self) {
   std::uint64_t started = 0;
   for (const auto& local : *locals) {
     const auto& meta = local.region;
-    if (local.state == storage::peer_state::tombstone || st.registry.contains(meta.id)) continue;
+    if (local.state == storage::peer_state::tombstone) {
+      drop_log_of_tombstone(self, meta.id);
+      continue;
+    }
+    if (st.registry.contains(meta.id)) continue;
     if (auto refusal = st.registry.check(meta)) {
       log(log_level::error, "supervisor", meta.id.value(), "not starting: " + refusal->detail);
       continue;

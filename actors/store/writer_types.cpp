@@ -31,6 +31,7 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
   if (task.has_compaction) batch.compact_log(task.region, task.compact_to);
   if (task.has_snapshot) batch.clear_log(task.region);
   add_data_ops(batch, task);
+  if (task.destroy) batch.destroy_region(task.region);
   for (auto client : task.ended_sessions)
     batch.del_session(task.region, client);
   for (const auto& s : task.sessions)
@@ -83,7 +84,7 @@ write_task split_apply_half(write_task& task) {
 
 bool is_empty(const write_task& task) {
   return task.entries.empty() && !task.has_hard_state && !task.has_compaction &&
-         !task.has_snapshot && task.snapshot_file.empty() && task.ops.empty() &&
+         !task.has_snapshot && !task.destroy && task.snapshot_file.empty() && task.ops.empty() &&
          task.sessions.empty() && task.ended_sessions.empty() && !task.has_session_index &&
          !task.has_apply_state && !task.has_region_state;
 }

@@ -92,6 +92,10 @@ struct write_task {
   /// Log stage: a snapshot at this index and term replaced the log (`apply_state` carries the
   /// same truncation): every entry goes.
   bool has_snapshot = false;
+  /// The replica left the region: every record of it in this stage's environment goes (log,
+  /// states, sessions), after the data changes and before the region state, which then marks
+  /// it tombstone.
+  bool destroy = false;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;

@@ -146,3 +146,37 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(s.pending_peers.empty());
   CHECK(s.down_peers.empty());
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "membership: a removed replica tombstones itself, drops its data and log, "
+                  "and stops") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "a", "1", 1).engaged());
+  auto removed = change(*this, meta, peer_change_kind::remove, meta.peers[2]);
+  REQUIRE(removed.engaged());
+  auto local_state = [&] {
+    auto view = nodes[2].store.kv->read().value();
+    return view.load_region_state(meta.id).value();
+  };
+  for (int round = 0; round < 30 && local_state()->state != storage::peer_state::tombstone; ++round)
+    tick_all(1);
+  auto tomb = local_state();
+  REQUIRE(tomb.has_value());
+  CHECK(tomb->state == storage::peer_state::tombstone);
+  CHECK(tomb->region.epoch.conf_ver == 2);
+  CHECK(tomb->region.peers.size() == 2);
+  {
+    auto view = nodes[2].store.kv->read().value();
+    CHECK(view.get("a").value() == std::nullopt);
+    CHECK_FALSE(view.load_apply_state(meta.id).value().has_value());
+    CHECK(view.load_client_sessions(meta.id).value().empty());
+  }
+  // Its log is gone from the log engine, and its actor has stopped.
+  CHECK_FALSE(nodes[2].store.raft->hard_state(meta.id).has_value());
+  CHECK_FALSE(test::ask<region_status>(sys, sched, nodes[2].peer, status_atom::value).engaged());
+  // The others still hold the data and commit without it.
+  CHECK(get(0, "a")->value == "1");
+  REQUIRE(put(0, "b", "2", 2).engaged());
+}

@@ -142,3 +142,22 @@ TEST_CASE_FIXTURE(supervised, "supervisor: a replica of a changed region does no
   for (std::size_t i = 0; i < nodes.size(); ++i)
     CHECK_FALSE(status(i, changed.id).is_leader());
 }
+
+TEST_CASE_FIXTURE(supervised,
+                  "supervisor: the log a crash left behind a tombstone is destroyed at start") {
+  create(r1);
+  halt(0);
+  {
+    // The replica wrote its tombstone; the crash came before its log was destroyed.
+    auto st = test::open_test_engines(dir.sub("store0"), nodes[0].id);
+    REQUIRE(st.raft->hard_state(r1.id).has_value());
+    storage::write_batch b;
+    b.set_region_state(r1.id, storage::region_local_state{r1, storage::peer_state::tombstone});
+    REQUIRE(st.kv->write(b).has_value());
+  }
+  boot(0);
+  CHECK(test::ask<std::uint64_t>(sys, sched, nodes[0].supervisor, start_atom::value).value() == 0);
+  sched.run();
+  CHECK_FALSE(nodes[0].store.raft->hard_state(r1.id).has_value());
+  CHECK(regions_of(0).empty());
+}
