@@ -149,7 +149,7 @@ TEST_CASE_FIXTURE(cluster,
 
 TEST_CASE_FIXTURE(cluster,
                   "membership: a removed replica tombstones itself, drops its data and log, "
-                  "and stops") {
+                  "stops, and may come back under a new peer id") {
   start_all(true);
   caf::anon_send(nodes[0].peer, campaign_atom::value);
   sched.run();
@@ -179,4 +179,24 @@ TEST_CASE_FIXTURE(cluster,
   // The others still hold the data and commit without it.
   CHECK(get(0, "a")->value == "1");
   REQUIRE(put(0, "b", "2", 2).engaged());
+  // The region comes back to store 2 under a new peer id: a fresh replica is founded over the
+  // tombstone and catches up.
+  storage::region_peer back{peer_id{15}, store_of(2), storage::peer_role::learner};
+  REQUIRE(change(*this, status(0).region, peer_change_kind::add_learner, back).engaged());
+  tick_all(2);
+  auto current = status(0).region;
+  REQUIRE(current.epoch.conf_ver == 3);
+  stop_all();
+  start(0, false);
+  start(1, false);
+  start(2, true, current);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  for (int round = 0; round < 30 && status(2).applied < status(0).applied; ++round)
+    tick_all(1);
+  CHECK(status(2).applied == status(0).applied);
+  CHECK(status(2).region == current);
+  auto view = nodes[2].store.kv->read().value();
+  CHECK(view.get("a").value() == std::optional<std::string>{"1"});
+  CHECK(view.get("b").value() == std::optional<std::string>{"2"});
 }
