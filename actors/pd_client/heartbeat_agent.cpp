@@ -108,6 +108,8 @@ void sync_regions(agent_pointer self) {
             for (const auto& info : regions) {
               auto id = info.meta.id;
               if ((table && table->find(id) != nullptr) || s.creating.count(id) > 0) continue;
+              // A replica added later is created by its leader's first message instead.
+              if (!(info.meta.epoch == storage::bootstrap_epoch)) continue;
               s.creating.insert(id);
               self->request(s.cfg.supervisor, s.cfg.request_timeout, create_region_atom::value,
                             info.meta)

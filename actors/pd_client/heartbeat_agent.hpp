@@ -51,8 +51,8 @@ struct agent_config {
   /// The store directory, for the capacity figures of the store heartbeat.
   std::string dir;
   pd::pd_actor pd;
-  /// Receives `create_region` for every region PD places on this store that has no local
-  /// route yet (the initial layout, a replica added elsewhere's leader is waiting for).
+  /// Receives `create_region` for every region of PD's first layout placed on this store that
+  /// has no local route yet (a replica added later is created by its leader's first message).
   supervisor_actor supervisor;
   /// The store's routes: region and leader counts, and which regions run here.
   std::shared_ptr<route_holder> routes;

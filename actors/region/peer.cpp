@@ -86,8 +86,18 @@ storage::result<session_table> load_sessions(const peer_config& cfg, const stora
 storage::result<std::unique_ptr<peer>> peer::open(const peer_config& cfg,
                                                   const storage::engines& st) {
   auto rs = raft_storage::open(st, cfg.region);
+  bool founded = rs && (*rs)->region_state().state != storage::peer_state::tombstone;
+  if (!founded && !cfg.created_as.is_none()) {
+    // A tombstone has no apply state left, so it opens as `not_found` too.
+    if (!rs && rs.error().code != storage::errc::not_found) return std::unexpected{rs.error()};
+    auto fresh = raft_storage::open_uninitialized(st, cfg.region);
+    if (!fresh) return std::unexpected{fresh.error()};
+    storage::region_peer self{cfg.created_as, cfg.store, storage::peer_role::learner};
+    return std::unique_ptr<peer>{
+        new peer(cfg, st.kv, std::move(*fresh), self, session_table{cfg.sessions})};
+  }
   if (!rs) return std::unexpected{rs.error()};
-  if ((*rs)->region_state().state == storage::peer_state::tombstone)
+  if (!founded)
     return storage::fail(storage::errc::not_found, "region " + std::to_string(cfg.region.value()) +
                                                        " left this store (tombstone)");
   const auto& meta = (*rs)->region_state().region;
@@ -125,6 +135,9 @@ std::optional<request_error> peer::check_header(const request_header& h, bool ad
   if (h.region != m.id)
     return make_request_error(errc::region_not_found, h.region,
                               "this replica serves region " + std::to_string(m.id.value()));
+  if (!initialized())
+    return make_request_error(errc::region_not_found, h.region,
+                              "this replica waits for the region's first snapshot");
   bool stale =
       h.epoch.version != m.epoch.version || (admin && h.epoch.conf_ver != m.epoch.conf_ver);
   if (stale)
@@ -360,8 +373,15 @@ void peer::end_read_round(std::uint64_t tag, raft::log_index index) {
 
 void peer::step(const raft_envelope& env) {
   if (env.region != meta().id || env.to.id != self_.id) return;
-  last_heard_[env.from.id.value()] = now_;
   auto t = env.msg.type;
+  if (!initialized()) {
+    // A replica without the region's state has no log to judge a candidate's by: a vote from
+    // it could elect one that lacks committed entries, and it keeps no vote across a restart.
+    if (t == raft::message_type::vote || t == raft::message_type::pre_vote) return;
+    // Its meta lists nobody yet: answers go back to whoever wrote.
+    senders_[env.from.id.value()] = env.from;
+  }
+  last_heard_[env.from.id.value()] = now_;
   if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)
     note_activity();
   // Errors (a response from a removed peer, a local type from the wire) only mean the

@@ -31,6 +31,10 @@ namespace rdb {
 struct peer_config {
   store_id store;
   region_id region;
+  /// Set when a leader's raft message created this replica (none: PD's layout founded it, or
+  /// it is opened from disk): the peer id the message named. Without an initialized replica on
+  /// disk, the peer opens uninitialized under that id and waits for a snapshot.
+  peer_id created_as;
   int election_tick = 10;
   int heartbeat_tick = 2;
   /// Seeds the election timeout randomisation (the raft core mixes in the peer id).
@@ -145,7 +149,11 @@ struct peer_output {
 class peer {
  public:
   /// Opens the replica of `cfg.region` from `st`; the store must hold its founding state and
-  /// must not have tombstoned it (`not_found` then).
+  /// must not have tombstoned it (`not_found` then), unless `cfg.created_as` names the peer a
+  /// leader's message created: then a store without an initialized replica opens it
+  /// uninitialized (raft_storage::open_uninitialized). An uninitialized replica has no range
+  /// and serves no client; it answers its leader, never votes or campaigns, and becomes a
+  /// replica like any other when it installs its first snapshot.
   static storage::result<std::unique_ptr<peer>> open(const peer_config& cfg,
                                                      const storage::engines& st);
 
@@ -201,6 +209,8 @@ class peer {
   std::vector<storage::region_peer> pending_peers() const;
   std::vector<storage::region_peer> down_peers() const;
   const storage::region_meta& meta() const { return storage_->region_state().region; }
+  /// False until the first snapshot of a replica created by message is installed.
+  bool initialized() const { return storage_->initialized(); }
   const storage::region_peer& self() const { return self_; }
   /// The leader this replica knows of (id none if none).
   storage::region_peer leader() const;
@@ -418,6 +428,8 @@ class peer {
   std::unordered_map<std::string, unwritten> unwritten_;
   /// When the leader last heard from each other replica (by peer id), and since when it leads.
   std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
+  /// While uninitialized: the replicas that wrote to this one, by peer id (their addresses).
+  std::unordered_map<std::uint64_t, storage::region_peer> senders_;
   std::chrono::steady_clock::time_point leading_since_;
   bool is_leader_now_ = false;
   /// The number of the latest ready taken.

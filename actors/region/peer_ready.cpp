@@ -159,10 +159,15 @@ void peer::send(std::vector<raft::message> msgs) {
   for (auto& msg : msgs) {
     auto to = std::find_if(m.peers.begin(), m.peers.end(),
                            [&](const storage::region_peer& p) { return p.id == msg.to; });
+    std::optional<storage::region_peer> addr;
+    if (to != m.peers.end())
+      addr = *to;
+    else if (auto s = senders_.find(msg.to.value()); s != senders_.end())
+      addr = s->second;
     // A peer removed from the meta has no address any more.
-    if (to == m.peers.end()) continue;
+    if (!addr) continue;
     auto& out = msg.type == raft::message_type::snapshot ? output_.snapshots : output_.messages;
-    out.push_back(raft_envelope{m.id, self_, *to, m.epoch, std::move(msg)});
+    out.push_back(raft_envelope{m.id, self_, *addr, m.epoch, std::move(msg)});
   }
 }
 

@@ -66,8 +66,10 @@ void peer::install_snapshot(raft::ready& rd) {
   kv.has_region_state = true;
   kv.region_state = in.region;
   // What this replica held of its old range goes; the snapshot brings the range it has now.
+  // An uninitialized one held nothing (its empty bounds would read as the whole key space).
   const auto& old = meta();
-  kv.ops.push_back(data_op{data_op_kind::delete_range, old.start_key, old.end_key});
+  if (initialized())
+    kv.ops.push_back(data_op{data_op_kind::delete_range, old.start_key, old.end_key});
   kv.urgent = true;
   output_.tasks.push_back(std::move(kv));
   install_ = std::move(in);
@@ -109,6 +111,10 @@ void peer::finish_install() {
     sessions = std::move(*loaded);
   }
   storage_->on_installed(index, in.meta.term, in.hard, in.region);
+  // A replica created by message learns its role and its peers' addresses from the snapshot.
+  for (const auto& p : meta().peers)
+    if (p.id == self_.id) self_ = p;
+  senders_.clear();
   raft::ready done;
   done.number = in.number;
   raw_.advance(done);

@@ -69,6 +69,27 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
   return out;
 }
 
+storage::result<std::unique_ptr<raft_storage>> raft_storage::open_uninitialized(
+    const storage::engines& st, region_id region) {
+  {
+    auto kv = st.kv->read();
+    if (!kv) return std::unexpected{kv.error()};
+    auto l = kv->load_region_state(region);
+    if (!l) return std::unexpected{l.error()};
+    if (*l && (*l)->state != storage::peer_state::tombstone)
+      return storage::fail(
+          storage::errc::invalid_argument,
+          "region " + std::to_string(region.value()) + " already has an initialized replica here");
+  }
+  std::unique_ptr<raft_storage> out{new raft_storage(st.raft, region)};
+  out->local_.region.id = region;
+  out->local_.state = storage::peer_state::applying;
+  // The vote and commit index belong to a replica that is gone (and this one never votes, see
+  // peer::step): only the term is worth keeping.
+  if (auto hard = st.raft->hard_state(region)) out->hard_.term = hard->term;
+  return out;
+}
+
 raft::conf_state raft_storage::conf_state_of(const storage::region_meta& meta) {
   raft::conf_state cs;
   for (const auto& p : meta.peers) {

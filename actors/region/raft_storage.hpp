@@ -53,6 +53,15 @@ class raft_storage final : public raft::log_storage {
   static storage::result<std::unique_ptr<raft_storage>> open(const storage::engines& st,
                                                              region_id region);
 
+  /// The storage of a replica created by a raft message (see peer::open): no range, no data,
+  /// an empty log at index 0 and an empty membership, until a snapshot brings them. Only the
+  /// term a replica of the region left in the log engine is kept, so the term never goes back;
+  /// entries the log engine may still hold (a destroy cut short by a crash) are ignored, and
+  /// the snapshot's install clears them. Fails with `invalid_argument` if the store holds an
+  /// initialized replica of the region (one whose region state is not a tombstone).
+  static storage::result<std::unique_ptr<raft_storage>> open_uninitialized(
+      const storage::engines& st, region_id region);
+
   // -- log_storage --------------------------------------------------------------------------
 
   std::expected<raft::storage_state, raft::error> initial_state() override;
@@ -95,6 +104,8 @@ class raft_storage final : public raft::log_storage {
   // -- observers ----------------------------------------------------------------------------
 
   region_id region() const { return region_; }
+  /// False while the replica waits for its first snapshot (see `open_uninitialized`).
+  bool initialized() const { return local_.state == storage::peer_state::normal; }
   const raft::hard_state& hard_state() const { return hard_; }
   const storage::apply_state& apply_state() const { return apply_; }
   const storage::region_local_state& region_state() const { return local_; }

@@ -226,7 +226,8 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
   self->state.logic = std::move(*logic);
   self->state.ctx = std::move(ctx);
   auto& st = self->state;
-  if (st.ctx.router)
+  // An uninitialized replica has no range to route; its snapshot's install routes it.
+  if (st.ctx.router && st.logic->initialized())
     self->send(st.ctx.router, route_update_atom::value, st.logic->meta(),
                caf::actor_cast<region_peer_actor>(self));
   drain(self);

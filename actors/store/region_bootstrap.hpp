@@ -7,13 +7,12 @@
 
 /// Founding a store's replica of a region.
 ///
-/// Every replica of every region starts at the same log position: an empty log truncated at
-/// index 5 of term 5, committed and applied up to 5, with the membership of PD's meta. A group
-/// founded at index 0 could not bring up a replica added later: replaying the log from index
-/// 1 shows it the membership changes but never the founding membership (the raft core's
-/// warning, as TiKV's RAFT_INIT_LOG_INDEX). Founded at 5, a new replica founded from the
-/// current meta joins at the same position, and a leader whose log has moved on catches it up
-/// from there.
+/// Every replica of a region of PD's first layout starts at the same log position: an empty
+/// log truncated at index 5 of term 5, committed and applied up to 5, with the membership of
+/// PD's meta (as TiKV's RAFT_INIT_LOG_INDEX). A replica added to a region later is not founded:
+/// its leader's first message creates it empty (actors/region/raft_storage.hpp), and since
+/// nothing at or below index 5 is in any log, the leader catches it up with a snapshot rather
+/// than a replay of the region's history.
 namespace rdb {
 
 inline constexpr raft::log_index founding_index{5};

@@ -17,7 +17,7 @@ std::optional<request_error> region_registry::check(const storage::region_meta& 
   if (!meta.end_key.empty() && meta.end_key <= meta.start_key)
     return refuse("region " + std::to_string(meta.id.value()) + " has an empty range");
   for (const auto& [id, e] : regions_) {
-    if (id == meta.id) continue;
+    if (id == meta.id || !e.created_as.is_none()) continue;
     if (storage::ranges_overlap(meta.start_key, meta.end_key, e.meta.start_key, e.meta.end_key))
       return refuse("range [" + meta.start_key + ", " + meta.end_key + ") of region " +
                     std::to_string(meta.id.value()) + " overlaps region " +
@@ -29,6 +29,17 @@ std::optional<request_error> region_registry::check(const storage::region_meta& 
 
 void region_registry::add(const storage::region_meta& meta) {
   regions_[meta.id].meta = meta;
+}
+
+void region_registry::add_created(region_id region, peer_id as) {
+  auto& e = regions_[region];
+  e.meta.id = region;
+  e.created_as = as;
+}
+
+peer_id region_registry::created_as(region_id region) const {
+  auto i = regions_.find(region);
+  return i == regions_.end() ? peer_id{} : i->second.created_as;
 }
 
 void region_registry::remove(region_id region) {

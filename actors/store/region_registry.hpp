@@ -29,6 +29,15 @@ class region_registry {
   /// Books `meta` (after a successful `check`).
   void add(const storage::region_meta& meta);
 
+  /// Books a replica a leader's message created under peer id `as`: it has no range until its
+  /// first snapshot, so it overlaps nothing (the snapshot channel refuses a snapshot whose
+  /// range overlaps a routed region).
+  void add_created(region_id region, peer_id as);
+
+  /// The peer id a message created `region`'s replica under; none if the disk or PD's layout
+  /// founded it.
+  peer_id created_as(region_id region) const;
+
   /// Forgets a region (its replica left, or it failed too often).
   void remove(region_id region);
 
@@ -43,6 +52,7 @@ class region_registry {
  private:
   struct entry {
     storage::region_meta meta;
+    peer_id created_as;
     int restarts = 0;
   };
 

@@ -52,6 +52,8 @@ void store_node::spawn_actors() {
   sc.peer.snapshotter = snapshotter_;
   sc.leases = leases_;
   supervisor_ = spawn_supervisor(sys_, std::move(sc));
+  // A leader's first message to a replica added here reaches no peer: the supervisor creates it.
+  caf::anon_send(transport_, connect_atom::value, raft_sink_actor{supervisor_});
   if (cfg_.pd) {
     agent_config ac;
     ac.store = self_id;

@@ -33,8 +33,8 @@ struct pending_task {
 struct write_target {
   write_stage stage = write_stage::log;
   std::function<storage::result<void>(const storage::write_batch&)> write;
-  /// Whether the target holds its half of the founding state of the region `meta` describes.
-  std::function<storage::result<bool>(const storage::region_meta&)> founded;
+  /// Whether the target holds its half of the region's founding state.
+  std::function<storage::result<bool>(region_id)> founded;
 };
 
 struct writer_state {
@@ -52,18 +52,14 @@ struct writer_state {
   writer_stats stats;
 };
 
-/// Whether the kv environment holds the local state of a replica of `meta`'s region: a
-/// tombstone left by a removal older than `meta`'s membership does not count (the region came
-/// back to this store under a new peer id). The view is released before returning: map growth
-/// during a write waits for open views.
-storage::result<bool> has_region_state(const storage::store& st, const storage::region_meta& meta) {
+/// Whether the kv environment holds the region's local state. The view is released before
+/// returning: map growth during a write waits for open views.
+storage::result<bool> has_region_state(const storage::store& st, region_id region) {
   auto view = st.read();
   if (!view) return std::unexpected{view.error()};
-  auto local = view->load_region_state(meta.id);
+  auto local = view->load_region_state(region);
   if (!local) return std::unexpected{local.error()};
-  if (!*local) return false;
-  return (*local)->state != storage::peer_state::tombstone ||
-         (*local)->region.epoch.conf_ver >= meta.epoch.conf_ver;
+  return local->has_value();
 }
 
 using writer_pointer = store_writer_actor::stateful_pointer<writer_state>;
@@ -140,7 +136,7 @@ store_writer_actor::behavior_type writer(writer_pointer self, write_target targe
       },
       [=](bootstrap_atom, const storage::region_meta& meta) -> caf::result<bool> {
         auto& s = self->state;
-        auto founded = s.target.founded(meta);
+        auto founded = s.target.founded(meta.id);
         if (!founded)
           return to_error(
               make_request_error(errc::storage_corrupt, meta.id, founded.error().message));
@@ -175,8 +171,8 @@ store_writer_actor spawn_log_writer(caf::actor_system& sys,
   write_target target;
   target.stage = write_stage::log;
   target.write = [log](const storage::write_batch& b) { return log->write(b); };
-  target.founded = [log](const storage::region_meta& meta) -> storage::result<bool> {
-    return log->hard_state(meta.id).has_value();
+  target.founded = [log](region_id region) -> storage::result<bool> {
+    return log->hard_state(region).has_value();
   };
   return spawn(sys, std::move(target), detached, caf::timespan{0});
 }
@@ -186,7 +182,7 @@ store_writer_actor spawn_apply_writer(caf::actor_system& sys, std::shared_ptr<st
   write_target target;
   target.stage = write_stage::apply;
   target.write = [kv](const storage::write_batch& b) { return kv->write(b); };
-  target.founded = [kv](const storage::region_meta& meta) { return has_region_state(*kv, meta); };
+  target.founded = [kv](region_id region) { return has_region_state(*kv, region); };
   return spawn(sys, std::move(target), detached, max_delay);
 }
 

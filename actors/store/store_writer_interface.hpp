@@ -74,11 +74,10 @@ typename Inspector::result_type inspect(Inspector& f, writer_stats& x) {
 /// - `(bootstrap_atom, storage::region_meta)` -> bool — writes this writer's half of the
 ///   founding state of the store's replica of a region, from PD's meta (region_bootstrap.hpp):
 ///   the log writer the hard state (term 5, commit 5), the apply writer the region local
-///   state; both the apply state at the founding index 5. So every replica, founding or added
-///   later, starts from the same log position. Answers true if written, false if this half was
-///   already there (nothing changed); a tombstone of an older membership than the meta's is
-///   founded over (the region came back under a new peer id). Storage failures answer a
-///   `caf::error` of category "rdb" with `storage_corrupt`.
+///   state; both the apply state at the founding index 5. So every replica of PD's first
+///   layout starts from the same log position. Answers true if written, false if this half was
+///   already there (nothing changed). Storage failures answer a `caf::error` of category "rdb"
+///   with `storage_corrupt`.
 /// - `(stats_atom)` -> writer_stats — after committing every task received before it, so the
 ///   answer also tells that they are written.
 using store_writer_actor =

@@ -46,6 +46,7 @@ void spawn_peer(supervisor_pointer self, region_id region) {
   auto& st = self->state;
   auto ctx = st.cfg.peer;
   ctx.config.region = region;
+  ctx.config.created_as = st.registry.created_as(region);
   if (st.cfg.leases) ctx.grant = st.cfg.leases->of(region);
   auto p = spawn_region_peer(self->system(), std::move(ctx));
   self->monitor(p);
@@ -56,9 +57,8 @@ void spawn_peer(supervisor_pointer self, region_id region) {
 /// See `supervisor_config::first_campaign_delay`.
 void campaign_if_first(supervisor_pointer self, const storage::region_meta& meta) {
   auto& st = self->state;
-  // Only a region of the bootstrap layout: a replica created later (added by PD, from a meta
-  // that may be stale) joins a group that has or will elect a leader without it.
-  if (st.cfg.first_campaign_delay.count() <= 0 || !(meta.epoch == storage::bootstrap_epoch)) return;
+  // Only regions of the first layout are founded here (see `create_region`).
+  if (st.cfg.first_campaign_delay.count() <= 0) return;
   std::vector<store_id> voters;
   for (const auto& p : meta.peers)
     if (p.role != storage::peer_role::learner) voters.push_back(p.store);
@@ -212,11 +212,70 @@ std::uint64_t start_from_disk(supervisor_pointer self) {
   return started;
 }
 
+/// Whether a raft message of type `t` may create the replica it addresses: only what a leader
+/// sends a new member (a vote request may come from a removed replica that never learnt it).
+bool creates_replica(raft::message_type t) {
+  return t == raft::message_type::heartbeat || t == raft::message_type::append ||
+         t == raft::message_type::snapshot;
+}
+
+/// Why the store may not create the replica `env` addresses, if it may not: it is not a
+/// leader's message, or the store holds the region already (initialized, or a tombstone of a
+/// membership at least as new as the sender's, which the replica left).
+std::optional<std::string> refuse_creation(supervisor_pointer self, const raft_envelope& env) {
+  if (!creates_replica(env.msg.type))
+    return std::string{"a "} + std::string{raft::to_string(env.msg.type)} +
+           " message creates no replica";
+  auto view = self->state.cfg.peer.store.kv->read();
+  if (!view) return "cannot read the region state: " + view.error().message;
+  auto local = view->load_region_state(env.region);
+  if (!local) return "cannot read the region state: " + local.error().message;
+  if (!*local) return std::nullopt;
+  const auto& rs = **local;
+  if (rs.state != storage::peer_state::tombstone) return "the store holds an initialized replica";
+  if (env.epoch.conf_ver <= rs.region.epoch.conf_ver)
+    return "the replica left the region at conf_ver " + std::to_string(rs.region.epoch.conf_ver) +
+           "; the message is from conf_ver " + std::to_string(env.epoch.conf_ver);
+  return std::nullopt;
+}
+
+/// A raft message no local peer took (see transport_interface.hpp): for a replica a leader
+/// just added to this store, the first one creates it uninitialized; it then waits for a
+/// snapshot (actors/region/raft_storage.hpp). Anything else is dropped.
+void on_orphan_message(supervisor_pointer self, raft_envelope& env) {
+  auto& st = self->state;
+  if (st.phase != stop_phase::running || env.to.store != st.cfg.peer.config.store) return;
+  auto region = env.region;
+  if (st.registry.contains(region)) {
+    // Until its first snapshot routes it, a created replica hears its leader through here.
+    auto p = st.peers.find(region);
+    if (p != st.peers.end() && st.registry.created_as(region) == env.to.id)
+      self->send(p->second, raft_msg_atom::value, std::move(env));
+    return;
+  }
+  if (auto why = refuse_creation(self, env)) {
+    log(log_level::debug, "supervisor", region.value(),
+        "no replica for peer " + std::to_string(env.to.id.value()) + ": " + *why);
+    return;
+  }
+  st.registry.add_created(region, env.to.id);
+  spawn_peer(self, region);
+  log(log_level::info, "supervisor", region.value(),
+      "created peer " + std::to_string(env.to.id.value()) + " for store " +
+          std::to_string(env.from.store.value()) + "'s leader; it waits for a snapshot");
+  self->send(st.peers.at(region), raft_msg_atom::value, std::move(env));
+}
+
 caf::result<bool> create_region(supervisor_pointer self, const storage::region_meta& meta) {
   auto& st = self->state;
   if (st.phase != stop_phase::running)
     return to_error(make_request_error(errc::server_busy, meta.id, "the store is stopping"));
   if (st.registry.contains(meta.id)) return false;
+  if (!(meta.epoch == storage::bootstrap_epoch))
+    return to_error(make_request_error(
+        errc::invalid_argument, meta.id,
+        "only a region of PD's first layout is founded directly; a replica added to a region "
+        "is created by its leader's first message"));
   if (auto refusal = st.registry.check(meta)) return to_error(*refusal);
   // Booked before founding, so a second create of the same region answers false meanwhile.
   st.registry.add(meta);
@@ -262,6 +321,7 @@ store_supervisor_actor::behavior_type supervisor_fn(supervisor_pointer self,
       [=](create_region_atom, const storage::region_meta& meta) {
         return create_region(self, meta);
       },
+      [=](raft_msg_atom, raft_envelope& env) { on_orphan_message(self, env); },
       [=](regions_atom) -> caf::result<std::vector<storage::region_meta>> {
         auto& st = self->state;
         // The router holds the metas as the peers last reported them.

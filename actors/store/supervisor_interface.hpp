@@ -8,6 +8,7 @@
 
 #include "actors/common/atoms.hpp"
 #include "actors/common/inspect.hpp"
+#include "actors/transport/transport_interface.hpp"
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
 
@@ -23,12 +24,19 @@ namespace rdb {
 ///   on disk that is not a tombstone; answers how many were started. Each peer opens its
 ///   replica itself; one that cannot is handled like a crashed one (retried from disk within
 ///   the restart budget, then given up). Idempotent: regions already running are left alone.
-/// - `(create_region_atom, storage::region_meta)` -> bool — a replica of this region must live
-///   on this store (PD's initial layout, or a replica added to a region). Bootstraps its state
-///   through the store writer if the store has none (see `store_writer_actor`, founding index
-///   5), then spawns its peer (which opens itself, as above). Answers true if a peer was
-///   started, false if one already runs.
-///   The meta must list a peer on this store (`invalid_argument` otherwise).
+/// - `(create_region_atom, storage::region_meta)` -> bool — a replica of this region of PD's
+///   first layout (epoch `storage::bootstrap_epoch`) must live on this store. Bootstraps its
+///   state through the store writer if the store has none (see `store_writer_actor`, founding
+///   index 5), then spawns its peer (which opens itself, as above). Answers true if a peer was
+///   started, false if one already runs. The meta must list a peer on this store and be of the
+///   first layout (`invalid_argument` otherwise): a replica added to a region later is created
+///   by its leader's first message (below).
+/// - `(raft_msg_atom, raft_envelope)` — from the transport: a raft message no local peer took.
+///   A heartbeat, append or snapshot from a leader to a region this store holds nothing of
+///   (or only a tombstone of a membership older than the sender's) creates the replica it
+///   addresses, uninitialized: no range, not routed for clients, until the snapshot the leader
+///   sends next is installed (actors/region/peer.hpp). Messages for it go through here until
+///   then. Anything else is dropped.
 /// - `(regions_atom)` -> std::vector<storage::region_meta> — the regions with a running peer,
 ///   in key order, as last reported to the router.
 /// - `(stop_atom)` -> void — stops every region peer, then the ticker and the store writer,
@@ -37,6 +45,7 @@ namespace rdb {
 using supervisor_actor =
     caf::typed_actor<caf::replies_to<start_atom>::with<std::uint64_t>,
                      caf::replies_to<create_region_atom, storage::region_meta>::with<bool>,
+                     caf::reacts_to<raft_msg_atom, raft_envelope>,
                      caf::replies_to<regions_atom>::with<std::vector<storage::region_meta>>,
                      caf::replies_to<stop_atom>::with<void>>;
 

@@ -35,6 +35,8 @@ struct receiver_state {
 
   store_id self;
   std::shared_ptr<route_holder> routes;
+  /// Delivers a checked snapshot message (the transport).
+  raft_sink_actor deliver;
   snapshot_channel_config cfg;
   /// Transfers under way, by sending store and region.
   std::map<std::pair<store_id, region_id>, staged> transfers;
@@ -58,15 +60,23 @@ caf::result<bool> complete(receiver_pointer self, staged st, raft_envelope& env)
     std::remove(st.path.c_str());
     return refuse(region, "the received file does not match its checksum");
   }
-  auto table = self->state.routes->load();
-  const auto* r = table ? table->find(region) : nullptr;
-  if (r == nullptr || env.to.store != self->state.self) {
+  if (env.to.store != self->state.self) {
     std::remove(st.path.c_str());
-    return refuse(region, "no replica of the region on this store");
+    return refuse(region, "it is addressed to store " + std::to_string(env.to.store.value()));
+  }
+  // Installing it would clear the snapshot's range, which here holds another region's data.
+  const auto& m = d->region.region;
+  if (auto table = self->state.routes->load()) {
+    for (const auto& other : table->overlapping(m.start_key, m.end_key)) {
+      if (other.id == region) continue;
+      std::remove(st.path.c_str());
+      return refuse(region, "its range overlaps region " + std::to_string(other.id.value()) +
+                                " on this store");
+    }
   }
   d->path = st.path;
   env.msg.snapshot.data = encode_descriptor(*d);
-  self->send(r->peer, raft_msg_atom::value, std::move(env));
+  self->send(self->state.deliver, raft_msg_atom::value, std::move(env));
   return true;
 }
 
@@ -192,11 +202,13 @@ caf::behavior stream_fn(stream_pointer self, store_id me, transport_inbox_actor 
 
 snapshot_receiver_actor spawn_snapshot_receiver(caf::actor_system& sys, store_id self,
                                                 std::shared_ptr<route_holder> routes,
+                                                raft_sink_actor deliver,
                                                 snapshot_channel_config cfg) {
   return sys.spawn<caf::detached>(
       [=](receiver_pointer me) -> snapshot_receiver_actor::behavior_type {
         me->state.self = self;
         me->state.routes = routes;
+        me->state.deliver = deliver;
         me->state.cfg = cfg;
         return {[=](snapshot_chunk_atom, snapshot_chunk& c) { return on_chunk(me, c); }};
       });

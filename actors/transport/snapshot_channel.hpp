@@ -22,8 +22,10 @@
 /// acknowledged it tells the leader peer `(snapshot_status_atom, peer, true)`, on any error or
 /// timeout `false`. Receiving: the transport hands chunks to its receiver (also on a thread of
 /// its own: it writes the file), which stages them in `dir`, checks the whole file's checksum
-/// against the descriptor, points the descriptor at its copy and only then delivers the raft
-/// message to the local peer of the region.
+/// against the descriptor, points the descriptor at its copy and only then hands the raft
+/// message back to the transport, which delivers it like a received envelope (to the local peer
+/// of the region, or to the supervisor, which may create it). A snapshot whose range overlaps
+/// another region routed on this store is refused: installing it clears its range.
 namespace rdb {
 
 struct snapshot_channel_config {
@@ -40,12 +42,14 @@ struct snapshot_channel_config {
 
 /// The receiving end, one per store: `(snapshot_chunk_atom, snapshot_chunk)` -> true once
 /// written (see above); an error of category "rdb" if the chunk does not continue its transfer,
-/// the file does not check out, or no local peer takes the message.
+/// the file does not check out, it is for another store, or its range overlaps another
+/// region routed here (`routes`). Checked messages go to `deliver`.
 using snapshot_receiver_actor =
     caf::typed_actor<caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>>;
 
 snapshot_receiver_actor spawn_snapshot_receiver(caf::actor_system& sys, store_id self,
                                                 std::shared_ptr<route_holder> routes,
+                                                raft_sink_actor deliver,
                                                 snapshot_channel_config cfg);
 
 /// Starts streaming the file that `env`'s snapshot names to `inbox` (the transport of

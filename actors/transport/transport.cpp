@@ -39,6 +39,8 @@ struct transport_state {
   bool beat_timer_armed = false;
   /// True while the timer that checks full windows is on its way.
   bool stall_timer_armed = false;
+  /// Takes envelopes no local peer takes (none: they are dropped).
+  raft_sink_actor supervisor;
   snapshot_channel_config snap;
   /// Stages received snapshot files (none without a snapshot directory).
   snapshot_receiver_actor receiver;
@@ -55,13 +57,19 @@ bool has_peer(const storage::region_meta& meta, peer_id id, store_id store) {
                      [&](const storage::region_peer& p) { return p.id == id && p.store == store; });
 }
 
-/// Hands `env` to the local peer of its region; false if there is none for it.
-bool deliver_local(transport_pointer self, const route_table& table, raft_envelope&& env) {
+/// Hands `env` to the local peer of its region, or else to the supervisor; false if neither
+/// takes it.
+bool deliver_local(transport_pointer self, const route_table* table, raft_envelope&& env) {
   auto& st = self->state;
   if (env.to.store != st.self) return false;
-  const auto* r = table.find(env.region);
-  if (r == nullptr || !has_peer(r->meta, env.to.id, st.self)) return false;
-  self->send(r->peer, raft_msg_atom::value, std::move(env));
+  const auto* r = table != nullptr ? table->find(env.region) : nullptr;
+  if (r != nullptr && has_peer(r->meta, env.to.id, st.self)) {
+    self->send(r->peer, raft_msg_atom::value, std::move(env));
+    return true;
+  }
+  if (!st.supervisor) return false;
+  ++st.outbox.stats().to_supervisor;
+  self->send(st.supervisor, raft_msg_atom::value, std::move(env));
   return true;
 }
 
@@ -84,7 +92,7 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
     if (env.to.store == st.self) {
       if (!table) table = st.routes->load();
       auto& stats = st.outbox.stats();
-      if (table && deliver_local(self, *table, std::move(env)))
+      if (deliver_local(self, table.get(), std::move(env)))
         ++stats.local_delivered;
       else
         ++stats.dropped_no_peer;
@@ -164,7 +172,7 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
     ++stats.batches_received;
     auto table = st.routes->load();
     auto deliver = [&](raft_envelope&& env) {
-      if (table && deliver_local(self, *table, std::move(env)))
+      if (deliver_local(self, table.get(), std::move(env)))
         ++stats.envelopes_delivered;
       else
         ++stats.dropped_no_peer;
@@ -233,7 +241,8 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
   self->state.outbox = transport_outbox{me, cfg};
   self->state.snap = snap;
   if (!snap.dir.empty()) {
-    self->state.receiver = spawn_snapshot_receiver(self->system(), me, self->state.routes, snap);
+    self->state.receiver = spawn_snapshot_receiver(self->system(), me, self->state.routes,
+                                                   caf::actor_cast<raft_sink_actor>(self), snap);
     self->link_to(self->state.receiver);
   }
   self->set_down_handler([=](caf::down_msg&) { --self->state.streams; });
@@ -254,6 +263,12 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.outbox.connect(store);
       },
       [=](disconnect_atom, store_id store) { on_disconnect(self, store); },
+      [=](raft_msg_atom, raft_envelope& env) {
+        auto table = self->state.routes->load();
+        if (!deliver_local(self, table.get(), std::move(env)))
+          ++self->state.outbox.stats().dropped_no_peer;
+      },
+      [=](connect_atom, const raft_sink_actor& supervisor) { self->state.supervisor = supervisor; },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush_all(self);

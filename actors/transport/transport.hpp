@@ -17,7 +17,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
   return f(caf::meta::type_name("transport_stats"), x.batches_sent, x.envelopes_sent, x.beats_sent,
            x.batches_received, x.acks_alone, x.envelopes_delivered, x.local_delivered,
-           x.dropped_full, x.dropped_unreachable, x.dropped_no_peer, x.window_resets);
+           x.dropped_full, x.dropped_unreachable, x.dropped_no_peer, x.to_supervisor,
+           x.window_resets);
 }
 
 /// The in-process transport: `transport_actor` plus what its instances say to each other and
@@ -32,10 +33,15 @@ typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
 ///   destination's window full: reopens the windows that got no acknowledgement meanwhile
 ///   (transport_outbox::reopen_stalled) and sends what waited.
 /// - `(stats_atom)` -> transport_stats.
-using local_transport_actor =
-    transport_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<beats_due_atom>,
-                            caf::reacts_to<stall_check_atom>,
-                            caf::replies_to<stats_atom>::with<transport_stats>>;
+/// - `(raft_msg_atom, raft_envelope)` — from this store's snapshot receiver: a snapshot message
+///   whose file is staged and checked, delivered like a received envelope.
+/// - `(connect_atom, raft_sink_actor)` — from the store: where envelopes go that no local peer
+///   takes (the store supervisor, which may create the replica a leader's message addresses).
+///   Without one they are dropped.
+using local_transport_actor = transport_actor::extend<
+    caf::reacts_to<flush_atom>, caf::reacts_to<beats_due_atom>, caf::reacts_to<stall_check_atom>,
+    caf::reacts_to<raft_msg_atom, raft_envelope>, caf::reacts_to<connect_atom, raft_sink_actor>,
+    caf::replies_to<stats_atom>::with<transport_stats>>;
 
 /// Spawns the transport of store `self` (see transport_interface.hpp). Received envelopes go
 /// to the local peer the route table in `routes` names for their region, and only if that

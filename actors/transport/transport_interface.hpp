@@ -55,6 +55,11 @@ typename Inspector::result_type inspect(Inspector& f, snapshot_chunk& x) {
            x.env);
 }
 
+/// Takes raft messages one at a time for delivery on this store: the transport (from its
+/// snapshot receiver), or the store supervisor (from the transport, for envelopes no local peer
+/// takes).
+using raft_sink_actor = caf::typed_actor<caf::reacts_to<raft_msg_atom, raft_envelope>>;
+
 /// The part of a transport that other stores' transports talk to: raft batches, and the
 /// chunks of snapshot files, each answered `true` once written (an error if refused).
 using transport_inbox_actor =
@@ -74,8 +79,9 @@ using transport_inbox_actor =
 ///   transport.hpp), and the message is delivered there once the whole file is in and checked.
 ///   The sender is told `(snapshot_status_atom, to peer id, ok)` when it is done.
 /// - `(deliver_atom, raft_batch)` — from the transport of `from_store`: hand each envelope to
-///   the local peer of its region as `(raft_msg_atom, raft_envelope)`. Envelopes of regions
-///   without a local peer are dropped (the supervisor learns about new replicas from PD).
+///   the local peer of its region as `(raft_msg_atom, raft_envelope)`. Envelopes without a
+///   local peer of their region and peer id go to the store supervisor, if one is connected
+///   (see transport.hpp), and are dropped otherwise.
 ///   `acks` frees that many slots of our window to `from_store`. Delivered batches are
 ///   acknowledged on the next batch back to their store, or, once `outbox_config::ack_every`
 ///   are owed, by an acknowledgement alone sent to the sender: a window (larger than

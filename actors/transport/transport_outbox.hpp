@@ -56,8 +56,12 @@ struct transport_stats {
   std::uint64_t dropped_full = 0;
   /// Dropped for a store this transport cannot reach.
   std::uint64_t dropped_unreachable = 0;
-  /// Received envelopes dropped because no local peer of their region and peer id exists.
+  /// Received envelopes dropped because no local peer of their region and peer id exists and
+  /// no supervisor is connected to take them.
   std::uint64_t dropped_no_peer = 0;
+  /// Received envelopes without a local peer of their region and peer id, handed to the store
+  /// supervisor (it may create the replica they address).
+  std::uint64_t to_supervisor = 0;
   /// Windows opened again because they stayed full for `stall_timeout` without an
   /// acknowledgement.
   std::uint64_t window_resets = 0;

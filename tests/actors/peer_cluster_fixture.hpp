@@ -99,6 +99,8 @@ struct cluster : store_fixture {
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>()};
 
+  peer_id joining_as_;
+
   cluster() {
     meta.id = region_id{1};
     meta.start_key = "";
@@ -128,6 +130,7 @@ struct cluster : store_fixture {
     region_peer_context ctx;
     ctx.config.store = store_of(i);
     ctx.config.region = meta.id;
+    ctx.config.created_as = joining_as_;
     ctx.config.seed = 1;
     ctx.config.hibernate = hibernate;
     ctx.config.max_pending_requests = max_pending_requests;
@@ -152,6 +155,14 @@ struct cluster : store_fixture {
     n.peer = spawn_region_peer(sys, ctx);
     net->add(store_of(i), meta.id, n.peer);
     sched.run();
+  }
+
+  /// Starts the replica on store `i` as a leader's first message to peer `as` creates it on a
+  /// store (the supervisor's part): not founded, uninitialized until a snapshot comes.
+  void join(std::size_t i, peer_id as) {
+    joining_as_ = as;
+    start(i, false);
+    joining_as_ = peer_id{};
   }
 
   void start_all(bool found) {

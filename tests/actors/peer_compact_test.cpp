@@ -73,7 +73,7 @@ TEST_CASE_FIXTURE(compacting_cluster,
   tick_all(2);
   auto current = status(0).region;
   REQUIRE(current.peers.size() == 4);
-  start(3, true, current);
+  join(3, learner.id);
   for (int round = 0; round < 30 && status(3).applied < status(0).applied; ++round)
     tick_all(1);
   REQUIRE(status(3).applied == status(0).applied);

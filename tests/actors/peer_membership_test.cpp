@@ -46,9 +46,13 @@ TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a ne
   auto stale = change(*this, meta, peer_change_kind::remove, meta.peers[2]);
   REQUIRE_FALSE(stale.engaged());
   CHECK(code_of(stale.error()) == errc::epoch_not_match);
-  // The learner is founded from the current meta and catches up from the log at index 6:
-  // replaying its own addition leaves the epoch where the others have it.
-  start(3, true, current);
+  // The learner is created as the leader's first message creates it: uninitialized, serving
+  // nothing, until the snapshot the leader sends brings the region's state and meta.
+  join(3, learner.id);
+  CHECK(status(3).region.peers.empty());
+  auto early = get(3, "before");
+  REQUIRE_FALSE(early.engaged());
+  CHECK(code_of(early.error()) == errc::region_not_found);
   REQUIRE(put(0, "after", "2").engaged());
   tick_all(6);
   auto s3 = status(3);
@@ -179,8 +183,8 @@ TEST_CASE_FIXTURE(cluster,
   // The others still hold the data and commit without it.
   CHECK(get(0, "a")->value == "1");
   REQUIRE(put(0, "b", "2", 2).engaged());
-  // The region comes back to store 2 under a new peer id: a fresh replica is founded over the
-  // tombstone and catches up.
+  // The region comes back to store 2 under a new peer id: a fresh replica is created over the
+  // tombstone and catches up by snapshot.
   storage::region_peer back{peer_id{15}, store_of(2), storage::peer_role::learner};
   REQUIRE(change(*this, status(0).region, peer_change_kind::add_learner, back).engaged());
   tick_all(2);
@@ -189,7 +193,7 @@ TEST_CASE_FIXTURE(cluster,
   stop_all();
   start(0, false);
   start(1, false);
-  start(2, true, current);
+  join(2, back.id);
   caf::anon_send(nodes[0].peer, campaign_atom::value);
   sched.run();
   for (int round = 0; round < 30 && status(2).applied < status(0).applied; ++round)
@@ -199,4 +203,31 @@ TEST_CASE_FIXTURE(cluster,
   auto view = nodes[2].store.kv->read().value();
   CHECK(view.get("a").value() == std::optional<std::string>{"1"});
   CHECK(view.get("b").value() == std::optional<std::string>{"2"});
+}
+
+TEST_CASE_FIXTURE(cluster, "membership: a replica waiting for its first snapshot never votes") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  join(3, peer_id{14});
+  auto before = status(3).term;
+  // It has no log to compare a candidate's with: a vote of its could elect one missing
+  // committed entries. Neither request moves its term (a vote would, to the candidate's).
+  for (auto type : {raft::message_type::pre_vote, raft::message_type::vote}) {
+    raft_envelope env;
+    env.region = meta.id;
+    env.from = meta.peers[1];
+    env.to = {peer_id{14}, store_of(3), storage::peer_role::voter};
+    env.epoch = {2, 1};
+    env.msg.type = type;
+    env.msg.from = env.from.id;
+    env.msg.to = env.to.id;
+    env.msg.term = raft::term_id{50};
+    env.msg.index = raft::log_index{1000};
+    env.msg.log_term = raft::term_id{50};
+    caf::anon_send(nodes[3].peer, raft_msg_atom::value, env);
+    sched.run();
+  }
+  CHECK(status(3).term == before);
+  CHECK_FALSE(nodes[3].store.raft->hard_state(meta.id).has_value());
 }

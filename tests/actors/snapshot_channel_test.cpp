@@ -59,6 +59,8 @@ struct two_stores {
   local_transport_actor t1;
   local_transport_actor t2;
   caf::actor stand_in;
+  /// Store 2's routes.
+  std::shared_ptr<route_holder> routes = std::make_shared<route_holder>();
 
   two_stores() {
     std::filesystem::create_directories(dir.sub("recv"));
@@ -75,7 +77,6 @@ struct two_stores {
           },
       };
     });
-    auto routes = std::make_shared<route_holder>();
     routes->publish(std::make_shared<const route_table>(
         *route_table{}.with_update(region_meta(), caf::actor_cast<region_peer_actor>(stand_in))));
     snapshot_channel_config snap;
@@ -91,6 +92,12 @@ struct two_stores {
     caf::anon_send_exit(t1, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(t2, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(stand_in, caf::exit_reason::user_shutdown);
+  }
+
+  /// Store 2 routes `meta` instead of the snapshot's region.
+  void route_only(const storage::region_meta& meta) {
+    routes->publish(std::make_shared<const route_table>(
+        *route_table{}.with_update(meta, caf::actor_cast<region_peer_actor>(stand_in))));
   }
 
   /// Sends the snapshot `d` names from store 1 to store 2, as the leader peer would.
@@ -153,4 +160,38 @@ TEST_CASE_FIXTURE(two_stores, "snapshot channel: a missing file fails the stream
   std::filesystem::remove(d.path);
   send(d);
   CHECK(status() == false);
+}
+
+TEST_CASE_FIXTURE(two_stores,
+                  "snapshot channel: a snapshot of a region the store does not route goes to "
+                  "the supervisor") {
+  // Store 2 holds another region, elsewhere in the key space, and has a supervisor.
+  auto other = region_meta();
+  other.id = region_id{5};
+  other.start_key = "x";
+  auto d = make_file(dir.sub("sent.snap"), 5);
+  d.region.region.end_key = "x";
+  route_only(other);
+  caf::anon_send(t2, connect_atom::value, caf::actor_cast<raft_sink_actor>(stand_in));
+  send(d);
+  CHECK(status() == true);
+  std::lock_guard lock{rec->mtx};
+  REQUIRE(rec->delivered.has_value());
+  CHECK(rec->delivered->region == region_meta().id);
+}
+
+TEST_CASE_FIXTURE(two_stores,
+                  "snapshot channel: a snapshot whose range overlaps another region here is "
+                  "refused") {
+  // Installing it would clear [, +inf), which holds region 5's data on store 2.
+  auto other = region_meta();
+  other.id = region_id{5};
+  other.start_key = "x";
+  route_only(other);
+  caf::anon_send(t2, connect_atom::value, caf::actor_cast<raft_sink_actor>(stand_in));
+  send(make_file(dir.sub("sent.snap"), 5));
+  CHECK(status() == false);
+  std::lock_guard lock{rec->mtx};
+  CHECK_FALSE(rec->delivered.has_value());
+  CHECK(std::filesystem::is_empty(dir.sub("recv")));
 }

@@ -132,15 +132,21 @@ TEST_CASE_FIXTURE(supervised, "supervisor: a region started from disk does not c
     CHECK_FALSE(status(i, r2.id).is_leader());
 }
 
-TEST_CASE_FIXTURE(supervised, "supervisor: a replica of a changed region does not campaign early") {
-  // A replica created for a region that already changed membership: its group has a leader.
+TEST_CASE_FIXTURE(supervised,
+                  "supervisor: a replica of a changed region is not founded from its meta") {
+  // Founded at index 5 from a meta that may be stale, it would replay the region's history
+  // from there: a replica added later is created by its leader's message and gets a snapshot.
   auto changed = r1;
   changed.epoch.conf_ver = 2;
-  create(changed);
-  sched.advance_time(supervisor_config{}.first_campaign_delay * 2);
-  sched.run();
-  for (std::size_t i = 0; i < nodes.size(); ++i)
-    CHECK_FALSE(status(i, changed.id).is_leader());
+  auto split = r1;
+  split.epoch.version = 2;
+  for (const auto& meta : {changed, split}) {
+    auto r = test::ask<bool>(sys, sched, nodes[0].supervisor, create_region_atom::value, meta);
+    REQUIRE_FALSE(r.engaged());
+    CHECK(rdb_code(r.error()) == errc::invalid_argument);
+  }
+  CHECK(regions_of(0).empty());
+  CHECK_FALSE(nodes[0].store.raft->hard_state(r1.id).has_value());
 }
 
 TEST_CASE_FIXTURE(supervised,
@@ -160,4 +166,52 @@ TEST_CASE_FIXTURE(supervised,
   sched.run();
   CHECK_FALSE(nodes[0].store.raft->hard_state(r1.id).has_value());
   CHECK(regions_of(0).empty());
+}
+
+TEST_CASE_FIXTURE(supervised,
+                  "supervisor: a leader's message creates the replica it addresses, unless the "
+                  "store left that membership or the message is no leader's") {
+  // Region 1 lives on stores 1 and 2; store 3 has nothing of it.
+  auto two = r1;
+  two.peers.pop_back();
+  create(two);
+  elect(0, two.id);
+  auto term = status(0, two.id).term;
+  auto forged = [&](region_id region, raft::message_type type, std::uint64_t conf_ver) {
+    raft_envelope env;
+    env.region = region;
+    env.from = two.peers[0];
+    env.to = {peer_id{region.value() * 100 + 3}, nodes[2].id, storage::peer_role::learner};
+    env.epoch = {conf_ver, 1};
+    env.msg.type = type;
+    env.msg.from = env.from.id;
+    env.msg.to = env.to.id;
+    env.msg.term = term;
+    caf::anon_send(nodes[2].transport, deliver_atom::value,
+                   raft_batch{nodes[0].id, nodes[2].id, {env}, {}, 0});
+    sched.run();
+  };
+  const auto& log = *nodes[2].store.raft;
+  // A vote request may come from a replica that was removed and never learnt it.
+  forged(two.id, raft::message_type::vote, 2);
+  CHECK_FALSE(log.hard_state(two.id).has_value());
+  // A leader's heartbeat creates the replica: it answers in the leader's term (written to its
+  // log engine), and is not routed for clients until a snapshot gives it a range.
+  forged(two.id, raft::message_type::heartbeat, 2);
+  REQUIRE(log.hard_state(two.id).has_value());
+  CHECK(log.hard_state(two.id)->term == term);
+  CHECK(nodes[2].routes->load()->find(two.id) == nullptr);
+  CHECK(regions_of(2).empty());
+  CHECK(transport_stats_of(2).to_supervisor == 2);
+  // Region 7 left store 3 at conf_ver 3: a message of that membership or older is stale.
+  auto gone = region(7, "x", "");
+  gone.epoch.conf_ver = 3;
+  storage::write_batch b;
+  b.set_region_state(gone.id, storage::region_local_state{gone, storage::peer_state::tombstone});
+  REQUIRE(nodes[2].store.kv->write(b).has_value());
+  forged(gone.id, raft::message_type::heartbeat, 3);
+  CHECK_FALSE(log.hard_state(gone.id).has_value());
+  // A newer membership added the store back under a new peer id.
+  forged(gone.id, raft::message_type::heartbeat, 4);
+  CHECK(log.hard_state(gone.id).has_value());
 }

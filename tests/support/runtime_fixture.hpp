@@ -70,6 +70,7 @@ struct runtime_fixture : store_fixture {
     sc.peer.transport = n.transport;
     sc.peer.router = n.router;
     n.supervisor = spawn_supervisor(sys, std::move(sc));
+    caf::anon_send(n.transport, connect_atom::value, raft_sink_actor{n.supervisor});
     for (auto& other : nodes) {
       if (!other.transport) continue;
       caf::anon_send(n.transport, connect_atom::value, other.id,
