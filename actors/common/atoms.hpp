@@ -54,6 +54,7 @@ using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using campaign_atom = caf::atom_constant<caf::atom("campaign")>;
+using removed_atom = caf::atom_constant<caf::atom("removed")>;
 using change_peer_atom = caf::atom_constant<caf::atom("chg_peer")>;
 using directive_atom = caf::atom_constant<caf::atom("directive")>;
 using route_update_atom = caf::atom_constant<caf::atom("route_upd")>;

@@ -96,6 +96,48 @@ pd::store_stats store_figures(agent_pointer self) {
   return s;
 }
 
+/// The peer id `meta` lists on `store` (none if it lists none).
+peer_id peer_on(const storage::region_meta& meta, store_id store) {
+  for (const auto& p : meta.peers)
+    if (p.store == store) return p.id;
+  return peer_id{};
+}
+
+/// Tells the supervisor if PD's meta `current` of a region this store runs as `local` is of a
+/// newer membership without this store's replica: it was removed while the store was away.
+void check_removed(agent_pointer self, const storage::region_meta& local,
+                   const storage::region_meta& current) {
+  auto& st = self->state;
+  auto mine = peer_on(local, st.cfg.store);
+  if (current.epoch.conf_ver <= local.epoch.conf_ver || mine.is_none()) return;
+  for (const auto& p : current.peers)
+    if (p.id == mine) return;
+  ++st.stats.removals_found;
+  self->send(st.cfg.supervisor, removed_atom::value, current);
+}
+
+/// For every region this store runs: whether PD knows it under a membership that removed this
+/// store's replica. PD's region list for the store names those it still places here; the others
+/// are looked up one by one (PD may simply not have heard of a new replica yet).
+void find_removed(agent_pointer self, const std::vector<pd::region_info>& listed) {
+  auto& st = self->state;
+  auto table = st.cfg.routes->load();
+  if (!table) return;
+  std::unordered_map<region_id, const storage::region_meta*> by_id;
+  for (const auto& info : listed)
+    by_id.emplace(info.meta.id, &info.meta);
+  for (const auto& local : table->metas()) {
+    if (auto i = by_id.find(local.id); i != by_id.end()) {
+      check_removed(self, local, *i->second);
+      continue;
+    }
+    self->request(st.cfg.pd, st.cfg.request_timeout, pd::get_region_by_id_atom::value, local.id)
+        .then([=](const pd::region_info& info) { check_removed(self, local, info.meta); },
+              // A region PD does not know (yet) says nothing about removals.
+              [](const caf::error&) {});
+  }
+}
+
 /// Asks PD which regions this store carries and has the supervisor create the missing ones.
 void sync_regions(agent_pointer self) {
   auto& st = self->state;
@@ -104,6 +146,7 @@ void sync_regions(agent_pointer self) {
           [=](const std::vector<pd::region_info>& regions) {
             auto& s = self->state;
             s.unsynced = false;
+            find_removed(self, regions);
             auto table = s.cfg.routes->load();
             for (const auto& info : regions) {
               auto id = info.meta.id;

@@ -28,6 +28,8 @@ struct agent_stats {
   std::uint64_t pd_failures = 0;
   /// Regions PD lists for this store that the agent asked the supervisor to create.
   std::uint64_t regions_created = 0;
+  /// Replicas PD's metas show removed while this store was away, reported to the supervisor.
+  std::uint64_t removals_found = 0;
 
   bool operator==(const agent_stats&) const = default;
 };
@@ -35,7 +37,7 @@ struct agent_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_stats& x) {
   return f(caf::meta::type_name("agent_stats"), x.rounds, x.store_heartbeats, x.region_heartbeats,
-           x.immediate_reports, x.directives, x.pd_failures, x.regions_created);
+           x.immediate_reports, x.directives, x.pd_failures, x.regions_created, x.removals_found);
 }
 
 /// The heartbeat agent as the store assembly spawns it: `heartbeat_agent_actor` plus

@@ -195,6 +195,10 @@ class peer {
   /// Carries out a PD directive if this replica leads, the epoch still matches and (for a
   /// leader transfer) the target has caught up; whether it did.
   bool on_directive(const pd::directive& d);
+  /// PD knows the region under `current`, a newer membership that does not list this replica
+  /// (it was removed while its store was away): destroys it as if it had applied its removal.
+  /// False, and nothing changes, if `current` is not newer or lists this replica's peer id.
+  bool on_removed_elsewhere(const storage::region_meta& current);
 
   // -- outputs and observers --------------------------------------------------------------------
 
@@ -305,6 +309,8 @@ class peer {
   /// Starts the destroy once the apply of this replica's own removal is written and nothing
   /// else is in flight.
   void maybe_destroy();
+  /// The meta the tombstone records (see peer_destroy.cpp).
+  storage::region_meta tombstone_meta() const;
   /// Takes every acknowledgement while the destroy is under way.
   void on_destroy_persisted(const persisted& ack);
   /// Sends the log writer the install's log half: every entry gone, the log truncated where
@@ -466,6 +472,8 @@ class peer {
   bool generating_ = false;
   /// The index of the conf change that removed this replica (none while it is a member).
   raft::log_index removed_at_;
+  /// Set by `on_removed_elsewhere`: the membership the tombstone records.
+  std::optional<storage::region_meta> removed_by_;
   /// The destroy under way: the number its tasks carry, and whether the kv half is written.
   struct destroying {
     std::uint64_t number = 0;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "actors/region/peer.hpp"
 
 /// A replica leaving its region (see peer.hpp).
@@ -12,10 +14,35 @@
 /// peer id are dropped by the transport. A store opening a tombstone never starts it
 /// (peer::open refuses it); one that crashed between the two commits destroys the leftover log
 /// when it starts (actors/store/supervisor.cpp).
+///
+/// A replica removed while its store was away never applies its removal: its group goes on
+/// without it. Its store's heartbeat agent sees PD list the region under a newer membership
+/// without this peer id, and the replica is destroyed the same way, once what it has in flight
+/// is written (`on_removed_elsewhere`); its tombstone records PD's membership.
 namespace rdb {
 
+bool peer::on_removed_elsewhere(const storage::region_meta& current) {
+  if (!initialized() || current.id != meta().id || current.epoch.conf_ver <= meta().epoch.conf_ver)
+    return false;
+  for (const auto& p : current.peers)
+    if (p.id == self_.id) return false;
+  removed_by_ = current;
+  maybe_destroy();
+  return true;
+}
+
+storage::region_meta peer::tombstone_meta() const {
+  if (!removed_by_) return meta();
+  // The store creates a replica only for a membership newer than its tombstone's: PD's, unless
+  // that already lists the store again under a new peer id, which must be let in.
+  bool back = std::any_of(removed_by_->peers.begin(), removed_by_->peers.end(),
+                          [&](const storage::region_peer& p) { return p.store == self_.store; });
+  return back ? meta() : *removed_by_;
+}
+
 void peer::maybe_destroy() {
-  if (destroy_ || removed_at_.is_none() || applied_ < removed_at_) return;
+  bool removed = removed_by_ || (!removed_at_.is_none() && applied_ >= removed_at_);
+  if (destroy_ || !removed) return;
   if (!outstanding_.empty() || !applying_.empty() || install_) return;
   destroy_ = destroying{++last_ready_, false};
   const auto& m = meta();
@@ -26,7 +53,7 @@ void peer::maybe_destroy() {
   kv.ops.push_back(data_op{data_op_kind::delete_range, m.start_key, m.end_key});
   kv.destroy = true;
   kv.has_region_state = true;
-  kv.region_state = storage::region_local_state{m, storage::peer_state::tombstone};
+  kv.region_state = storage::region_local_state{tombstone_meta(), storage::peer_state::tombstone};
   kv.urgent = true;
   output_.tasks.push_back(std::move(kv));
   // Nobody is answered by this replica any more: writes it held may have been committed.

@@ -356,6 +356,7 @@ void peer::on_persisted(const persisted& ack) {
   // One acknowledgement covers every ready up to the one it names: the writer writes in order.
   while (!outstanding_.empty() && outstanding_.front().number <= ack.ready_number)
     on_log_persisted();
+  maybe_destroy();
 }
 
 void peer::on_log_persisted() {

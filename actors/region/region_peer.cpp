@@ -313,6 +313,14 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
                 std::to_string(d.peer.store.value()));
         drain(self);
       },
+      [=](removed_atom, const storage::region_meta& current) {
+        if (step_in(self).on_removed_elsewhere(current))
+          log(log_level::info, "region", current.id.value(),
+              "peer " + std::to_string(self->state.logic->self().id.value()) +
+                  " was removed while its store was away (PD has conf_ver " +
+                  std::to_string(current.epoch.conf_ver) + "); destroying it");
+        drain(self);
+      },
       [=](status_atom) { return step_in(self).status(); },
   };
 }

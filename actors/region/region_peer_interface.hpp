@@ -85,6 +85,11 @@ namespace rdb {
 /// - `(directive_atom, pd::directive)` — from the heartbeat agent: carry out PD's directive if
 ///   this replica leads and its epoch still equals the directive's (add learner, promote,
 ///   remove peer, transfer leader; split is not supported yet and is ignored).
+/// - `(removed_atom, storage::region_meta)` — from the supervisor: PD knows the region under a
+///   newer membership that does not list this replica's peer id (it was removed while its
+///   store was down, and never applied its removal). The replica destroys itself as if it had
+///   (tombstone, data and log gone, actor stopped); ignored unless the meta is newer and does
+///   not list it.
 /// - `(status_atom)` -> region_status.
 using region_peer_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
@@ -99,6 +104,7 @@ using region_peer_actor =
                      caf::reacts_to<raft_tick_atom>, caf::reacts_to<campaign_atom>,
                      caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
                      caf::reacts_to<directive_atom, pd::directive>,
+                     caf::reacts_to<removed_atom, storage::region_meta>,
                      caf::replies_to<status_atom>::with<region_status>>;
 
 }  // namespace rdb

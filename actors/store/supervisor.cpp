@@ -322,6 +322,12 @@ store_supervisor_actor::behavior_type supervisor_fn(supervisor_pointer self,
         return create_region(self, meta);
       },
       [=](raft_msg_atom, raft_envelope& env) { on_orphan_message(self, env); },
+      [=](removed_atom, const storage::region_meta& current) {
+        auto& st = self->state;
+        auto p = st.peers.find(current.id);
+        if (st.phase == stop_phase::running && p != st.peers.end())
+          self->send(p->second, removed_atom::value, current);
+      },
       [=](regions_atom) -> caf::result<std::vector<storage::region_meta>> {
         auto& st = self->state;
         // The router holds the metas as the peers last reported them.

@@ -37,6 +37,10 @@ namespace rdb {
 ///   addresses, uninitialized: no range, not routed for clients, until the snapshot the leader
 ///   sends next is installed (actors/region/peer.hpp). Messages for it go through here until
 ///   then. Anything else is dropped.
+/// - `(removed_atom, storage::region_meta)` — from the heartbeat agent: PD knows the region
+///   under this newer membership, which does not list this store's replica. Passed to the
+///   replica's peer, which checks it against its own meta and destroys itself (see
+///   region_peer_interface.hpp).
 /// - `(regions_atom)` -> std::vector<storage::region_meta> — the regions with a running peer,
 ///   in key order, as last reported to the router.
 /// - `(stop_atom)` -> void — stops every region peer, then the ticker and the store writer,
@@ -46,6 +50,7 @@ using supervisor_actor =
     caf::typed_actor<caf::replies_to<start_atom>::with<std::uint64_t>,
                      caf::replies_to<create_region_atom, storage::region_meta>::with<bool>,
                      caf::reacts_to<raft_msg_atom, raft_envelope>,
+                     caf::reacts_to<removed_atom, storage::region_meta>,
                      caf::replies_to<regions_atom>::with<std::vector<storage::region_meta>>,
                      caf::replies_to<stop_atom>::with<void>>;
 

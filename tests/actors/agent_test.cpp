@@ -209,3 +209,39 @@ TEST_CASE_FIXTURE(agent_fixture, "agent: asks again soon for regions while PD ha
   CHECK(stats().rounds == 1);
   caf::anon_send_exit(fresh, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(agent_fixture,
+                  "agent: a replica PD shows removed while the store was away destroys itself") {
+  boot(pd);
+  round();
+  auto table = routes->load();
+  REQUIRE(table->size() == 2);
+  for (const auto& m : table->metas())
+    caf::anon_send(table->find(m.id)->peer, campaign_atom::value);
+  sched.run();
+  // Region "a"'s group went on without this store: its leader elsewhere reports a membership
+  // (conf_ver 2) that no longer lists this store's replica.
+  auto local = table->find_by_key("a")->meta;
+  pd::region_heartbeat hb;
+  hb.region = local;
+  hb.region.epoch.conf_ver = 2;
+  hb.region.peers = {{peer_id{900}, store_id{90}, storage::peer_role::voter}};
+  hb.leader = peer_id{900};
+  REQUIRE(
+      test::ask<pd::region_heartbeat_response>(sys, sched, pd, pd::region_heartbeat_atom::value, hb)
+          .engaged());
+  round();
+  CHECK(stats().removals_found == 1);
+  table = routes->load();
+  CHECK(table->find(local.id) == nullptr);
+  CHECK(table->size() == 1);
+  auto view = store.kv->read().value();
+  auto rs = view.load_region_state(local.id).value();
+  REQUIRE(rs.has_value());
+  CHECK(rs->state == storage::peer_state::tombstone);
+  CHECK(rs->region.epoch.conf_ver == 2);
+  CHECK_FALSE(store.raft->hard_state(local.id).has_value());
+  // The other region, which PD still places here, is left alone.
+  round();
+  CHECK(stats().removals_found == 1);
+}

@@ -231,3 +231,39 @@ TEST_CASE_FIXTURE(cluster, "membership: a replica waiting for its first snapshot
   CHECK(status(3).term == before);
   CHECK_FALSE(nodes[3].store.raft->hard_state(meta.id).has_value());
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "membership: a replica removed while its store was away destroys itself when "
+                  "PD shows it the newer membership") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "a", "1", 1).engaged());
+  net->isolate(store_of(2), true);
+  REQUIRE(change(*this, meta, peer_change_kind::remove, meta.peers[2]).engaged());
+  tick_all(2);
+  auto current = status(0).region;
+  REQUIRE(current.epoch.conf_ver == 2);
+  // Store 2 never heard of its removal.
+  CHECK(status(2).region == meta);
+  auto removed = [&](const storage::region_meta& m) {
+    caf::anon_send(nodes[2].peer, removed_atom::value, m);
+    sched.run();
+  };
+  // Neither an older membership nor one that still lists it says anything.
+  auto listing = current;
+  listing.peers.push_back(meta.peers[2]);
+  removed(meta);
+  removed(listing);
+  REQUIRE(test::ask<region_status>(sys, sched, nodes[2].peer, status_atom::value).engaged());
+  removed(current);
+  CHECK_FALSE(test::ask<region_status>(sys, sched, nodes[2].peer, status_atom::value).engaged());
+  auto view = nodes[2].store.kv->read().value();
+  auto tomb = view.load_region_state(meta.id).value();
+  REQUIRE(tomb.has_value());
+  CHECK(tomb->state == storage::peer_state::tombstone);
+  // PD's membership is recorded: a message of it or older creates no replica here again.
+  CHECK(tomb->region == current);
+  CHECK(view.get("a").value() == std::nullopt);
+  CHECK_FALSE(nodes[2].store.raft->hard_state(meta.id).has_value());
+}
