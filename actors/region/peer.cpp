@@ -381,6 +381,7 @@ void peer::step(const raft_envelope& env) {
     // Its meta lists nobody yet: answers go back to whoever wrote.
     senders_[env.from.id.value()] = env.from;
   }
+  if (t == raft::message_type::snapshot && stale_snapshot(env.msg.snapshot)) return;
   last_heard_[env.from.id.value()] = now_;
   if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)
     note_activity();

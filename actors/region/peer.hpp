@@ -302,6 +302,9 @@ class peer {
   /// Starts installing the snapshot of `rd` (a ready that carries one carries nothing else to
   /// write): its kv half first.
   void install_snapshot(raft::ready& rd);
+  /// Whether a received snapshot is of an older membership or range than this replica's meta
+  /// (a stale leader's): then its staged file is dropped and raft never sees it.
+  bool stale_snapshot(const raft::snapshot& snap) const;
   /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
   bool on_install_persisted(const persisted& ack);
   void finish_install();

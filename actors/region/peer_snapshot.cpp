@@ -36,6 +36,18 @@ void peer::on_snapshot_sent(peer_id to, bool ok) {
   maybe_handle_ready();
 }
 
+bool peer::stale_snapshot(const raft::snapshot& snap) const {
+  if (!initialized()) return false;
+  auto d = decode_descriptor(snap.data);
+  if (!d) return false;
+  const auto& theirs = d->region.region.epoch;
+  const auto& mine = meta().epoch;
+  if (theirs.conf_ver >= mine.conf_ver && theirs.version >= mine.version) return false;
+  std::error_code ec;
+  std::filesystem::remove(d->path, ec);
+  return true;
+}
+
 void peer::install_snapshot(raft::ready& rd) {
   auto d = decode_descriptor(rd.snapshot.data);
   if (!d || d->region.region.id != meta().id) {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "actors/region/region_snapshot.hpp"
@@ -169,4 +170,38 @@ TEST_CASE("snapshot: a descriptor round-trips and a damaged one is refused") {
   auto long_path = data;
   long_path[15] = '\x7f';
   CHECK_FALSE(decode_descriptor(long_path).has_value());
+}
+
+TEST_CASE_FIXTURE(test::cluster,
+                  "snapshot: one of an older membership than the replica's is refused") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "a", "1", 1).engaged());
+  auto staged = dir.sub("staged.snap");
+  { std::ofstream{staged} << "not a snapshot"; }
+  snapshot_descriptor d;
+  d.path = staged;
+  d.region = storage::region_local_state{meta, storage::peer_state::normal};
+  d.region.region.epoch.conf_ver = 0;
+  raft_envelope env;
+  env.region = meta.id;
+  env.from = meta.peers[0];
+  env.to = meta.peers[1];
+  env.epoch = meta.epoch;
+  env.msg.type = raft::message_type::snapshot;
+  env.msg.from = env.from.id;
+  env.msg.to = env.to.id;
+  env.msg.term = status(0).term;
+  env.msg.snapshot.meta.index = raft::log_index{1000};
+  env.msg.snapshot.meta.term = status(0).term;
+  env.msg.snapshot.meta.conf = raft_storage::conf_state_of(meta);
+  env.msg.snapshot.data = encode_descriptor(d);
+  auto before = status(1).applied;
+  caf::anon_send(nodes[1].peer, raft_msg_atom::value, env);
+  sched.run();
+  // Not installed (its file would not even read) and not kept.
+  CHECK(status(1).applied == before);
+  CHECK_FALSE(std::filesystem::exists(staged));
+  REQUIRE(put(0, "b", "2", 2).engaged());
 }
