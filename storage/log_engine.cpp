@@ -204,6 +204,8 @@ result<void> log_engine::replay_segment(std::uint32_t number, bool last) {
     bytes_ += header_bytes + len;
   }
   segments_[number].end = off;
+  // Sealed: opened again only if a read needs it.
+  if (!last) segments_[number].file.reset();
   return {};
 }
 
@@ -380,6 +382,8 @@ result<void> log_engine::start_segment(std::uint32_t number) {
   if (!fd) return std::unexpected{fd.error()};
   {
     std::unique_lock lock{mutex_};
+    // The segment before is sealed: reads open it on demand from now on.
+    if (!segments_.empty()) segments_.rbegin()->second.file.reset();
     segments_[number] = segment{std::make_shared<segment_file>(*fd), 0};
   }
   if (preparer_) preparer_->prepare(segment_name(dir_, number + 1));
@@ -565,7 +569,13 @@ result<std::vector<raft::entry>> log_engine::entries(region_id region, raft::log
       const auto& loc = log.locs[i.value() - log.truncated_index.value() - 1];
       if (!locs.empty() && total + loc.size > max_bytes) break;
       total += loc.size;
-      locs.emplace_back(loc, segments_.at(loc.segment).file);
+      if (!locs.empty() && locs.back().first.segment == loc.segment) {
+        locs.emplace_back(loc, locs.back().second);
+        continue;
+      }
+      auto file = file_of(loc.segment);
+      if (!file) return std::unexpected{file.error()};
+      locs.emplace_back(loc, std::move(*file));
     }
   }
   std::vector<raft::entry> out;
@@ -583,6 +593,40 @@ result<std::vector<raft::entry>> log_engine::entries(region_id region, raft::log
     ++i;
   }
   return out;
+}
+
+result<std::shared_ptr<log_engine::segment_file>> log_engine::file_of(std::uint32_t number) const {
+  const auto& seg = segments_.at(number);
+  if (seg.file) return seg.file;
+  std::lock_guard guard{open_mutex_};
+  for (auto i = open_.begin(); i != open_.end(); ++i) {
+    if (i->first != number) continue;
+    open_.splice(open_.end(), open_, i);
+    return open_.back().second;
+  }
+  auto path = segment_name(dir_, number);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return fail(errc::io_error, errno_text("opening " + path));
+  open_.emplace_back(number, std::make_shared<segment_file>(fd));
+  auto file = open_.back().second;
+  // A read still holding an evicted file keeps it open until it is done.
+  while (open_.size() > std::max<std::size_t>(opts_.log_open_segments, 1))
+    open_.pop_front();
+  return file;
+}
+
+void log_engine::close_before(std::uint32_t keep) const {
+  std::lock_guard guard{open_mutex_};
+  open_.remove_if([&](const auto& f) { return f.first < keep; });
+}
+
+std::size_t log_engine::open_segment_files() const {
+  std::shared_lock lock{mutex_};
+  std::lock_guard guard{open_mutex_};
+  std::size_t n = open_.size();
+  for (const auto& [number, seg] : segments_)
+    if (seg.file) ++n;
+  return n;
 }
 
 result<raft::term_id> log_engine::term(region_id region, raft::log_index i) const {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,8 @@ class log_engine {
   const std::string& dir() const { return dir_; }
   /// Segments on disk, and bytes of records in them.
   std::uint64_t segment_count() const;
+  /// Segment files open now: the one being written and the sealed ones open for reads.
+  std::size_t open_segment_files() const;
   std::uint64_t bytes() const;
 
  private:
@@ -107,7 +110,7 @@ class log_engine {
     raft::log_index last() const { return truncated_index + locs.size(); }
   };
   /// An open segment file; closed when the last holder lets go, so a read that copied it
-  /// outlives a purge of its segment.
+  /// outlives a purge of its segment or its eviction from the open files.
   struct segment_file {
     int fd = -1;
     explicit segment_file(int f) : fd(f) {}
@@ -116,10 +119,18 @@ class log_engine {
     ~segment_file();
   };
   struct segment {
+    /// Only the segment being written (the last) keeps its file here; sealed ones are opened
+    /// for reads on demand (`file_of`).
     std::shared_ptr<segment_file> file;
     std::uint64_t end = 0;
     int fd() const { return file->fd; }
   };
+  /// The open file of segment `number` for reading: the last segment's, or a sealed one from
+  /// the open files, opened now if it is not among them. Called with `mutex_` held, so a
+  /// purge cannot delete the file first.
+  result<std::shared_ptr<segment_file>> file_of(std::uint32_t number) const;
+  /// Forgets the open files of the segments before `keep`.
+  void close_before(std::uint32_t keep) const;
 
   log_engine(std::string dir, const store_options& opts);
 
@@ -169,6 +180,10 @@ class log_engine {
   std::uint64_t bytes_ = 0;
   record_codec codec_;
   std::mutex write_mutex_;
+  /// Sealed segments open for reads, least recently read first; at most
+  /// `store_options::log_open_segments`.
+  mutable std::mutex open_mutex_;
+  mutable std::list<std::pair<std::uint32_t, std::shared_ptr<segment_file>>> open_;
   /// Prepares the next segment while the current one fills (not when read-only).
   std::unique_ptr<segment_preparer> preparer_;
 };

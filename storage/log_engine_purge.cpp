@@ -73,6 +73,7 @@ result<void> log_engine::purge(std::uint32_t current) {
     // Its descriptor closes once no read holds it any more.
     segments_.erase(segments_.begin());
   }
+  close_before(keep);
   int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     // Not syncing only means a crash may bring deleted segments back; a replay handles them.

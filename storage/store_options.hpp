@@ -28,6 +28,10 @@ struct store_options {
   std::size_t initial_map_size = std::size_t{64} << 20;
   /// Size of one raft log segment file (log_engine), preallocated when it is started.
   std::uint64_t log_segment_bytes = std::uint64_t{64} << 20;
+  /// Sealed raft log segments (all but the one being written) held open for reads at once;
+  /// a read of another opens it, closing the least recently read. Bounds the descriptors a
+  /// store uses however long a lagging region keeps old segments alive.
+  std::size_t log_open_segments = 8;
   /// The map grows (doubling) on `MDB_MAP_FULL` up to this size; past it writes fail with
   /// `map_full`.
   std::size_t max_map_size = std::size_t{64} << 30;

@@ -141,6 +141,37 @@ TEST_CASE("raft log: records span segments and are all read back") {
   CHECK(take(log->entries(r1, idx(1), idx(201), UINT64_MAX)) == make_entries(1, 200, 1));
 }
 
+TEST_CASE("raft log: sealed segments are opened for reads only, a bounded number at once") {
+  temp_dir dir;
+  auto opts = test_options();
+  opts.log_segment_bytes = 4096;
+  opts.log_open_segments = 3;
+  auto open_fds = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator("/proc/self/fd"))
+      ++n;
+    return n;
+  };
+  auto before = open_fds();
+  {
+    auto log = take(log_engine::open(dir.path(), opts));
+    // Nothing is compacted: every segment stays, but only the one being written is open.
+    for (std::uint64_t k = 0; k < 100; ++k)
+      append(*log, r1, k * 5 + 1, k * 5 + 5, 1);
+    REQUIRE(log->segment_count() > 6);
+    CHECK(log->open_segment_files() == 1);
+    // Reading the whole log opens each sealed segment in turn, never more than three at once.
+    CHECK(take(log->entries(r1, idx(1), idx(501), UINT64_MAX)) == make_entries(1, 500, 1));
+    CHECK(log->open_segment_files() == 4);
+    CHECK(open_fds() <= before + 4 + 2);
+  }
+  // A restart reads every live segment but keeps only the last one open.
+  auto log = take(log_engine::open(dir.path(), opts));
+  CHECK(log->open_segment_files() == 1);
+  CHECK(take(log->entries(r1, idx(251), idx(256), UINT64_MAX)) == make_entries(251, 255, 1));
+  CHECK(log->open_segment_files() == 2);
+}
+
 TEST_CASE("raft log: a segment prepared but never started is removed at open") {
   temp_dir dir;
   open_log(dir.path());
