@@ -1,5 +1,6 @@
 #include "actors/transport/snapshot_channel.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -132,6 +133,9 @@ struct stream_state {
   std::size_t in_flight = 0;
   bool all_sent = false;
   bool finished = false;
+  /// Under a rate limit: when the stream started, and whether it waits for its next slot.
+  std::chrono::steady_clock::time_point started;
+  bool paced = false;
 };
 
 using stream_pointer = caf::stateful_actor<stream_state>*;
@@ -148,9 +152,26 @@ void finish(stream_pointer self, bool ok) {
   self->quit();
 }
 
+/// Whether the rate limit lets the next chunk go now; if not, arranges to be woken when it does.
+bool within_rate(stream_pointer self) {
+  auto& s = self->state;
+  if (s.cfg.max_bytes_per_sec == 0) return true;
+  auto due =
+      s.started +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(
+          static_cast<double>(s.offset) / static_cast<double>(s.cfg.max_bytes_per_sec)));
+  auto now = std::chrono::steady_clock::now();
+  if (now >= due) return true;
+  if (!s.paced) {
+    s.paced = true;
+    self->delayed_send(self, due - now, flush_atom::value);
+  }
+  return false;
+}
+
 void pump(stream_pointer self) {
   auto& s = self->state;
-  while (!s.finished && !s.all_sent && s.in_flight < s.cfg.window) {
+  while (!s.finished && !s.all_sent && s.in_flight < s.cfg.window && within_rate(self)) {
     snapshot_chunk c;
     c.from_store = s.self;
     c.region = s.env.region;
@@ -193,9 +214,17 @@ caf::behavior stream_fn(stream_pointer self, store_id me, transport_inbox_actor 
     finish(self, false);
     return {};
   }
+  s.started = std::chrono::steady_clock::now();
   pump(self);
-  // Nothing but the chunks' answers drives a stream; an exit message ends it.
-  return {[=](stop_atom) { finish(self, false); }};
+  // Nothing but the chunks' answers (and the rate limit's timer) drives a stream; an exit
+  // message ends it.
+  return {
+      [=](stop_atom) { finish(self, false); },
+      [=](flush_atom) {
+        self->state.paced = false;
+        pump(self);
+      },
+  };
 }
 
 }  // namespace

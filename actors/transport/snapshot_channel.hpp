@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,9 @@ struct snapshot_channel_config {
   std::size_t max_streams = 4;
   /// How long a chunk may wait for its acknowledgement before the stream fails.
   caf::timespan chunk_timeout = std::chrono::seconds{10};
+  /// Bytes per second one stream sends at most (0: no limit), so snapshots leave disk and
+  /// network to the store's raft traffic.
+  std::uint64_t max_bytes_per_sec = 0;
 };
 
 /// The receiving end, one per store: `(snapshot_chunk_atom, snapshot_chunk)` -> true once

@@ -62,7 +62,7 @@ struct two_stores {
   /// Store 2's routes.
   std::shared_ptr<route_holder> routes = std::make_shared<route_holder>();
 
-  two_stores() {
+  explicit two_stores(std::uint64_t max_bytes_per_sec = 0) {
     std::filesystem::create_directories(dir.sub("recv"));
     // One actor stands in for the leader peer on store 1 and the follower on store 2.
     stand_in = sys.spawn([r = rec](caf::event_based_actor*) -> caf::behavior {
@@ -82,6 +82,7 @@ struct two_stores {
     snapshot_channel_config snap;
     snap.chunk_bytes = 4096;
     snap.window = 3;
+    snap.max_bytes_per_sec = max_bytes_per_sec;
     t1 = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), {}, snap);
     snap.dir = dir.sub("recv");
     t2 = spawn_transport(sys, store_id{2}, routes, {}, snap);
@@ -194,4 +195,25 @@ TEST_CASE_FIXTURE(two_stores,
   std::lock_guard lock{rec->mtx};
   CHECK_FALSE(rec->delivered.has_value());
   CHECK(std::filesystem::is_empty(dir.sub("recv")));
+}
+
+namespace {
+
+/// Streams limited to 400 KiB/s.
+struct paced_stores : two_stores {
+  paced_stores() : two_stores(400 << 10) {}
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(paced_stores, "snapshot channel: a stream keeps to its rate limit") {
+  // 100 KiB: the last chunk may leave no sooner than (100 - 4) KiB / 400 KiB/s = 0.24 s after
+  // the first (a lower bound only: a slow machine makes it later, never sooner).
+  auto d = make_file(dir.sub("sent.snap"), 100);
+  auto start = std::chrono::steady_clock::now();
+  send(d);
+  CHECK(status() == true);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds{200});
+  std::lock_guard lock{rec->mtx};
+  CHECK(rec->delivered.has_value());
 }

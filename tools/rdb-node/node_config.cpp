@@ -52,6 +52,8 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(log_gc_count_limit, "log-gc-count-limit",
            "entries a lagging replica holds a log back at most; past it the log is compacted "
            "and that replica gets a snapshot (default: 16384)")
+      .add(snapshot_max_bytes_per_sec, "snapshot-max-bytes-per-sec",
+           "bytes per second one snapshot stream sends at most; 0: no limit (default: 0)")
       .add(pd_tick_interval, "pd-tick-interval",
            "PD's clock; a store silent for 10 ticks is down (default: 1s)")
       .add(initial_stores, "initial-stores",

@@ -32,6 +32,7 @@ struct node_config : caf::actor_system_config {
   int log_gc_ticks = 50;
   std::size_t log_gc_threshold = 1024;
   std::size_t log_gc_count_limit = 16384;
+  std::uint64_t snapshot_max_bytes_per_sec = 0;
   caf::timespan pd_tick_interval = std::chrono::seconds{1};
   std::size_t initial_stores = 3;
   std::size_t initial_regions = 16;
