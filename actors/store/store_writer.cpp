@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/common/errors.hpp"
+#include "actors/common/log.hpp"
 #include "actors/store/region_bootstrap.hpp"
 
 namespace rdb {
@@ -75,6 +76,8 @@ void flush(writer_pointer self) {
   for (auto& p : tasks) {
     if (!p.task.snapshot_file.empty()) {
       // Read here, on the writer's own thread, not on the peer's: it may be large.
+      log(log_level::info, "writer", p.task.region.value(),
+          "installing the snapshot in " + p.task.snapshot_file);
       auto snap = storage::read_snapshot_file(p.task.snapshot_file);
       auto added = snap ? add_snapshot_install(batch, p.task, *snap)
                         : storage::result<void>{std::unexpected{snap.error()}};

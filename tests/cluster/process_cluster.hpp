@@ -49,6 +49,8 @@ class process_cluster {
   std::string store_id(std::size_t i) const { return stores_.at(i).field("store"); }
   /// Store `i`'s address for other stores (host:port).
   std::string peer_address(std::size_t i) const { return stores_.at(i).field("peer"); }
+  /// Store `i`'s data directory (`--data-dir`).
+  const std::string& store_dir(std::size_t i) const { return stores_.at(i).dir; }
   /// Store `i`'s process, -1 once stopped or killed.
   pid_t store_pid(std::size_t i) const { return stores_.at(i).pid; }
 
