@@ -92,15 +92,6 @@ bool closed_by_peer(int fd) {
   return false;
 }
 
-/// How often `text` occurs in the file at `path`.
-std::size_t count_in_file(const std::string& path, const std::string& text) {
-  std::ifstream in{path};
-  std::size_t n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (line.find(text) != std::string::npos) ++n;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("cluster: writes and reads across every region, through every store") {

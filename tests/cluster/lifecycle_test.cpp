@@ -29,15 +29,6 @@ std::string value_of(std::size_t i) {
   return v;
 }
 
-/// How often `text` occurs in the file at `path`.
-std::size_t count_in_file(const std::string& path, const std::string& text) {
-  std::ifstream in{path};
-  std::size_t n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (line.find(text) != std::string::npos) ++n;
-  return n;
-}
-
 /// Whether a snapshot is being received (staged) under the store directory `dir`.
 bool receiving(const std::string& dir) {
   std::error_code ec;

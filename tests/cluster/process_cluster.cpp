@@ -88,6 +88,14 @@ std::string free_port() {
 
 }  // namespace
 
+std::size_t count_in_file(const std::string& path, const std::string& text) {
+  std::ifstream in{path};
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(text) != std::string::npos) ++n;
+  return n;
+}
+
 std::string node_process::field(const std::string& name) const {
   auto key = " " + name + "=";
   auto at = ready.find(key);

@@ -12,6 +12,9 @@
 
 namespace rdb::test {
 
+/// How many lines of the file at `path` hold `text` (a node's log, say).
+std::size_t count_in_file(const std::string& path, const std::string& text);
+
 /// One rdb-node process a test started.
 struct node_process {
   pid_t pid = -1;
