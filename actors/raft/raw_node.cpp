@@ -72,6 +72,11 @@ void raw_node::report_unreachable(node_id id) {
   (void)core_->step(message{.type = message_type::unreachable, .from = id});
 }
 
+void raw_node::broadcast_commit() {
+  // The leader's own `beat`: a heartbeat round; others ignore it.
+  (void)core_->step(message{.type = message_type::beat});
+}
+
 void raw_node::report_snapshot(node_id id, bool ok) {
   (void)core_->step(message{.type = message_type::snapshot_status, .from = id, .reject = !ok});
 }

@@ -85,6 +85,11 @@ class raw_node {
   /// Tells the leader whether the snapshot sent to `id` was installed.
   void report_snapshot(node_id id, bool ok);
 
+  /// On a leader: sends every follower a heartbeat now, with the commit index it may take,
+  /// rather than at the next heartbeat tick (with `config::skip_bcast_commit`, for an entry
+  /// whose apply should not wait, a split say). Does nothing on a follower or candidate.
+  void broadcast_commit();
+
   // -- ready cycle --
 
   /// True if there is something to persist, send or apply and the pipeline has room.

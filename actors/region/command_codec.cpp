@@ -122,6 +122,15 @@ std::string command_codec::encode(const command& cmd) {
       put_u64(out, cmd.compact_index);
       put_u64(out, cmd.compact_term);
       break;
+    case command_kind::split:
+      put_bytes(out, cmd.key);
+      put_u64(out, cmd.new_region.value());
+      put_u32(out, static_cast<std::uint32_t>(cmd.new_peers.size()));
+      for (auto id : cmd.new_peers)
+        put_u64(out, id.value());
+      put_u64(out, cmd.conf_ver);
+      put_u64(out, cmd.version);
+      break;
   }
   return out;
 }
@@ -194,6 +203,19 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
       cmd.compact_index = r.u64("compact index");
       cmd.compact_term = r.u64("compact term");
       break;
+    case static_cast<std::uint8_t>(command_kind::split): {
+      cmd.kind = command_kind::split;
+      cmd.key = r.bytes("split key");
+      cmd.new_region = region_id{r.u64("new region")};
+      auto count = r.u32("peer count");
+      // Each id takes 8 bytes: a count the data cannot hold is damage, not a huge allocation.
+      if (r.ok() && count > r.remaining() / 8) r.fail("peer count " + std::to_string(count));
+      for (std::uint32_t k = 0; r.ok() && k < count; ++k)
+        cmd.new_peers.push_back(peer_id{r.u64("peer id")});
+      cmd.conf_ver = r.u64("conf_ver");
+      cmd.version = r.u64("version");
+      break;
+    }
     default:
       // Not necessarily damage: a newer binary may have written a kind this one predates.
       return corrupt("command kind " + std::to_string(kind) +

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/common/errc.hpp"
 #include "actors/region/requests.hpp"
@@ -25,6 +26,8 @@ enum class command_kind : std::uint8_t {
   /// The leader's decision that every replica may drop its log up to an index (each does so
   /// once its own apply of that prefix is durable).
   compact_log = 5,
+  /// Cuts the region in two at `key`: the keys from it on go to a new region (the child).
+  split = 6,
 };
 
 /// One command of a region's replicated state machine, as proposed and as applied.
@@ -53,6 +56,12 @@ struct command {
   /// compact_log: the last entry that may go, and its term.
   std::uint64_t compact_index = 0;
   std::uint64_t compact_term = 0;
+  /// split: the child's region id, its peer ids (one per peer of the parent, in the order of
+  /// the parent's meta), and the parent's epoch it was proposed against (`conf_ver` above
+  /// and `version`): applied only if the region still has it.
+  region_id new_region;
+  std::vector<peer_id> new_peers;
+  std::uint64_t version = 0;
 
   bool operator==(const command&) const = default;
 };
@@ -65,6 +74,8 @@ struct command {
 ///   cas:         u32 key size | key | u8 expect_absent | u32 size | expected | u32 size | value
 ///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
 ///   compact_log: u64 index | u64 term
+///   split:       u32 key size | key | u64 new region | u32 count | count x u64 peer id |
+///                u64 conf_ver | u64 version
 /// Version 1 lacks first_incomplete (read as 0) and is still decoded. Integers are little-endian.
 /// Decoding checks every length against the bytes present and refuses trailing bytes, so a torn or
 /// foreign record is reported, never misread.

@@ -115,6 +115,9 @@ struct peer_output {
   /// Raft wants a snapshot that is not prepared: ask the snapshot worker for one and hand the
   /// answer to `on_snapshot_generated`.
   bool generate_snapshot = false;
+  /// Regions split off this one whose founding (with this replica's shrunk meta) is now
+  /// written (peer_split.cpp): the store starts their peers and routes them with this one.
+  std::vector<storage::region_meta> splits;
   /// The replica left its region and its state is gone from the store (peer_destroy.cpp): the
   /// actor stops, and nothing routes to it any more.
   bool destroyed = false;
@@ -165,6 +168,7 @@ class peer {
   void del(std::uint64_t token, const delete_request& req);
   void cas(std::uint64_t token, const cas_request& req);
   void change_peer(std::uint64_t token, const change_peer_request& req);
+  void split(std::uint64_t token, const split_request& req);
 
   // -- raft inputs ------------------------------------------------------------------------------
 
@@ -308,6 +312,12 @@ class peer {
   /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
   bool on_install_persisted(const persisted& ack);
   void finish_install();
+  // -- splits (peer_split.cpp) -----------------------------------------------------------------
+  /// Applies a committed split to `m` and founds its child in `task`; the refusal if it is stale.
+  std::optional<request_error> apply_split(const command& cmd, storage::region_meta& m,
+                                           write_task& task);
+  /// Fails the proposal bound at `index` with `err`: its committed entry is not applied.
+  void refuse_entry(raft::log_index index, request_error err);
   // -- leaving the region (peer_destroy.cpp) ----------------------------------------------------
   /// Starts the destroy once the apply of this replica's own removal is written and nothing
   /// else is in flight.

@@ -28,6 +28,7 @@ bool answered_on_commit(command_kind kind) {
       return true;
     case command_kind::cas:
     case command_kind::change_peer:
+    case command_kind::split:
       return false;
   }
   return false;
@@ -190,6 +191,13 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
     auto cmd = command_codec::decode(e.data);
     if (!cmd) return stop_on_entry(e, cmd.error().detail);
     applied_entry done{e.index, e.term, cmd->tag, std::nullopt};
+    bool writes = cmd->kind == command_kind::put || cmd->kind == command_kind::del ||
+                  cmd->kind == command_kind::cas;
+    if (writes && !storage::contains_key(meta_now, cmd->key)) {
+      // Proposed before a split committed ahead of it moved the key to another region.
+      refuse_entry(e.index, make_epoch_not_match(meta_now, "the key left the region"));
+      continue;
+    }
     switch (cmd->kind) {
       case command_kind::put:
       case command_kind::del:
@@ -197,6 +205,16 @@ void peer::apply_committed(std::vector<raft::entry>& ents, write_task& task, out
         break;
       case command_kind::cas:
         done.cas = apply_cas(*cmd, e.index, task);
+        break;
+      case command_kind::split:
+        if (auto refusal = apply_split(*cmd, meta_now, task)) {
+          refuse_entry(e.index, std::move(*refusal));
+          continue;
+        }
+        meta_changed = true;
+        // Followers learn the commit now, not at the next heartbeat: the child's replicas
+        // then start about when the leader's does, ready for its first election.
+        raw_.broadcast_commit();
         break;
       case command_kind::compact_log:
         apply_compaction(*cmd, e.index);
@@ -365,7 +383,8 @@ void peer::on_log_persisted() {
   storage_->on_persisted(out.summary);
   for (const auto& cc : out.conf_changes)
     raw_.apply_conf_change(cc);
-  if (out.summary.has_region_state) output_.meta_changed = true;
+  // A split's new meta is routed together with its child once the child is founded.
+  if (out.summary.has_region_state && out.apply.task.children.empty()) output_.meta_changed = true;
   send(std::move(out.persisted_messages));
   if (!is_empty(out.apply.task)) {
     // Reads and membership changes wait for the apply; plain writes were answered on commit.
@@ -376,6 +395,8 @@ void peer::on_log_persisted() {
     kept.has_apply_state = out.apply.task.has_apply_state;
     kept.apply_state = out.apply.task.apply_state;
     kept.urgent = out.apply.task.urgent;
+    for (const auto& child : out.apply.task.children)
+      kept.children.push_back(split_child{child.meta, {}});
     output_.tasks.push_back(std::exchange(out.apply.task, std::move(kept)));
     applying_.push_back(std::move(out.apply));
   }
@@ -393,6 +414,8 @@ void peer::on_applied(const persisted& ack) {
     applying_.pop_front();
     if (a.task.has_apply_state) applied_ = a.task.apply_state.applied_index;
     answer_applied(a);
+    for (const auto& child : a.task.children)
+      output_.splits.push_back(child.meta);
   }
   acked_applied_ = applied_;
   maybe_compact();

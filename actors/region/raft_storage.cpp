@@ -30,7 +30,10 @@ storage::result<std::unique_ptr<raft_storage>> raft_storage::open(const storage:
   const auto& log = *st.raft;
   auto truncated = log.truncated(region);
   auto hard = log.hard_state(region);
-  if (!truncated || !hard) return not_founded();
+  // A region a split founded has only its kv half (actors/store/writer_types.hpp): an empty
+  // log truncated at nothing, which the kv truncation below then replaces.
+  if (!truncated) truncated = storage::apply_state{};
+  if (!hard) hard = raft::hard_state{};
   auto last = log.last_index(region);
   if (!last) return std::unexpected{last.error()};
   auto last_term = log.term(region, *last);

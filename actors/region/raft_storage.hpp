@@ -48,8 +48,10 @@ class raft_storage final : public raft::log_storage {
 
   /// Loads the cached state of `region` from `st`: log, hard state and truncated index from
   /// the raft environment, applied index and region meta from the kv environment. Fails with
-  /// `not_found` if a founding record is missing (the region was never founded on this store)
-  /// and with `storage_corrupt` if the applied index is past the log.
+  /// `not_found` if the kv environment has no founding record (the region was never founded on
+  /// this store) and with `storage_corrupt` if the applied index is past the log. A log with
+  /// nothing of the region (a region a split founded in the kv environment alone) is taken as
+  /// empty and truncated where the kv environment says, and `log_reset_pending` is set.
   static storage::result<std::unique_ptr<raft_storage>> open(const storage::engines& st,
                                                              region_id region);
 

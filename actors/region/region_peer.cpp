@@ -134,6 +134,21 @@ void drain(peer_pointer self) {
                             : "leader is peer " + std::to_string(leader.id.value()) + " on store " +
                                   std::to_string(leader.store.value()));
   }
+  if (!out.splits.empty()) {
+    auto me = caf::actor_cast<region_peer_actor>(self);
+    std::string children;
+    for (const auto& c : out.splits)
+      children += " " + std::to_string(c.id.value());
+    log(log_level::info, "region", st.logic->meta().id.value(),
+        "split off region" + children + " (now version " +
+            std::to_string(st.logic->meta().epoch.version) + ")");
+    if (st.ctx.splits)
+      self->send(st.ctx.splits, split_atom::value, st.logic->meta(), std::move(out.splits),
+                 st.logic->is_leader());
+    else if (st.ctx.router)
+      self->send(st.ctx.router, route_update_atom::value, st.logic->meta(), me);
+    report_to_pd(self);
+  }
   if (out.leader_changed || out.meta_changed) {
     if (st.ctx.router) {
       auto me = caf::actor_cast<region_peer_actor>(self);
@@ -227,7 +242,7 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
   self->state.ctx = std::move(ctx);
   auto& st = self->state;
   // An uninitialized replica has no range to route; its snapshot's install routes it.
-  if (st.ctx.router && st.logic->initialized())
+  if (st.ctx.router && st.ctx.route_on_open && st.logic->initialized())
     self->send(st.ctx.router, route_update_atom::value, st.logic->meta(),
                caf::actor_cast<region_peer_actor>(self));
   drain(self);
@@ -320,6 +335,11 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
                   " was removed while its store was away (PD has conf_ver " +
                   std::to_string(current.epoch.conf_ver) + "); destroying it");
         drain(self);
+      },
+      [=](split_atom, const split_request& req) {
+        step_in(self).split(await_answer(self), req);
+        drain(self);
+        return caf::delegated<write_response>{};
       },
       [=](status_atom) { return step_in(self).status(); },
   };

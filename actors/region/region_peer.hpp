@@ -39,6 +39,12 @@ struct region_peer_context {
   snapshot_worker_actor snapshotter;
   /// Where the peer publishes its read lease for the KV service's local reads; none if null.
   std::shared_ptr<lease_grant> grant;
+  /// Hears of the splits the peer applies (the supervisor); without one, the peer only routes
+  /// its own shrunk range and nobody starts the children.
+  split_sink_actor splits;
+  /// Whether the peer routes itself once open; false for a split's child, which the supervisor
+  /// routes together with its parent.
+  bool route_on_open = true;
 };
 
 /// Spawns the actor of replica `ctx.config.region` (see region_peer_interface.hpp), which opens

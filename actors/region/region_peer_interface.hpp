@@ -90,6 +90,8 @@ namespace rdb {
 ///   store was down, and never applied its removal). The replica destroys itself as if it had
 ///   (tombstone, data and log gone, actor stopped); ignored unless the meta is newer and does
 ///   not list it.
+/// - `(split_atom, split_request)` -> write_response — split the region (see `split_request`),
+///   answered once applied on this leader.
 /// - `(status_atom)` -> region_status.
 using region_peer_actor =
     caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
@@ -105,6 +107,13 @@ using region_peer_actor =
                      caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
                      caf::reacts_to<directive_atom, pd::directive>,
                      caf::reacts_to<removed_atom, storage::region_meta>,
+                     caf::replies_to<split_atom, split_request>::with<write_response>,
                      caf::replies_to<status_atom>::with<region_status>>;
+
+/// Where a region peer reports the splits it applied: `(split_atom, parent meta, children's
+/// metas, whether it led)`, once the apply that founded the children is written. The store
+/// supervisor spawns the children's peers and routes parent and children together.
+using split_sink_actor = caf::typed_actor<
+    caf::reacts_to<split_atom, storage::region_meta, std::vector<storage::region_meta>, bool>>;
 
 }  // namespace rdb

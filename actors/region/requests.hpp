@@ -182,6 +182,20 @@ struct change_peer_request {
   bool operator==(const change_peer_request&) const = default;
 };
 
+/// Asks the leader to split the region at `split_key`: the keys from it on go to a new region
+/// `new_region`, whose replicas sit on the parent's stores under `new_peers` (one id per peer of
+/// the parent, in the order of the parent's meta; PD hands them out). The header's epoch must
+/// match in both `conf_ver` and `version`, and the key must lie strictly inside the range.
+/// Answered once the split is applied on the leader: both halves then have version + 1.
+struct split_request {
+  request_header header;
+  std::string split_key;
+  region_id new_region;
+  std::vector<peer_id> new_peers;
+
+  bool operator==(const split_request&) const = default;
+};
+
 /// What a region peer reports about itself, for the supervisor, heartbeats and tests.
 struct region_status {
   /// The replica's current meta (range, epoch, peers).

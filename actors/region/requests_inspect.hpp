@@ -63,6 +63,11 @@ typename Inspector::result_type inspect(Inspector& f, scan_response& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, split_request& x) {
+  return f(caf::meta::type_name("split_request"), x.header, x.split_key, x.new_region, x.new_peers);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_peer_request& x) {
   return f(caf::meta::type_name("change_peer_request"), x.header, x.kind, x.peer);
 }

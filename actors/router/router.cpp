@@ -41,6 +41,20 @@ router_actor::behavior_type router_fn(router_pointer self, std::shared_ptr<route
           log(log_level::warning, "router", meta.id.value(), "route refused: " + refusal.detail);
         publish(self, std::move(next));
       },
+      [=](route_split_atom, const storage::region_meta& parent, const region_peer_actor& pp,
+          const storage::region_meta& child, const region_peer_actor& cp) {
+        request_error refusal;
+        auto shrunk = self->state.table->with_update(parent, pp, &refusal);
+        const auto& base = shrunk ? *shrunk : *self->state.table;
+        auto both = base.with_update(child, cp, &refusal);
+        if (!both) {
+          log(log_level::warning, "router", child.id.value(),
+              "split route refused: " + refusal.detail);
+          publish(self, std::move(shrunk));
+          return;
+        }
+        publish(self, std::move(both));
+      },
       [=](route_remove_atom, region_id region) {
         publish(self, self->state.table->without(region));
       },

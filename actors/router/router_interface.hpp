@@ -77,9 +77,14 @@ class route_holder {
 /// - `(route_remove_atom, region_id)` — the replica left this store. Publishes.
 /// - `(leader_atom, region_id, storage::region_peer)` — a region peer reports the leader it
 ///   now knows of (id none if none). Publishes.
+/// - `(route_split_atom, parent meta, parent peer, child meta, child peer)` — from the
+///   supervisor: a split shrank the parent and created the child; both routes change in one
+///   publication, so no key is ever without a route or with two.
 /// - `(routes_atom)` -> std::vector<storage::region_meta> — the routed regions in key order.
 using router_actor =
     caf::typed_actor<caf::reacts_to<route_update_atom, storage::region_meta, region_peer_actor>,
+                     caf::reacts_to<route_split_atom, storage::region_meta, region_peer_actor,
+                                    storage::region_meta, region_peer_actor>,
                      caf::reacts_to<route_remove_atom, region_id>,
                      caf::reacts_to<leader_atom, region_id, storage::region_peer>,
                      caf::replies_to<routes_atom>::with<std::vector<storage::region_meta>>>;

@@ -28,7 +28,10 @@ std::optional<request_error> region_registry::check(const storage::region_meta& 
 }
 
 void region_registry::add(const storage::region_meta& meta) {
-  regions_[meta.id].meta = meta;
+  auto& e = regions_[meta.id];
+  e.meta = meta;
+  // Known by its meta now: it overlaps what its range overlaps.
+  e.created_as = peer_id{};
 }
 
 void region_registry::add_created(region_id region, peer_id as) {

@@ -26,6 +26,8 @@ void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<scan_request>("rdb.scan_req");
   cfg.add_message_type<scan_response>("rdb.scan_resp");
   cfg.add_message_type<change_peer_request>("rdb.chg_peer_req");
+  cfg.add_message_type<split_request>("rdb.split_req");
+  cfg.add_message_type<split_child>("rdb.split_child");
   cfg.add_message_type<region_status>("rdb.region_status");
   cfg.add_message_type<raft_envelope>("rdb.raft_env");
   cfg.add_message_type<raft_batch>("rdb.raft_batch");

@@ -40,12 +40,17 @@ typename Inspector::result_type inspect(Inspector& f, data_op& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, split_child& x) {
+  return f(caf::meta::type_name("split_child"), x.meta, x.sessions);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_task& x) {
   return f(caf::meta::type_name("write_task"), x.region, x.ready_number, x.stage, x.entries,
            x.has_hard_state, x.hard_state, x.ops, x.has_apply_state, x.apply_state,
            x.has_region_state, x.region_state, x.sessions, x.ended_sessions, x.has_session_index,
            x.session_index, x.has_compaction, x.compact_to, x.snapshot_file, x.has_snapshot,
-           x.destroy, x.urgent);
+           x.destroy, x.children, x.urgent);
 }
 
 template <class Inspector>

@@ -42,10 +42,12 @@ using supervisor_pointer = store_supervisor_actor::stateful_pointer<supervisor_s
 
 /// Spawns and monitors the peer of a booked region; it opens itself from what its store holds.
 /// One that cannot comes back as a down message and is retried like a crashed one.
-void spawn_peer(supervisor_pointer self, region_id region) {
+void spawn_peer(supervisor_pointer self, region_id region, bool route_on_open = true) {
   auto& st = self->state;
   auto ctx = st.cfg.peer;
   ctx.config.region = region;
+  ctx.splits = caf::actor_cast<split_sink_actor>(self);
+  ctx.route_on_open = route_on_open;
   ctx.config.created_as = st.registry.created_as(region);
   if (st.cfg.leases) ctx.grant = st.cfg.leases->of(region);
   auto p = spawn_region_peer(self->system(), std::move(ctx));
@@ -266,6 +268,39 @@ void on_orphan_message(supervisor_pointer self, raft_envelope& env) {
   self->send(st.peers.at(region), raft_msg_atom::value, std::move(env));
 }
 
+/// A peer applied a split: starts the children and routes them with their parent.
+void on_split(supervisor_pointer self, const storage::region_meta& parent,
+              const std::vector<storage::region_meta>& children, bool led) {
+  auto& st = self->state;
+  if (st.phase != stop_phase::running) return;
+  auto p = st.peers.find(parent.id);
+  if (p == st.peers.end()) return;
+  auto parent_peer = p->second;
+  st.registry.add(parent);
+  for (const auto& child : children) {
+    st.registry.add(child);
+    if (auto c = st.peers.find(child.id); c != st.peers.end()) {
+      // Created uninitialized by the child's leader before this replica split: restarted, it
+      // opens from the state the split founded (after the writers drained what it wrote).
+      self->send_exit(c->second, caf::exit_reason::kill);
+      if (st.cfg.peer.router)
+        self->send(st.cfg.peer.router, route_update_atom::value, parent, parent_peer);
+      continue;
+    }
+    spawn_peer(self, child.id, false);
+    auto child_peer = st.peers.at(child.id);
+    if (st.cfg.peer.router)
+      self->send(st.cfg.peer.router, route_split_atom::value, parent, parent_peer, child,
+                 child_peer);
+    // The parent's leader is the natural leader of both halves: no election timeout lost. It
+    // waits for the other replicas to apply the split too (they learn its commit at once),
+    // or its first votes would go to stores that do not run the child yet.
+    if (led) self->delayed_send(child_peer, st.cfg.first_campaign_delay, campaign_atom::value);
+    log(log_level::info, "supervisor", child.id.value(),
+        "started, split off region " + std::to_string(parent.id.value()));
+  }
+}
+
 caf::result<bool> create_region(supervisor_pointer self, const storage::region_meta& meta) {
   auto& st = self->state;
   if (st.phase != stop_phase::running)
@@ -322,6 +357,9 @@ store_supervisor_actor::behavior_type supervisor_fn(supervisor_pointer self,
         return create_region(self, meta);
       },
       [=](raft_msg_atom, raft_envelope& env) { on_orphan_message(self, env); },
+      [=](split_atom, const storage::region_meta& parent,
+          const std::vector<storage::region_meta>& children,
+          bool led) { on_split(self, parent, children, led); },
       [=](removed_atom, const storage::region_meta& current) {
         auto& st = self->state;
         auto p = st.peers.find(current.id);

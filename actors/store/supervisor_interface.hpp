@@ -8,6 +8,7 @@
 
 #include "actors/common/atoms.hpp"
 #include "actors/common/inspect.hpp"
+#include "actors/region/region_peer_interface.hpp"
 #include "actors/transport/transport_interface.hpp"
 #include "storage/ids.hpp"
 #include "storage/types.hpp"
@@ -41,17 +42,23 @@ namespace rdb {
 ///   under this newer membership, which does not list this store's replica. Passed to the
 ///   replica's peer, which checks it against its own meta and destroys itself (see
 ///   region_peer_interface.hpp).
+/// - `(split_atom, parent meta, children's metas, bool led)` — from a region peer whose split
+///   is applied and written (see `split_sink_actor`): starts each child's peer (which opens
+///   from the state the split founded) and routes parent and child in one router update. A
+///   child where the parent led campaigns at once. An uninitialized replica of the child that
+///   a leader's message created first is stopped and reopened from that state.
 /// - `(regions_atom)` -> std::vector<storage::region_meta> — the regions with a running peer,
 ///   in key order, as last reported to the router.
 /// - `(stop_atom)` -> void — stops every region peer, then the ticker and the store writer,
 ///   in that order (a detached writer with a live handle would hang the actor system's
 ///   shutdown), and answers once all of them are down.
-using supervisor_actor =
-    caf::typed_actor<caf::replies_to<start_atom>::with<std::uint64_t>,
-                     caf::replies_to<create_region_atom, storage::region_meta>::with<bool>,
-                     caf::reacts_to<raft_msg_atom, raft_envelope>,
-                     caf::reacts_to<removed_atom, storage::region_meta>,
-                     caf::replies_to<regions_atom>::with<std::vector<storage::region_meta>>,
-                     caf::replies_to<stop_atom>::with<void>>;
+using supervisor_actor = caf::typed_actor<
+    caf::replies_to<start_atom>::with<std::uint64_t>,
+    caf::replies_to<create_region_atom, storage::region_meta>::with<bool>,
+    caf::reacts_to<raft_msg_atom, raft_envelope>,
+    caf::reacts_to<removed_atom, storage::region_meta>,
+    caf::reacts_to<split_atom, storage::region_meta, std::vector<storage::region_meta>, bool>,
+    caf::replies_to<regions_atom>::with<std::vector<storage::region_meta>>,
+    caf::replies_to<stop_atom>::with<void>>;
 
 }  // namespace rdb

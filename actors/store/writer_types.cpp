@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "actors/store/region_bootstrap.hpp"
+
 namespace rdb {
 
 namespace {
@@ -39,6 +41,15 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
   if (task.has_session_index) batch.set_session_index(task.region, task.session_index);
   if (task.has_apply_state) batch.set_apply_state(task.region, task.apply_state);
   if (task.has_region_state) batch.set_region_state(task.region, task.region_state);
+  for (const auto& child : task.children) {
+    const auto id = child.meta.id;
+    batch.set_region_state(id,
+                           storage::region_local_state{child.meta, storage::peer_state::normal});
+    batch.set_apply_state(id, storage::apply_state{founding_index, founding_index, founding_term});
+    for (const auto& s : child.sessions)
+      batch.put_session(id, s);
+    batch.set_session_index(id, founding_index);
+  }
 }
 
 storage::result<void> add_snapshot_install(storage::write_batch& batch, const write_task& task,
@@ -78,6 +89,7 @@ write_task split_apply_half(write_task& task) {
   apply.has_region_state = std::exchange(task.has_region_state, false);
   apply.region_state = std::move(task.region_state);
   task.region_state = {};
+  apply.children = std::exchange(task.children, {});
   task.stage = write_stage::log;
   return apply;
 }
@@ -86,7 +98,7 @@ bool is_empty(const write_task& task) {
   return task.entries.empty() && !task.has_hard_state && !task.has_compaction &&
          !task.has_snapshot && !task.destroy && task.snapshot_file.empty() && task.ops.empty() &&
          task.sessions.empty() && task.ended_sessions.empty() && !task.has_session_index &&
-         !task.has_apply_state && !task.has_region_state;
+         !task.has_apply_state && !task.has_region_state && task.children.empty();
 }
 
 }  // namespace rdb

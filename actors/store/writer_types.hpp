@@ -56,6 +56,16 @@ inline std::string to_string(write_stage s) {
   return s == write_stage::log ? "log" : "apply";
 }
 
+/// A region a split creates: founded in the kv commit that shrinks its parent (see
+/// `write_task::children`).
+struct split_child {
+  storage::region_meta meta;
+  /// The parent's client sessions at the split: a write retried after it is still recognised.
+  std::vector<storage::client_session> sessions;
+
+  bool operator==(const split_child&) const = default;
+};
+
 /// What one ready of one region asks to be made durable. The region peer builds it whole, then
 /// splits it (`split_apply_half`): the log half (log entries, a conflicting suffix replaced,
 /// and hard state) goes to the log engine; the apply half (the data changes of the ready's
@@ -96,6 +106,11 @@ struct write_task {
   /// states, sessions), after the data changes and before the region state, which then marks
   /// it tombstone.
   bool destroy = false;
+  /// Apply stage: regions split off by the applied entries, each founded with this commit: its
+  /// region state, its apply state at the founding index (actors/store/region_bootstrap.hpp)
+  /// and its client sessions. Its log needs nothing: a replica whose kv state is founded and
+  /// whose log is empty resets the log at open (actors/region/raft_storage.hpp).
+  std::vector<split_child> children;
   /// Someone waits for this task (a read, a membership change): a writer with a commit delay
   /// commits it at once.
   bool urgent = false;

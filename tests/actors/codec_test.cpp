@@ -97,6 +97,27 @@ TEST_CASE("codec: a log compaction round trips, and a torn one is refused") {
   CHECK(decode_error(bytes.substr(0, bytes.size() - 1)) == errc::storage_corrupt);
 }
 
+TEST_CASE("codec: a split round trips; a peer count past the data is refused") {
+  command c;
+  c.kind = command_kind::split;
+  c.proposer = peer_id{11};
+  c.tag = 4;
+  c.key = "m";
+  c.new_region = region_id{2};
+  c.new_peers = {peer_id{21}, peer_id{22}, peer_id{23}};
+  c.conf_ver = 3;
+  c.version = 5;
+  auto bytes = command_codec::encode(c);
+  auto r = command_codec::decode(bytes);
+  REQUIRE(r.has_value());
+  CHECK(*r == c);
+  CHECK(decode_error(bytes.substr(0, bytes.size() - 1)) == errc::storage_corrupt);
+  // The count sits after the header (42 bytes), the key (4 + 1) and the region (8).
+  auto huge = bytes;
+  huge[42 + 5 + 8 + 3] = static_cast<char>(0x7f);
+  CHECK(decode_error(huge) == errc::storage_corrupt);
+}
+
 TEST_CASE("codec: malformed data is refused as storage_corrupt, never misread") {
   auto good = command_codec::encode(sample_put());
   CHECK(decode_error("") == errc::storage_corrupt);

@@ -354,6 +354,25 @@ TEST_CASE("skip_bcast_commit: a new commit index waits for the next append or he
   }
 }
 
+TEST_CASE("skip_bcast_commit: broadcast_commit announces a new commit index at once") {
+  net_options opts;
+  opts.skip_bcast_commit = true;
+  network net({1, 2, 3}, opts);
+  net.elect(1);
+  REQUIRE(net.propose(1, "a"));
+  for (auto id : {2, 3})
+    REQUIRE(net.at(id).applied.empty());
+  // A follower's call changes nothing.
+  net.node(2).broadcast_commit();
+  net.settle();
+  for (auto id : {2, 3})
+    CHECK(net.at(id).applied.empty());
+  net.node(1).broadcast_commit();
+  net.settle();
+  for (auto id : {2, 3})
+    CHECK(net.at(id).applied == std::vector<std::string>{"a"});
+}
+
 TEST_CASE("skip_bcast_commit: a pending membership change is announced at once") {
   net_options opts;
   opts.skip_bcast_commit = true;
