@@ -283,6 +283,19 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
   return {};
 }
 
+result<void> batch_applier::apply_op(const write_batch::move_size_op& op) {
+  state_reader states{txn_, dbs_};
+  auto size = states.region_size(op.region);
+  if (!size) return std::unexpected(size.error());
+  // What the batch changed before this op counts too.
+  auto now = static_cast<std::int64_t>(*size) + size_deltas_[op.region];
+  auto moved =
+      std::min<std::int64_t>(std::max<std::int64_t>(now, 0), static_cast<std::int64_t>(op.bytes));
+  account(op.region, -moved);
+  account(op.to, moved);
+  return {};
+}
+
 result<void> batch_applier::corrupt_bucket(region_id region) {
   return fail(errc::storage_corrupt,
               "a bucket of long keys of " + region_text(region) + " failed verification");

@@ -48,6 +48,7 @@ class batch_applier {
   result<void> apply_op(const write_batch::put_op& op);
   result<void> apply_op(const write_batch::del_op& op);
   result<void> apply_op(const write_batch::delete_range_op& op);
+  result<void> apply_op(const write_batch::move_size_op& op);
 
   /// Deletes the region's entries with index >= from and < to (to none: no upper bound).
   result<void> delete_log(region_id region, raft::log_index from, raft::log_index to);

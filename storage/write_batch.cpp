@@ -109,6 +109,10 @@ void write_batch::delete_range(region_id region, std::string_view start, std::st
   ops_.emplace_back(delete_range_op{region, std::string{start}, std::string{end}});
 }
 
+void write_batch::move_size(region_id from, region_id to, std::uint64_t bytes) {
+  ops_.emplace_back(move_size_op{from, to, bytes});
+}
+
 result<void> write_batch::validate() const {
   for (const auto& o : ops_) {
     result<void> ok;
@@ -124,6 +128,8 @@ result<void> write_batch::validate() const {
       ok = check_entries(*a);
     } else if (const auto* c = std::get_if<session_op>(&o)) {
       ok = check_session(c->session);
+    } else if (const auto* m = std::get_if<move_size_op>(&o); m && m->to.is_none()) {
+      ok = fail(errc::invalid_argument, "a size moves to a region id");
     } else if (const auto* s = std::get_if<region_state_op>(&o);
                s && s->rs.region.id != s->region) {
       ok = fail(errc::invalid_argument,

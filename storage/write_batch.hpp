@@ -68,6 +68,9 @@ class write_batch {
   void del(region_id region, std::string_view key);
   /// Deletes every key in [start, end); an empty `end` means +infinity.
   void delete_range(region_id region, std::string_view start, std::string_view end);
+  /// Moves `bytes` of approximate size from region `from` to region `to` (a split handing keys
+  /// to its child): `from` never drops below zero, and `to` gains what `from` had, at most.
+  void move_size(region_id from, region_id to, std::uint64_t bytes);
 
   // -- the batch itself -------------------------------------------------------------------
 
@@ -131,9 +134,15 @@ class write_batch {
     std::string start;
     std::string end;
   };
+  struct move_size_op {
+    /// The region the size moves from.
+    region_id region;
+    region_id to;
+    std::uint64_t bytes = 0;
+  };
   using op = std::variant<append_op, compact_op, clear_log_op, hard_state_op, apply_state_op,
                           region_state_op, session_op, del_session_op, session_index_op, destroy_op,
-                          put_op, del_op, delete_range_op>;
+                          put_op, del_op, delete_range_op, move_size_op>;
 
   /// The recorded operations in order, for the code that writes them.
   const std::vector<op>& ops() const { return ops_; }

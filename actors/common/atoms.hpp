@@ -57,6 +57,7 @@ using campaign_atom = caf::atom_constant<caf::atom("campaign")>;
 using removed_atom = caf::atom_constant<caf::atom("removed")>;
 using split_atom = caf::atom_constant<caf::atom("split")>;
 using route_split_atom = caf::atom_constant<caf::atom("route_spl")>;
+using split_check_atom = caf::atom_constant<caf::atom("split_chk")>;
 using change_peer_atom = caf::atom_constant<caf::atom("chg_peer")>;
 using directive_atom = caf::atom_constant<caf::atom("directive")>;
 using route_update_atom = caf::atom_constant<caf::atom("route_upd")>;

@@ -130,6 +130,7 @@ std::string command_codec::encode(const command& cmd) {
         put_u64(out, id.value());
       put_u64(out, cmd.conf_ver);
       put_u64(out, cmd.version);
+      put_u64(out, cmd.child_bytes);
       break;
   }
   return out;
@@ -214,6 +215,7 @@ std::expected<command, request_error> command_codec::decode(std::string_view dat
         cmd.new_peers.push_back(peer_id{r.u64("peer id")});
       cmd.conf_ver = r.u64("conf_ver");
       cmd.version = r.u64("version");
+      cmd.child_bytes = r.u64("child bytes");
       break;
     }
     default:

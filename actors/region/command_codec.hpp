@@ -62,6 +62,9 @@ struct command {
   region_id new_region;
   std::vector<peer_id> new_peers;
   std::uint64_t version = 0;
+  /// split: about how many bytes of the region's data lie at or after the key (its approximate
+  /// size moves to the child with them).
+  std::uint64_t child_bytes = 0;
 
   bool operator==(const command&) const = default;
 };
@@ -75,7 +78,7 @@ struct command {
 ///   change_peer: u8 change | u64 peer id | u64 store id | u8 role | u64 conf_ver
 ///   compact_log: u64 index | u64 term
 ///   split:       u32 key size | key | u64 new region | u32 count | count x u64 peer id |
-///                u64 conf_ver | u64 version
+///                u64 conf_ver | u64 version | u64 child bytes
 /// Version 1 lacks first_incomplete (read as 0) and is still decoded. Integers are little-endian.
 /// Decoding checks every length against the bytes present and refuses trailing bytes, so a torn or
 /// foreign record is reported, never misread.

@@ -43,6 +43,7 @@ void peer::split(std::uint64_t token, const split_request& req) {
   cmd.new_peers = req.new_peers;
   cmd.conf_ver = m.epoch.conf_ver;
   cmd.version = m.epoch.version;
+  cmd.child_bytes = req.child_bytes;
   propose(token, std::move(cmd));
 }
 
@@ -65,6 +66,7 @@ std::optional<request_error> peer::apply_split(const command& cmd, storage::regi
   for (std::size_t k = 0; k < m.peers.size(); ++k)
     child.meta.peers.push_back({cmd.new_peers[k], m.peers[k].store, m.peers[k].role});
   child.sessions = sessions_.all();
+  child.bytes = cmd.child_bytes;
   task.children.push_back(std::move(child));
   return std::nullopt;
 }

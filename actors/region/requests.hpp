@@ -192,6 +192,9 @@ struct split_request {
   std::string split_key;
   region_id new_region;
   std::vector<peer_id> new_peers;
+  /// About how many bytes lie at or after the key (the split checker's count; 0 if unknown):
+  /// that much of the region's approximate size goes to the new region.
+  std::uint64_t child_bytes = 0;
 
   bool operator==(const split_request&) const = default;
 };

@@ -64,7 +64,8 @@ typename Inspector::result_type inspect(Inspector& f, scan_response& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, split_request& x) {
-  return f(caf::meta::type_name("split_request"), x.header, x.split_key, x.new_region, x.new_peers);
+  return f(caf::meta::type_name("split_request"), x.header, x.split_key, x.new_region, x.new_peers,
+           x.child_bytes);
 }
 
 template <class Inspector>

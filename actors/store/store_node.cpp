@@ -64,6 +64,14 @@ void store_node::spawn_actors() {
     ac.interval = cfg_.heartbeat_interval;
     agent_ = spawn_heartbeat_agent(sys_, std::move(ac));
     caf::anon_send(supervisor_, connect_atom::value, heartbeat_agent_actor{agent_});
+    split_checker_config kc;
+    kc.store = self_id;
+    kc.routes = routes_;
+    kc.kv = store_.kv;
+    kc.pd = cfg_.pd;
+    kc.interval = cfg_.split_check_interval;
+    kc.split_size = cfg_.region_split_size;
+    split_checker_ = spawn_split_checker(sys_, std::move(kc));
   }
 }
 
@@ -100,6 +108,8 @@ void store_node::stop() {
   };
   // The agent first: it would otherwise ask the supervisor to re-create stopped regions.
   stop_and_wait(agent_);
+  // A detached actor with a live handle would hang the actor system's shutdown.
+  stop_and_wait(split_checker_);
   self->request(supervisor_, cfg_.call_timeout, stop_atom::value)
       .receive([] {}, [](caf::error&) {});
   stop_and_wait(supervisor_);
@@ -111,6 +121,7 @@ void store_node::stop() {
   stop_and_wait(writer_);
   stop_and_wait(applier_);
   agent_ = nullptr;
+  split_checker_ = nullptr;
   supervisor_ = nullptr;
   transport_ = nullptr;
   snapshotter_ = nullptr;

@@ -11,6 +11,7 @@
 #include "actors/pd_client/heartbeat_agent.hpp"
 #include "actors/router/router.hpp"
 #include "actors/store/snapshot_worker_interface.hpp"
+#include "actors/store/split_checker.hpp"
 #include "actors/store/store_writer_interface.hpp"
 #include "actors/store/supervisor.hpp"
 #include "actors/store/ticker_interface.hpp"
@@ -38,6 +39,10 @@ struct store_node_config {
   /// `create_region` only).
   pd::pd_actor pd;
   caf::timespan heartbeat_interval = std::chrono::seconds{1};
+  /// The split checker's rounds and threshold (actors/store/split_checker.hpp); it runs only
+  /// with a PD, which hands out the new regions' ids.
+  caf::timespan split_check_interval = std::chrono::seconds{10};
+  std::uint64_t region_split_size = std::uint64_t{96} << 20;
   /// Bound on the blocking calls of `start`, `create_region` and `stop`.
   caf::timespan call_timeout = std::chrono::seconds{30};
 };
@@ -110,6 +115,7 @@ class store_node {
   snapshot_worker_actor snapshotter_;
   store_supervisor_actor supervisor_;
   store_agent_actor agent_;
+  split_checker_actor split_checker_;
   bool stopped_ = false;
 };
 

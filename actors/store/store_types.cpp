@@ -2,6 +2,7 @@
 
 #include "actors/common/errors.hpp"
 #include "actors/region/region_peer_interface.hpp"
+#include "actors/store/split_checker.hpp"
 #include "actors/store/store_writer_interface.hpp"
 #include "actors/store/ticker_interface.hpp"
 #include "actors/transport/transport_interface.hpp"
@@ -27,6 +28,7 @@ void add_store_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<scan_response>("rdb.scan_resp");
   cfg.add_message_type<change_peer_request>("rdb.chg_peer_req");
   cfg.add_message_type<split_request>("rdb.split_req");
+  cfg.add_message_type<split_checker_stats>("rdb.split_chk_stats");
   cfg.add_message_type<split_child>("rdb.split_child");
   cfg.add_message_type<region_status>("rdb.region_status");
   cfg.add_message_type<raft_envelope>("rdb.raft_env");

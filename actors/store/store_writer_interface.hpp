@@ -41,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, data_op& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, split_child& x) {
-  return f(caf::meta::type_name("split_child"), x.meta, x.sessions);
+  return f(caf::meta::type_name("split_child"), x.meta, x.sessions, x.bytes);
 }
 
 template <class Inspector>

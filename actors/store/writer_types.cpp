@@ -49,6 +49,7 @@ void add_write_task(storage::write_batch& batch, const write_task& task) {
     for (const auto& s : child.sessions)
       batch.put_session(id, s);
     batch.set_session_index(id, founding_index);
+    batch.move_size(task.region, id, child.bytes);
   }
 }
 

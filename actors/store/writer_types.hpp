@@ -62,6 +62,8 @@ struct split_child {
   storage::region_meta meta;
   /// The parent's client sessions at the split: a write retried after it is still recognised.
   std::vector<storage::client_session> sessions;
+  /// Approximate size that moves from the parent to the child.
+  std::uint64_t bytes = 0;
 
   bool operator==(const split_child&) const = default;
 };

@@ -107,6 +107,7 @@ TEST_CASE("codec: a split round trips; a peer count past the data is refused") {
   c.new_peers = {peer_id{21}, peer_id{22}, peer_id{23}};
   c.conf_ver = 3;
   c.version = 5;
+  c.child_bytes = 1 << 20;
   auto bytes = command_codec::encode(c);
   auto r = command_codec::decode(bytes);
   REQUIRE(r.has_value());

@@ -161,6 +161,28 @@ TEST_CASE("approximate sizes follow puts, overwrites, deletes and range deletes"
   CHECK(size(left) == 3);  // the range delete was booked to the region that asked for it
 }
 
+TEST_CASE("a split moves approximate size from one region to another, never below zero") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  const region_id parent{1}, child{2}, late{3};
+  auto size = [&](region_id r) { return take(take(s->read()).approximate_size(r)); };
+  write_batch b;
+  b.put(parent, "aa", "12345678");  // 10
+  b.put(parent, "zz", "12345678");  // 10
+  b.move_size(parent, child, 8);
+  take(s->write(b));
+  CHECK(size(parent) == 12);
+  CHECK(size(child) == 8);
+  write_batch more;
+  more.move_size(parent, late, 100);
+  take(s->write(more));
+  CHECK(size(parent) == 0);
+  CHECK(size(late) == 12);
+  write_batch bad;
+  bad.move_size(parent, region_id{}, 1);
+  CHECK(code_of(s->write(bad)) == errc::invalid_argument);
+}
+
 TEST_CASE("data survives reopening the store") {
   temp_dir dir;
   {

@@ -54,6 +54,11 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
            "and that replica gets a snapshot (default: 16384)")
       .add(snapshot_max_bytes_per_sec, "snapshot-max-bytes-per-sec",
            "bytes per second one snapshot stream sends at most; 0: no limit (default: 0)")
+      .add(region_split_size, "region-split-size",
+           "a region whose data grows past this many bytes splits in two (default: 100663296, "
+           "96 MiB)")
+      .add(split_check_interval, "split-check-interval",
+           "how often a store checks the sizes of the regions it leads (default: 10s)")
       .add(pd_tick_interval, "pd-tick-interval",
            "PD's clock; a store silent for 10 ticks is down (default: 1s)")
       .add(initial_stores, "initial-stores",
@@ -103,6 +108,8 @@ std::string node_config::validate() {
   if (peer_down_after <= caf::timespan{0}) return "--peer-down-after must be positive";
   if (log_gc_threshold < 1) return "--log-gc-threshold must be at least 1";
   if (log_gc_count_limit < 1) return "--log-gc-count-limit must be at least 1";
+  if (region_split_size < 1) return "--region-split-size must be at least 1";
+  if (split_check_interval <= caf::timespan{0}) return "--split-check-interval must be positive";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)
     return "--replicas must be at least 1 and at most --initial-stores";

@@ -1,0 +1,128 @@
+#include "actors/store/split_checker.hpp"
+
+#include <set>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/common/errors.hpp"
+#include "actors/common/log.hpp"
+#include "actors/region/region_peer_interface.hpp"
+#include "actors/router/route_table.hpp"
+
+namespace rdb {
+
+storage::result<std::optional<split_point>> find_split_point(const storage::read_view& view,
+                                                             const storage::region_meta& meta) {
+  auto total = view.range_size(meta.start_key, meta.end_key);
+  if (!total) return std::unexpected{total.error()};
+  std::uint64_t before = 0;
+  bool first = true;
+  std::optional<split_point> out;
+  auto walked = view.for_each(meta.start_key, meta.end_key,
+                              [&](std::string_view key, std::string_view value) {
+                                // The first key stays left: the left half is never empty.
+                                if (!first && 2 * before >= *total) {
+                                  out = split_point{std::string{key}, *total - before};
+                                  return false;
+                                }
+                                first = false;
+                                before += key.size() + value.size();
+                                return true;
+                              });
+  if (!walked) return std::unexpected{walked.error()};
+  return out;
+}
+
+namespace {
+
+struct checker_state {
+  static inline const char* name = "rdb.split_checker";
+
+  split_checker_config cfg;
+  split_checker_stats stats;
+  /// Regions with a split under way: not checked again until it ends.
+  std::set<region_id> splitting;
+};
+
+using checker_pointer = split_checker_actor::stateful_pointer<checker_state>;
+
+void failed(checker_pointer self, region_id region, const std::string& what) {
+  ++self->state.stats.failures;
+  self->state.splitting.erase(region);
+  log(log_level::warning, "split", region.value(), what);
+}
+
+/// Asks PD for the ids and the leader for the split of `meta` at `at`.
+void split(checker_pointer self, const storage::region_meta& meta, region_peer_actor leader,
+           split_point at) {
+  auto& st = self->state;
+  st.splitting.insert(meta.id);
+  auto timeout = st.cfg.request_timeout;
+  self->request(st.cfg.pd, timeout, pd::ask_split_atom::value, meta)
+      .then(
+          [=](const pd::split_ids& ids) {
+            ++self->state.stats.asked;
+            split_request req{
+                {meta.id, meta.epoch}, at.key, ids.new_region, ids.new_peers, at.right_bytes};
+            self->request(leader, timeout, split_atom::value, std::move(req))
+                .then(
+                    [=](const write_response&) {
+                      ++self->state.stats.done;
+                      self->state.splitting.erase(meta.id);
+                      log(log_level::info, "split", meta.id.value(),
+                          "split off region " + std::to_string(ids.new_region.value()));
+                    },
+                    [=](const caf::error& e) {
+                      failed(self, meta.id, "split failed: " + self->system().render(e));
+                    });
+          },
+          [=](const caf::error& e) {
+            failed(self, meta.id, "no ids from PD: " + self->system().render(e));
+          });
+}
+
+void round(checker_pointer self) {
+  auto& st = self->state;
+  ++st.stats.rounds;
+  auto table = st.cfg.routes->load();
+  if (!table) return;
+  for (const auto& meta : table->metas()) {
+    const auto* r = table->find(meta.id);
+    if (r->leader.store != st.cfg.store || st.splitting.count(meta.id) > 0) continue;
+    // One view per region, released before the next: a long-lived view holds off map growth.
+    auto view = st.cfg.kv->read();
+    if (!view) return failed(self, meta.id, "cannot read: " + view.error().message);
+    auto size = view->approximate_size(meta.id);
+    if (!size) return failed(self, meta.id, "cannot read its size: " + size.error().message);
+    if (*size <= st.cfg.split_size) continue;
+    auto at = find_split_point(*view, meta);
+    if (!at) return failed(self, meta.id, "cannot find a split key: " + at.error().message);
+    if (*at) split(self, meta, r->peer, std::move(**at));
+  }
+}
+
+split_checker_actor::behavior_type checker_fn(checker_pointer self, split_checker_config cfg) {
+  self->state.cfg = std::move(cfg);
+  if (self->state.cfg.interval.count() > 0)
+    self->delayed_send(self, self->state.cfg.interval, split_check_atom::value);
+  return {
+      [=](split_check_atom) {
+        round(self);
+        // Only the timer's own message re-arms it: a test's extra round adds no timer.
+        if (self->state.cfg.interval.count() > 0 && self->current_sender() == self->ctrl())
+          self->delayed_send(self, self->state.cfg.interval, split_check_atom::value);
+      },
+      [=](stats_atom) { return self->state.stats; },
+  };
+}
+
+}  // namespace
+
+split_checker_actor spawn_split_checker(caf::actor_system& sys, split_checker_config cfg) {
+  return sys.spawn<caf::detached>(checker_fn, std::move(cfg));
+}
+
+}  // namespace rdb
