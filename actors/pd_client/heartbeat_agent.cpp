@@ -69,6 +69,9 @@ void send_region_heartbeat(agent_pointer self, pending_report report) {
             self->send(report.peer, directive_atom::value, resp.next);
           },
           [=](const caf::error& e) {
+            // PD knows a newer epoch (a report of the region's own sent after this one, a
+            // split's): this one has nothing left to say.
+            if (pd::pd_code(e) == pd::errc::stale_epoch) return;
             // Retried next round unless the region reported something newer meanwhile.
             self->state.pending.try_emplace(region, report);
             note_failure(self, "region heartbeat", e);

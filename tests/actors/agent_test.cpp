@@ -245,3 +245,26 @@ TEST_CASE_FIXTURE(agent_fixture,
   round();
   CHECK(stats().removals_found == 1);
 }
+
+TEST_CASE_FIXTURE(agent_fixture, "agent: a report PD refuses as stale is not sent again") {
+  boot(pd);
+  round();
+  auto table = routes->load();
+  auto local = table->find_by_key("a")->meta;
+  // PD already knows a newer epoch of the region (its leader split it, say).
+  pd::region_heartbeat hb;
+  hb.region = local;
+  hb.region.epoch.version = 2;
+  hb.leader = local.peers.front().id;
+  REQUIRE(
+      test::ask<pd::region_heartbeat_response>(sys, sched, pd, pd::region_heartbeat_atom::value, hb)
+          .engaged());
+  caf::anon_send(table->find(local.id)->peer, campaign_atom::value);
+  sched.run();
+  auto before = stats();
+  CHECK(before.pd_failures == 0);
+  // The next rounds send nothing for it again.
+  round();
+  round();
+  CHECK(stats().region_heartbeats == before.region_heartbeats);
+}
