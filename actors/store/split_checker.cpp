@@ -23,13 +23,15 @@ storage::result<std::optional<split_point>> find_split_point(const storage::read
   std::optional<split_point> out;
   auto walked = view.for_each(meta.start_key, meta.end_key,
                               [&](std::string_view key, std::string_view value) {
-                                // The first key stays left: the left half is never empty.
-                                if (!first && 2 * before >= *total) {
+                                auto size = key.size() + value.size();
+                                // The key that takes the walk past the middle starts the
+                                // right half, unless it is the first (never an empty left).
+                                if (!first && 2 * (before + size) > *total) {
                                   out = split_point{std::string{key}, *total - before};
                                   return false;
                                 }
                                 first = false;
-                                before += key.size() + value.size();
+                                before += size;
                                 return true;
                               });
   if (!walked) return std::unexpected{walked.error()};

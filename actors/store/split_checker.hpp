@@ -25,8 +25,8 @@
 /// `split_request` to its leader peer. A region that keeps growing splits again.
 namespace rdb {
 
-/// Where a region splits: the first key at which the data before it reaches half of the
-/// range's, and how many bytes lie from it on.
+/// Where a region splits: the key whose record takes the data walked in key order past half of
+/// the range's (never the range's first key), and how many bytes lie from it on.
 struct split_point {
   std::string key;
   std::uint64_t right_bytes = 0;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/store/split_checker.hpp"
 #include "tests/support/runtime_fixture.hpp"
 
 using namespace rdb;
@@ -157,4 +158,39 @@ TEST_CASE_FIXTURE(split_fixture,
     CHECK(stored(i, "x") == std::string{"first"});
   REQUIRE(put_as(7, 2, "x", "third").engaged());
   CHECK(get(0, "x")->value == "third");
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "split: the split point halves a range by size and never leaves a half empty") {
+  test::temp_dir dir;
+  auto st = test::open_test_engines(dir.sub("s"), store_id{1});
+  storage::region_meta m;
+  m.id = region_id{1};
+  m.start_key = "b";
+  m.end_key = "y";
+  auto point = [&] { return find_split_point(st.kv->read().value(), m).value(); };
+  storage::write_batch one;
+  one.put(m.id, "a", std::string(100, 'x'));  // outside the range
+  one.put(m.id, "c", std::string(10, 'x'));
+  REQUIRE(st.kv->write(one).has_value());
+  // One key in the range: no split.
+  CHECK_FALSE(point().has_value());
+  storage::write_batch more;
+  more.put(m.id, "d", std::string(10, 'x'));
+  more.put(m.id, "e", std::string(10, 'x'));
+  more.put(m.id, "f", std::string(69, 'x'));
+  more.put(m.id, "z", std::string(100, 'x'));  // outside the range
+  REQUIRE(st.kv->write(more).has_value());
+  // 11 + 11 + 11 + 70 bytes: "f" takes the walk past the middle, and starts the right half.
+  auto p = point();
+  REQUIRE(p.has_value());
+  CHECK(p->key == "f");
+  CHECK(p->right_bytes == 70);
+  // A range whose first key outweighs the rest still splits after it.
+  m.start_key = "f";
+  m.end_key = "";
+  p = point();
+  REQUIRE(p.has_value());
+  CHECK(p->key == "z");
+  CHECK(p->right_bytes == 101);
 }
