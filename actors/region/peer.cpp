@@ -381,6 +381,7 @@ void peer::step(const raft_envelope& env) {
     // Its meta lists nobody yet: answers go back to whoever wrote.
     senders_[env.from.id.value()] = env.from;
   }
+  if (stale_sender(env)) return;
   if (t == raft::message_type::snapshot && stale_snapshot(env.msg.snapshot)) return;
   last_heard_[env.from.id.value()] = now_;
   if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)
@@ -389,6 +390,18 @@ void peer::step(const raft_envelope& env) {
   // message is ignored.
   (void)raw_.step(env.msg);
   maybe_handle_ready();
+}
+
+bool peer::stale_sender(const raft_envelope& env) const {
+  const auto& m = meta();
+  bool older = env.epoch.conf_ver < m.epoch.conf_ver || env.epoch.version < m.epoch.version;
+  if (!older) return false;
+  // A member that has not yet applied the latest membership change or split is still part of
+  // the group. One that is no longer listed was removed while it was away (or the store holds
+  // the region under another id now): its votes and appends, at whatever term, must not sway
+  // the group. It learns of its removal from PD.
+  return std::none_of(m.peers.begin(), m.peers.end(),
+                      [&](const storage::region_peer& p) { return p.id == env.from.id; });
 }
 
 void peer::tick() {

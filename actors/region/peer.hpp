@@ -172,7 +172,8 @@ class peer {
 
   // -- raft inputs ------------------------------------------------------------------------------
 
-  /// A raft message from the transport; dropped unless addressed to this replica.
+  /// A raft message from the transport; dropped unless addressed to this replica, and dropped
+  /// when it comes from a peer of an older epoch that the region no longer lists.
   void step(const raft_envelope& env);
   void tick();
   /// The lease's end and the commit index, while this leader may serve reads by its lease: what
@@ -309,6 +310,8 @@ class peer {
   /// Whether a received snapshot is of an older membership or range than this replica's meta
   /// (a stale leader's): then its staged file is dropped and raft never sees it.
   bool stale_snapshot(const raft::snapshot& snap) const;
+  /// Whether `env` comes from a replica of an older epoch that is no longer a member.
+  bool stale_sender(const raft_envelope& env) const;
   /// Takes an acknowledgement that belongs to the install in progress; false if it does not.
   bool on_install_persisted(const persisted& ack);
   void finish_install();

@@ -267,3 +267,40 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(view.get("a").value() == std::nullopt);
   CHECK_FALSE(nodes[2].store.raft->hard_state(meta.id).has_value());
 }
+
+TEST_CASE_FIXTURE(cluster,
+                  "membership: messages from a removed replica of an older epoch are dropped, "
+                  "from a lagging member they are not") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(change(*this, meta, peer_change_kind::remove, meta.peers[2]).engaged());
+  tick_all(2);
+  auto current = status(0).region;
+  REQUIRE(current.epoch.conf_ver == 2);
+  auto term = status(1).term;
+  auto leader = status(1).leader;
+  // An append at a higher term, as a removed replica that won an election among stale peers
+  // would send: heeded, it would make the follower give up its leader for one outside the group.
+  auto append_from = [&](storage::region_peer from, storage::region_epoch epoch) {
+    raft_envelope env;
+    env.region = meta.id;
+    env.from = from;
+    env.to = current.peers[1];
+    env.epoch = epoch;
+    env.msg.type = raft::message_type::append;
+    env.msg.from = from.id;
+    env.msg.to = env.to.id;
+    env.msg.term = term + 5;
+    env.msg.index = raft::log_index{0};
+    env.msg.log_term = raft::term_id{0};
+    caf::anon_send(nodes[1].peer, raft_msg_atom::value, env);
+    sched.run();
+  };
+  append_from(meta.peers[2], meta.epoch);
+  CHECK(status(1).term == term);
+  CHECK(status(1).leader == leader);
+  // The same from a member still at the older epoch is raft's to judge: it moves the term.
+  append_from(meta.peers[0], meta.epoch);
+  CHECK(status(1).term == term + 5);
+}
