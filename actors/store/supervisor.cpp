@@ -1,6 +1,7 @@
 #include "actors/store/supervisor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -36,7 +37,13 @@ struct supervisor_state {
   stop_phase phase = stop_phase::running;
   /// Untyped: CAF 0.17's typed promise of void cannot deliver.
   std::vector<caf::response_promise> stop_promises;
+  /// The latest vote requests for regions this store does not run (at most `held_vote_limit`):
+  /// a split child's first campaign reaches stores before they applied the split, and the
+  /// child they start then takes its vote request at once instead of an election timeout later.
+  std::deque<raft_envelope> held_votes;
 };
+
+constexpr std::size_t held_vote_limit = 64;
 
 using supervisor_pointer = store_supervisor_actor::stateful_pointer<supervisor_state>;
 
@@ -249,10 +256,18 @@ void on_orphan_message(supervisor_pointer self, raft_envelope& env) {
   if (st.phase != stop_phase::running || env.to.store != st.cfg.peer.config.store) return;
   auto region = env.region;
   if (st.registry.contains(region)) {
-    // Until its first snapshot routes it, a created replica hears its leader through here.
+    // Until its first snapshot routes it, a created replica hears its leader through here; so
+    // does a split child until the router publishes its route. The peer checks the address.
     auto p = st.peers.find(region);
-    if (p != st.peers.end() && st.registry.created_as(region) == env.to.id)
-      self->send(p->second, raft_msg_atom::value, std::move(env));
+    if (p != st.peers.end()) self->send(p->second, raft_msg_atom::value, std::move(env));
+    return;
+  }
+  if (env.msg.type == raft::message_type::vote || env.msg.type == raft::message_type::pre_vote) {
+    std::erase_if(st.held_votes, [&](const raft_envelope& held) {
+      return held.region == region && held.to.id == env.to.id;
+    });
+    st.held_votes.push_back(std::move(env));
+    if (st.held_votes.size() > held_vote_limit) st.held_votes.pop_front();
     return;
   }
   if (auto why = refuse_creation(self, env)) {
@@ -292,10 +307,15 @@ void on_split(supervisor_pointer self, const storage::region_meta& parent,
     if (st.cfg.peer.router)
       self->send(st.cfg.peer.router, route_split_atom::value, parent, parent_peer, child,
                  child_peer);
-    // The parent's leader is the natural leader of both halves: no election timeout lost. It
-    // waits for the other replicas to apply the split too (they learn its commit at once),
-    // or its first votes would go to stores that do not run the child yet.
-    if (led) self->delayed_send(child_peer, st.cfg.first_campaign_delay, campaign_atom::value);
+    // The parent's leader is the natural leader of both halves: no election timeout lost. Its
+    // vote requests reach the other stores before or after they split; before, they wait
+    // there for the child.
+    if (led) self->send(child_peer, campaign_atom::value);
+    std::erase_if(st.held_votes, [&](raft_envelope& held) {
+      if (held.region != child.id) return false;
+      self->send(child_peer, raft_msg_atom::value, std::move(held));
+      return true;
+    });
     log(log_level::info, "supervisor", child.id.value(),
         "started, split off region " + std::to_string(parent.id.value()));
   }

@@ -233,19 +233,23 @@ snapshot_receiver_actor spawn_snapshot_receiver(caf::actor_system& sys, store_id
                                                 std::shared_ptr<route_holder> routes,
                                                 raft_sink_actor deliver,
                                                 snapshot_channel_config cfg) {
-  return sys.spawn<caf::detached>(
-      [=](receiver_pointer me) -> snapshot_receiver_actor::behavior_type {
-        me->state.self = self;
-        me->state.routes = routes;
-        me->state.deliver = deliver;
-        me->state.cfg = cfg;
-        return {[=](snapshot_chunk_atom, snapshot_chunk& c) { return on_chunk(me, c); }};
-      });
+  auto fn = [=](receiver_pointer me) -> snapshot_receiver_actor::behavior_type {
+    me->state.self = self;
+    me->state.routes = routes;
+    me->state.deliver = deliver;
+    me->state.cfg = cfg;
+    return {[=](snapshot_chunk_atom, snapshot_chunk& c) { return on_chunk(me, c); }};
+  };
+  if (!cfg.detached) return sys.spawn(fn);
+  return sys.spawn<caf::detached>(fn);
 }
 
 caf::actor spawn_snapshot_stream(caf::actor_system& sys, store_id self, transport_inbox_actor inbox,
                                  raft_envelope env, caf::strong_actor_ptr origin,
                                  snapshot_channel_config cfg) {
+  if (!cfg.detached)
+    return sys.spawn(stream_fn, self, std::move(inbox), std::move(env), std::move(origin),
+                     std::move(cfg));
   return sys.spawn<caf::detached>(stream_fn, self, std::move(inbox), std::move(env),
                                   std::move(origin), std::move(cfg));
 }

@@ -42,6 +42,9 @@ struct snapshot_channel_config {
   /// Bytes per second one stream sends at most (0: no limit), so snapshots leave disk and
   /// network to the store's raft traffic.
   std::uint64_t max_bytes_per_sec = 0;
+  /// Streams and the receiver read and write files on threads of their own; false runs them
+  /// on the scheduler (tests on the deterministic coordinator).
+  bool detached = true;
 };
 
 /// The receiving end, one per store: `(snapshot_chunk_atom, snapshot_chunk)` -> true once

@@ -2,6 +2,7 @@
 // transports, stepped deterministically: the split applies on every replica, the child starts
 // on every store and is routed together with its shrunk parent, and nothing is applied twice
 // or in the wrong region.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace {
 struct split_fixture : test::runtime_fixture {
   storage::region_meta r1 = region(1, "", "");
 
-  split_fixture() {
+  explicit split_fixture(peer_config base = {}) : runtime_fixture(3, std::move(base)) {
     create(r1);
     elect(0, r1.id);
   }
@@ -27,8 +28,8 @@ struct split_fixture : test::runtime_fixture {
     return split_request{{m.id, m.epoch}, std::move(key), region_id{child}, std::move(ids)};
   }
 
-  caf::expected<write_response> split(const split_request& req) {
-    return test::ask<write_response>(sys, sched, peer_of(0, req.header.region), split_atom::value,
+  caf::expected<write_response> split(const split_request& req, std::size_t via = 0) {
+    return test::ask<write_response>(sys, sched, peer_of(via, req.header.region), split_atom::value,
                                      req);
   }
 
@@ -52,6 +53,45 @@ struct split_fixture : test::runtime_fixture {
   std::optional<std::string> stored(std::size_t i, const std::string& key) {
     return nodes[i].store.kv->read().value().get(key).value();
   }
+
+  /// Splits the region holding `key` at `key` through store `leader`'s replica, with fresh ids.
+  void split_at(std::size_t leader, const std::string& key) {
+    auto table = nodes[leader].routes->load();
+    const auto* r = table->find_by_key(key);
+    REQUIRE(r != nullptr);
+    auto answer = split(request(r->meta, key, ++last_region), leader);
+    REQUIRE_MESSAGE(answer.engaged(), "split at " << key << ": " << sys.render(answer.error()));
+  }
+
+  /// Checks that `ranges`, in key order, cover the key space exactly: no gap, no overlap.
+  static void check_cover(const std::vector<storage::region_meta>& ranges, std::size_t count) {
+    REQUIRE(ranges.size() == count);
+    CHECK(ranges.front().start_key.empty());
+    CHECK(ranges.back().end_key.empty());
+    for (std::size_t k = 1; k < ranges.size(); ++k)
+      CHECK(ranges[k - 1].end_key == ranges[k].start_key);
+  }
+
+  /// Store `i`'s routes and its initialized regions on disk, each a cover of `count` regions
+  /// equal to store 0's routes.
+  void check_store(std::size_t i, std::size_t count) {
+    INFO("store " << i);
+    auto routed = nodes[i].routes->load()->metas();
+    check_cover(routed, count);
+    auto stored = nodes[i].store.kv->read().value().regions().value();
+    std::erase_if(stored, [](const storage::region_local_state& r) {
+      return r.state != storage::peer_state::normal;
+    });
+    std::ranges::sort(stored, {}, [](const auto& r) { return r.region.start_key; });
+    std::vector<storage::region_meta> on_disk;
+    for (const auto& r : stored)
+      on_disk.push_back(r.region);
+    check_cover(on_disk, count);
+    CHECK(on_disk == routed);
+    CHECK(routed == nodes[0].routes->load()->metas());
+  }
+
+  std::uint64_t last_region = 1;
 };
 
 }  // namespace
@@ -193,4 +233,174 @@ TEST_CASE_FIXTURE(test::store_fixture,
   REQUIRE(p.has_value());
   CHECK(p->key == "z");
   CHECK(p->right_bytes == 101);
+}
+
+namespace {
+
+/// A split fixture whose leaders compact their logs at every tick once 8 entries can go, even
+/// past a replica more than 4 entries behind: such a replica catches up by snapshot.
+rdb::peer_config compacting() {
+  rdb::peer_config c;
+  c.log_gc_ticks = 1;
+  c.log_gc_threshold = 8;
+  c.log_gc_count_limit = 4;
+  return c;
+}
+
+struct compacting_split_fixture : split_fixture {
+  compacting_split_fixture() : split_fixture(compacting()) {}
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    split_fixture,
+    "split: a follower cut off during the split catches up, the child's messages that "
+    "reach it first notwithstanding") {
+  for (std::string k : {"a", "x"})
+    REQUIRE(put(0, k, "v" + k).engaged());
+  tick_all(2);
+  partition(2, true);
+  split_at(0, "m");
+  settle_split();
+  REQUIRE(put(0, "b", "vb").engaged());
+  REQUIRE(put(0, "y", "vy").engaged());
+  CHECK(nodes[2].routes->load()->size() == 1);
+  partition(2, false);
+  // The child's leader may reach store 2 before the parent's does: store 2 then holds an
+  // uninitialized child until its parent applies the split and founds the child in its place.
+  tick_all(8);
+  check_store(2, 2);
+  for (std::string k : {"a", "b", "x", "y"})
+    CHECK(stored(2, k) == std::string{"v" + k});
+  CHECK(status(2, region_id{2}).applied == status(0, region_id{2}).applied);
+  CHECK(status(2, region_id{1}).applied == status(0, region_id{1}).applied);
+}
+
+TEST_CASE_FIXTURE(compacting_split_fixture,
+                  "split: a follower cut off during the split catches up by snapshots of both "
+                  "halves, the child's refused while its parent still covers the range") {
+  REQUIRE(put(0, "a", "va").engaged());
+  tick_all(2);
+  partition(2, true);
+  split_at(0, "m");
+  settle_split();
+  auto split_index = status(0, region_id{1}).applied;
+  // Enough writes to both halves that their leaders compact past what store 2 holds.
+  for (int n = 0; n < 24; ++n) {
+    REQUIRE(put(0, "b" + std::to_string(n), "l").engaged());
+    REQUIRE(put(0, "y" + std::to_string(n), "r").engaged());
+    tick_all(1);
+  }
+  REQUIRE(nodes[0].store.raft->first_index(region_id{1}).value() > split_index);
+  REQUIRE(nodes[0].store.raft->first_index(region_id{2}).value().value() > 1);
+  partition(2, false);
+  tick_all(12);
+  check_store(2, 2);
+  // Store 2 never saw the split entry: its parent was replaced by a snapshot of the shrunk
+  // parent, and its child came from a snapshot too.
+  CHECK(nodes[2].store.raft->first_index(region_id{1}).value() > split_index);
+  for (int n = 0; n < 24; ++n) {
+    CHECK(stored(2, "b" + std::to_string(n)) == std::string{"l"});
+    CHECK(stored(2, "y" + std::to_string(n)) == std::string{"r"});
+  }
+  CHECK(stored(2, "a") == std::string{"va"});
+  CHECK(status(2, region_id{2}).applied == status(0, region_id{2}).applied);
+}
+
+TEST_CASE_FIXTURE(split_fixture, "split: right after a leader transfer, the new leader splits") {
+  REQUIRE(put(0, "a", "va").engaged());
+  tick_all(2);
+  pd::directive d;
+  d.kind = pd::directive_kind::transfer_leader;
+  d.region = r1.id;
+  d.epoch = r1.epoch;
+  d.peer = r1.peers[1];
+  caf::anon_send(peer_of(0, r1.id), directive_atom::value, d);
+  sched.run();
+  tick_all(1);
+  REQUIRE(status(1, r1.id).is_leader());
+  // At once, before the new leader's term has seen another write.
+  split_at(1, "m");
+  settle_split();
+  CHECK(status(1, region_id{2}).is_leader());
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    check_store(i, 2);
+  REQUIRE(put(1, "z", "vz").engaged());
+  REQUIRE(put(1, "b", "vb").engaged());
+  CHECK(get(1, "a")->value == "va");
+  CHECK(get(1, "z")->value == "vz");
+}
+
+TEST_CASE_FIXTURE(split_fixture,
+                  "split: one region split 64 times under writes and compare-and-swaps covers the "
+                  "key space exactly on every store, with every write applied once") {
+  constexpr int keys = 256;
+  auto key_of = [](int n) {
+    auto k = std::to_string(n);
+    return "k" + std::string(3 - k.size(), '0') + k;
+  };
+  // A counter per key, advanced by compare-and-swap from several clients, and the splits
+  // interleaved with them at keys spread over the whole range.
+  std::vector<int> counter(keys, 0);
+  std::uint64_t seq = 0;
+  auto bump = [&](int n, std::uint64_t client) {
+    auto k = key_of(n);
+    cas_request req{{},
+                    k,
+                    counter[n] == 0,
+                    std::to_string(counter[n]),
+                    std::to_string(counter[n] + 1),
+                    client_id{client},
+                    ++seq};
+    auto r = routed<cas_response>(0, kv_cas_atom::value, std::move(req), k);
+    REQUIRE_MESSAGE(r.engaged(), "cas " << k << ": " << sys.render(r.error()));
+    REQUIRE(r->swapped);
+    CHECK_FALSE(r->retried);
+    ++counter[n];
+  };
+  for (int n = 0; n < keys; ++n)
+    bump(n, 1 + n % 4);
+  for (int s = 1; s <= 64; ++s) {
+    // Split points in a scattered order: every region is split again at some point.
+    int at = (s * 97) % keys;
+    if (at == 0) at = 1;
+    if (nodes[0].routes->load()->find_by_key(key_of(at))->meta.start_key == key_of(at)) continue;
+    split_at(0, key_of(at));
+    settle_split();
+    for (int n = s % 4; n < keys; n += 16)
+      bump(n, 1 + s % 4);
+  }
+  tick_all(4);
+  auto count = nodes[0].routes->load()->size();
+  MESSAGE("regions after the splits: " << count);
+  CHECK(count == 65);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    check_store(i, count);
+  for (int n = 0; n < keys; ++n)
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      CHECK(stored(i, key_of(n)) == std::optional{std::to_string(counter[n])});
+}
+
+TEST_CASE_FIXTURE(split_fixture,
+                  "split: a child's vote request that reaches a store before it split waits there "
+                  "for the child") {
+  auto req = request(r1, "m", 2);
+  raft_envelope env;
+  env.region = region_id{2};
+  env.from = {req.new_peers[0], nodes[0].id, storage::peer_role::voter};
+  env.to = {req.new_peers[1], nodes[1].id, storage::peer_role::voter};
+  env.epoch = {1, 2};
+  env.msg.type = raft::message_type::vote;
+  env.msg.from = env.from.id;
+  env.msg.to = env.to.id;
+  env.msg.term = raft::term_id{40};
+  env.msg.index = raft::log_index{5};
+  env.msg.log_term = raft::term_id{5};
+  caf::anon_send(nodes[1].transport, raft_msg_atom::value, env);
+  sched.run();
+  REQUIRE(split(req).engaged());
+  settle_split();
+  // Store 1's child took the vote as soon as it started: it moved to the candidate's term.
+  CHECK(status(1, region_id{2}).term == raft::term_id{40});
 }

@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/common/errors.hpp"
 #include "actors/router/route_table.hpp"
 #include "actors/router/router.hpp"
+#include "actors/store/snapshot_worker.hpp"
 #include "actors/store/store_writer.hpp"
 #include "actors/store/supervisor.hpp"
 #include "actors/transport/transport.hpp"
@@ -29,15 +31,21 @@ struct runtime_fixture : store_fixture {
     store_writer_actor applier;
     router_actor router;
     local_transport_actor transport;
+    snapshot_worker_actor snapshotter;
     store_supervisor_actor supervisor;
   };
 
   temp_dir dir;
   std::vector<node> nodes;
 
-  explicit runtime_fixture(std::size_t stores = 3) {
+  /// The peer settings every store starts its regions with (store, seed and hibernation are
+  /// set per store).
+  peer_config peer_base;
+
+  explicit runtime_fixture(std::size_t stores = 3, peer_config base = {})
+      : peer_base(std::move(base)) {
     for (std::size_t i = 0; i < stores; ++i)
-      nodes.push_back(node{store_id{1 + i}, {}, {}, {}, {}, {}, {}, {}});
+      nodes.push_back(node{store_id{1 + i}, {}, {}, {}, {}, {}, {}, {}, {}});
     for (std::size_t i = 0; i < stores; ++i)
       boot(i);
   }
@@ -59,8 +67,14 @@ struct runtime_fixture : store_fixture {
     // they leave with the next flush instead (still coalesced into compact beats).
     outbox_config tc;
     tc.beat_delay = {};
-    n.transport = spawn_transport(sys, n.id, n.routes, tc);
+    auto snap_dir = dir.sub("snap" + std::to_string(i));
+    n.snapshotter = spawn_snapshot_worker(sys, n.store, snap_dir, peer_base.sessions, false);
+    snapshot_channel_config snap;
+    snap.dir = snap_dir;
+    snap.detached = false;
+    n.transport = spawn_transport(sys, n.id, n.routes, tc, snap);
     supervisor_config sc;
+    sc.peer.config = peer_base;
     sc.peer.config.store = n.id;
     sc.peer.config.seed = 1;
     sc.peer.config.hibernate = false;
@@ -68,6 +82,7 @@ struct runtime_fixture : store_fixture {
     sc.peer.writer = n.writer;
     sc.peer.applier = n.applier;
     sc.peer.transport = n.transport;
+    sc.peer.snapshotter = n.snapshotter;
     sc.peer.router = n.router;
     n.supervisor = spawn_supervisor(sys, std::move(sc));
     caf::anon_send(n.transport, connect_atom::value, raft_sink_actor{n.supervisor});
@@ -92,12 +107,13 @@ struct runtime_fixture : store_fixture {
     });
     sched.run();
     CHECK(*stopped);
-    for (auto h : {caf::actor_cast<caf::actor>(n.supervisor), caf::actor_cast<caf::actor>(n.router),
-                   caf::actor_cast<caf::actor>(n.transport)})
+    for (auto h :
+         {caf::actor_cast<caf::actor>(n.supervisor), caf::actor_cast<caf::actor>(n.router),
+          caf::actor_cast<caf::actor>(n.transport), caf::actor_cast<caf::actor>(n.snapshotter)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     sched.run();
     auto id = n.id;
-    n = node{id, {}, {}, {}, {}, {}, {}, {}};
+    n = node{id, {}, {}, {}, {}, {}, {}, {}, {}};
   }
 
   /// A region over [start, end) with one voter per store, peer ids `region * 100 + store`.
@@ -157,6 +173,22 @@ struct runtime_fixture : store_fixture {
       }
       sched.run();
     }
+  }
+
+  /// Cuts (or, with `cut` false, restores) the links between store `i` and every other store:
+  /// raft messages and snapshots between them are dropped, as across a network partition.
+  void partition(std::size_t i, bool cut) {
+    for (std::size_t j = 0; j < nodes.size(); ++j) {
+      if (j == i) continue;
+      for (auto [a, b] : {std::pair{i, j}, std::pair{j, i}}) {
+        if (cut)
+          caf::anon_send(nodes[a].transport, disconnect_atom::value, nodes[b].id);
+        else
+          caf::anon_send(nodes[a].transport, connect_atom::value, nodes[b].id,
+                         transport_inbox_actor{nodes[b].transport});
+      }
+    }
+    sched.run();
   }
 
   transport_stats transport_stats_of(std::size_t i) {
