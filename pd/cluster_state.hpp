@@ -101,6 +101,15 @@ class cluster_state {
   /// (`stale_epoch`) and the step fits the membership (`invalid_argument`). Pending directives are
   /// soft state: a restarted PD has none, and its scheduler decides again.
   result<void> push_directive(const directive& d);
+  /// Orders a split of region `id` at `key` (empty: where its leader's store finds the middle
+  /// of its data), against `epoch` (none, i.e. 0/0: PD's current one): allocates the child's
+  /// ids and queues the split directive for the region's leader. Refused with
+  /// `unknown_region`, `stale_epoch` (an epoch other than PD's), or `invalid_argument` (a key
+  /// at or outside the region's bounds, or one longer than a key may be).
+  result<directive> order_split(region_id id, const std::string& key,
+                                const storage::region_epoch& epoch);
+  /// The two halves of the split `d` ordered, once PD's table holds the child; nothing before.
+  std::optional<std::vector<storage::region_meta>> split_outcome(const directive& d) const;
 
   /// The directive pending for `id`, if any.
   std::optional<directive> pending_directive(region_id id) const;

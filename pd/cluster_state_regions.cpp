@@ -140,6 +140,43 @@ result<split_ids> cluster_state::ask_split(const storage::region_meta& region) {
   return out;
 }
 
+result<directive> cluster_state::order_split(region_id id, const std::string& key,
+                                             const storage::region_epoch& epoch) {
+  if (auto ok = require_bootstrapped(); !ok) return std::unexpected(ok.error());
+  const auto* known = regions_.find_by_id(id);
+  if (!known) return fail(errc::unknown_region, describe(id) + " is unknown");
+  const auto& m = known->meta;
+  if (epoch != storage::region_epoch{} && epoch != m.epoch)
+    return stale(describe(id) + " is at epoch " + describe(m.epoch) + ", not " + describe(epoch),
+                 m);
+  if (key.size() > storage::max_key_size)
+    return fail(errc::invalid_argument,
+                "a split key is at most " + std::to_string(storage::max_key_size) + " bytes");
+  if (!key.empty() && !(key > m.start_key && storage::before_end(key, m.end_key)))
+    return fail(errc::invalid_argument, "split key " + printable(key) + " is not strictly inside " +
+                                            describe(id) + " [" + printable(m.start_key) + ", " +
+                                            (m.end_key.empty() ? "+inf" : printable(m.end_key)) +
+                                            ")");
+  auto ids = ask_split(m);
+  if (!ids) return std::unexpected(ids.error());
+  directive d;
+  d.kind = directive_kind::split;
+  d.region = id;
+  d.epoch = m.epoch;
+  d.split = std::move(*ids);
+  d.split_key = key;
+  if (auto ok = push_directive(d); !ok) return std::unexpected(ok.error());
+  return d;
+}
+
+std::optional<std::vector<storage::region_meta>> cluster_state::split_outcome(
+    const directive& d) const {
+  const auto* child = regions_.find_by_id(d.split.new_region);
+  const auto* parent = regions_.find_by_id(d.region);
+  if (!child || !parent) return std::nullopt;
+  return std::vector<storage::region_meta>{parent->meta, child->meta};
+}
+
 result<region_info> cluster_state::region_by_key(std::string_view key) const {
   if (auto ok = require_bootstrapped(); !ok) return std::unexpected(ok.error());
   if (const auto* r = regions_.find_by_key(key)) return *r;

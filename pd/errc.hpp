@@ -33,6 +33,8 @@ enum class errc : std::uint8_t {
   store_tombstone = 9,
   /// Answered by a node's link to PD, not by PD: no connection to PD right now. Retry later.
   unreachable = 10,
+  /// What was asked did not happen within PD's bound; it may still happen later.
+  timeout = 11,
 };
 
 /// The enumerator's name, e.g. "stale_epoch".
@@ -58,6 +60,8 @@ constexpr std::string_view to_string(errc code) {
       return "store_tombstone";
     case errc::unreachable:
       return "unreachable";
+    case errc::timeout:
+      return "timeout";
   }
   return "unknown";
 }

@@ -30,6 +30,11 @@ typename Inspector::result_type inspect(Inspector& f, split_ids& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, split_region_request& x) {
+  return f(caf::meta::type_name("split_region_request"), x.region, x.key, x.epoch);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
   return f(caf::meta::type_name("store_stats"), x.store, x.capacity, x.available, x.used_size,
            x.region_count, x.leader_count, x.sending_snapshots, x.applying_snapshots);

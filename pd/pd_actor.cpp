@@ -23,12 +23,32 @@ caf::result<T> respond(result<T> r) {
   return to_error(r.error());
 }
 
+using pd_pointer = pd_actor::stateful_pointer<pd_state>;
+
+/// Answers the split requests whose child PD now knows, and fails those past their deadline.
+void settle_splits(pd_pointer self) {
+  auto& st = self->state;
+  const auto& cluster = st.core->cluster;
+  std::erase_if(st.splits, [&](pending_split& p) {
+    if (auto halves = cluster.split_outcome(p.ordered)) {
+      p.answer.deliver(std::move(*halves));
+      return true;
+    }
+    if (cluster.now() < p.deadline) return false;
+    p.answer.deliver(make_error(errc::timeout, "region " +
+                                                   std::to_string(p.ordered.region.value()) +
+                                                   " did not report its split in time"));
+    return true;
+  });
+}
+
 }  // namespace
 
-pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
-                                      std::shared_ptr<pd_core> core, caf::timespan tick_interval) {
+pd_actor::behavior_type pd_actor_impl(pd_pointer self, std::shared_ptr<pd_core> core,
+                                      caf::timespan tick_interval, std::uint64_t split_wait_ticks) {
   self->state.core = std::move(core);
   self->state.tick_interval = tick_interval;
+  self->state.split_wait_ticks = split_wait_ticks;
   if (tick_interval.count() > 0) self->delayed_send(self, tick_interval, pd_tick_atom::value);
   auto cluster = [self]() -> cluster_state& { return self->state.core->cluster; };
   return {
@@ -43,7 +63,19 @@ pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
       },
       [=](remove_store_atom, store_id id) { return respond(cluster().remove_store(id)); },
       [=](region_heartbeat_atom, const region_heartbeat& hb) {
-        return respond(cluster().on_region_heartbeat(hb));
+        auto r = cluster().on_region_heartbeat(hb);
+        if (!self->state.splits.empty()) settle_splits(self);
+        return respond(std::move(r));
+      },
+      [=](split_region_atom,
+          const split_region_request& req) -> caf::result<std::vector<storage::region_meta>> {
+        auto ordered = cluster().order_split(req.region, req.key, req.epoch);
+        if (!ordered) return to_error(ordered.error());
+        auto answer = self->make_response_promise();
+        self->state.splits.push_back(
+            pending_split{std::move(*ordered),
+                          tick_no{cluster().now().value() + self->state.split_wait_ticks}, answer});
+        return caf::delegated<std::vector<storage::region_meta>>{};
       },
       [=](ask_split_atom, const storage::region_meta& region) {
         return respond(cluster().ask_split(region));
@@ -62,6 +94,7 @@ pd_actor::behavior_type pd_actor_impl(pd_actor::stateful_pointer<pd_state> self,
       },
       [=](pd_tick_atom) {
         cluster().tick();
+        if (!self->state.splits.empty()) settle_splits(self);
         // Only the timer's own ticks re-arm it: ticks sent from outside must not start a second
         // timer chain.
         auto interval = self->state.tick_interval;
@@ -77,8 +110,9 @@ result<pd_actor> spawn_pd(caf::actor_system& sys, std::unique_ptr<meta_store> st
   if (!cs) return std::unexpected(cs.error());
   auto core = std::make_shared<pd_core>(pd_core{std::move(store), std::move(*cs)});
   if (cfg.detached)
-    return sys.spawn<caf::detached>(pd_actor_impl, std::move(core), cfg.tick_interval);
-  return sys.spawn(pd_actor_impl, std::move(core), cfg.tick_interval);
+    return sys.spawn<caf::detached>(pd_actor_impl, std::move(core), cfg.tick_interval,
+                                    cfg.split_wait_ticks);
+  return sys.spawn(pd_actor_impl, std::move(core), cfg.tick_interval, cfg.split_wait_ticks);
 }
 
 result<pd_actor> spawn_pd(caf::actor_system& sys, const std::string& dir, pd_config cfg) {

@@ -75,6 +75,16 @@ using region_heartbeat_atom = caf::atom_constant<caf::atom("pd_reghb")>;
 /// if PD has not heard of it yet (a new region asks again after its first heartbeat).
 using ask_split_atom = caf::atom_constant<caf::atom("pd_asksplt")>;
 
+/// (split_region_atom, split_region_request) -> std::vector<storage::region_meta>
+/// Splits a region through its leader, for people and scripts: PD allocates the child's ids and
+/// queues a split directive, which the leader's store carries out (finding the middle of the
+/// data when no key is given). Answers the two halves, parent then child, once PD has heard
+/// of the child. Fails with `unknown_region`, `stale_epoch` (the request names an epoch other
+/// than PD's; carries PD's meta), `invalid_argument` (a key at or outside the region's bounds),
+/// or `timeout` when the child is not reported within `pd_config::split_wait_ticks` ticks (the
+/// region had no leader, or its epoch moved on first: the split may still happen later).
+using split_region_atom = caf::atom_constant<caf::atom("pd_splitrg")>;
+
 /// (get_region_atom, std::string key) -> region_info
 /// The region whose range contains `key`; `unknown_region` if none does.
 using get_region_atom = caf::atom_constant<caf::atom("pd_getreg")>;
@@ -120,6 +130,8 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<remove_store_atom, store_id>::with<store_info>,
     caf::replies_to<region_heartbeat_atom, region_heartbeat>::with<region_heartbeat_response>,
     caf::replies_to<ask_split_atom, storage::region_meta>::with<split_ids>,
+    caf::replies_to<split_region_atom,
+                    split_region_request>::with<std::vector<storage::region_meta>>,
     caf::replies_to<get_region_atom, std::string>::with<region_info>,
     caf::replies_to<get_region_by_id_atom, region_id>::with<region_info>,
     caf::replies_to<get_regions_atom>::with<std::vector<region_info>>,
@@ -155,6 +167,7 @@ inline caf::actor_system_config& add_pd_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<bootstrap_status>("pd.bootstrap_status");
   cfg.add_message_type<id_range>("pd.id_range");
   cfg.add_message_type<split_ids>("pd.split_ids");
+  cfg.add_message_type<split_region_request>("pd.split_region_request");
   cfg.add_message_type<store_stats>("pd.store_stats");
   cfg.add_message_type<store_info>("pd.store_info");
   cfg.add_message_type<region_heartbeat>("pd.region_heartbeat");

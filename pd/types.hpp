@@ -68,6 +68,17 @@ struct split_ids {
   bool operator==(const split_ids&) const = default;
 };
 
+/// A split asked for by a person or a script (see split_region_atom).
+struct split_region_request {
+  region_id region;
+  /// Where the right half starts; empty: at the middle of the region's data by size.
+  std::string key;
+  /// The epoch the caller saw; 0/0: whatever PD's current one is.
+  storage::region_epoch epoch;
+
+  bool operator==(const split_region_request&) const = default;
+};
+
 // -- stores -------------------------------------------------------------------
 
 /// up: heard from within the liveness window. down: not heard from for `store_down_ticks` PD

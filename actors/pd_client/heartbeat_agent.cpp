@@ -23,10 +23,12 @@ struct pending_report {
   region_peer_actor peer;
 };
 
-/// What PD last accepted for a region: a report differing in leader or epoch is news.
+/// What PD last accepted for a region: a report differing in leader or epoch is news. Or what
+/// it last refused as stale: reports of that epoch are not sent again.
 struct sent_report {
   peer_id leader;
   storage::region_epoch epoch;
+  bool stale = false;
 };
 
 struct agent_state {
@@ -63,15 +65,22 @@ void send_region_heartbeat(agent_pointer self, pending_report report) {
       .then(
           [=](const pd::region_heartbeat_response& resp) {
             auto& s = self->state;
-            s.sent[region] = sent_report{hb.leader, hb.region.epoch};
+            s.sent[region] = sent_report{hb.leader, hb.region.epoch, false};
             if (resp.next.kind == pd::directive_kind::none) return;
             ++s.stats.directives;
-            self->send(report.peer, directive_atom::value, resp.next);
+            // A split needs a read of the region's data (its middle): not the peer's work.
+            if (resp.next.kind == pd::directive_kind::split && s.cfg.splitter)
+              self->send(s.cfg.splitter, directive_atom::value, resp.next);
+            else
+              self->send(report.peer, directive_atom::value, resp.next);
           },
           [=](const caf::error& e) {
             // PD knows a newer epoch (a report of the region's own sent after this one, a
             // split's): this one has nothing left to say.
-            if (pd::pd_code(e) == pd::errc::stale_epoch) return;
+            if (pd::pd_code(e) == pd::errc::stale_epoch) {
+              self->state.sent[region] = sent_report{hb.leader, hb.region.epoch, true};
+              return;
+            }
             // Retried next round unless the region reported something newer meanwhile.
             self->state.pending.try_emplace(region, report);
             note_failure(self, "region heartbeat", e);
@@ -180,9 +189,25 @@ void sync_regions(agent_pointer self) {
           });
 }
 
+/// Asks the leaders on this store to report: PD's directives ride the answers to reports, and
+/// a quiet region (hibernating, or without news) would otherwise not report for a long time.
+void ask_leaders_to_report(agent_pointer self) {
+  auto& st = self->state;
+  auto table = st.cfg.routes->load();
+  if (!table) return;
+  for (const auto& m : table->metas()) {
+    const auto* r = table->find(m.id);
+    if (r->leader.store == st.cfg.store) self->send(r->peer, report_atom::value);
+  }
+}
+
 void round(agent_pointer self) {
   auto& st = self->state;
-  if (st.unsynced || st.stats.rounds % st.cfg.sync_every == 0) sync_regions(self);
+  if (st.unsynced || st.stats.rounds % st.cfg.sync_every == 0) {
+    // Until PD answered once it has no directives for anyone.
+    if (!st.unsynced) ask_leaders_to_report(self);
+    sync_regions(self);
+  }
   ++st.stats.rounds;
   ++st.stats.store_heartbeats;
   self->request(st.cfg.pd, st.cfg.request_timeout, pd::store_heartbeat_atom::value,
@@ -204,6 +229,8 @@ store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) 
         auto& st = self->state;
         auto region = hb.region.id;
         auto last = st.sent.find(region);
+        if (last != st.sent.end() && last->second.stale && last->second.epoch == hb.region.epoch)
+          return;
         bool news = last == st.sent.end() || last->second.leader != hb.leader ||
                     last->second.epoch != hb.region.epoch;
         pending_report report{std::move(hb), peer};

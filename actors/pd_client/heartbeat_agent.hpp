@@ -11,6 +11,7 @@
 
 #include "actors/pd_client/heartbeat_agent_interface.hpp"
 #include "actors/router/router_interface.hpp"
+#include "actors/store/split_checker.hpp"
 #include "actors/store/supervisor_interface.hpp"
 #include "pd/pd_interface.hpp"
 
@@ -56,6 +57,9 @@ struct agent_config {
   /// Receives `create_region` for every region of PD's first layout placed on this store that
   /// has no local route yet (a replica added later is created by its leader's first message).
   supervisor_actor supervisor;
+  /// Carries out the splits PD orders; without one they go to the region's peer, which
+  /// ignores them.
+  split_checker_actor splitter;
   /// The store's routes: region and leader counts, and which regions run here.
   std::shared_ptr<route_holder> routes;
   /// The agent's own timer. Zero: no timer, rounds come from `agent_round_atom` sent by others
@@ -65,7 +69,8 @@ struct agent_config {
   /// actors, so a lost answer only costs one round.
   caf::timespan request_timeout = std::chrono::seconds{3};
   /// Every how many rounds the agent asks PD which regions this store should carry (every
-  /// round until PD has answered once, e.g. while the cluster is not bootstrapped yet).
+  /// round until PD has answered once, e.g. while the cluster is not bootstrapped yet) and asks
+  /// the leaders here to report, so PD's directives reach quiet regions too.
   std::uint64_t sync_every = 10;
   /// Until PD has listed this store's regions once (a cluster being bootstrapped), the list is
   /// asked again this soon after a failure instead of a round later: a fresh cluster's regions

@@ -318,6 +318,7 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
         drain(self);
         return caf::delegated<write_response>{};
       },
+      [=](report_atom) { report_to_pd(self); },
       [=](directive_atom, const pd::directive& d) {
         auto& logic = step_in(self);
         // Directives are rare and change the cluster: each one leaves a line.

@@ -92,23 +92,24 @@ namespace rdb {
 ///   not list it.
 /// - `(split_atom, split_request)` -> write_response — split the region (see `split_request`),
 ///   answered once applied on this leader.
+/// - `(report_atom)` — from the heartbeat agent: a leader reports to PD now (through the
+///   agent), so a quiet or hibernating region still hears PD's directives.
 /// - `(status_atom)` -> region_status.
-using region_peer_actor =
-    caf::typed_actor<caf::replies_to<kv_get_atom, get_request>::with<get_response>,
-                     caf::replies_to<kv_put_atom, put_request>::with<write_response>,
-                     caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
-                     caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
-                     caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
-                     caf::reacts_to<raft_msg_atom, raft_envelope>,
-                     caf::reacts_to<persisted_atom, persisted>, caf::reacts_to<ready_atom>,
-                     caf::reacts_to<unreachable_atom, peer_id>,
-                     caf::reacts_to<snapshot_status_atom, peer_id, bool>,
-                     caf::reacts_to<raft_tick_atom>, caf::reacts_to<campaign_atom>,
-                     caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
-                     caf::reacts_to<directive_atom, pd::directive>,
-                     caf::reacts_to<removed_atom, storage::region_meta>,
-                     caf::replies_to<split_atom, split_request>::with<write_response>,
-                     caf::replies_to<status_atom>::with<region_status>>;
+using region_peer_actor = caf::typed_actor<
+    caf::replies_to<kv_get_atom, get_request>::with<get_response>,
+    caf::replies_to<kv_put_atom, put_request>::with<write_response>,
+    caf::replies_to<kv_delete_atom, delete_request>::with<write_response>,
+    caf::replies_to<kv_cas_atom, cas_request>::with<cas_response>,
+    caf::replies_to<kv_scan_atom, scan_request>::with<scan_response>,
+    caf::reacts_to<raft_msg_atom, raft_envelope>, caf::reacts_to<persisted_atom, persisted>,
+    caf::reacts_to<ready_atom>, caf::reacts_to<unreachable_atom, peer_id>,
+    caf::reacts_to<snapshot_status_atom, peer_id, bool>, caf::reacts_to<raft_tick_atom>,
+    caf::reacts_to<campaign_atom>,
+    caf::replies_to<change_peer_atom, change_peer_request>::with<write_response>,
+    caf::reacts_to<directive_atom, pd::directive>,
+    caf::reacts_to<removed_atom, storage::region_meta>,
+    caf::replies_to<split_atom, split_request>::with<write_response>, caf::reacts_to<report_atom>,
+    caf::replies_to<status_atom>::with<region_status>>;
 
 /// Where a region peer reports the splits it applied: `(split_atom, parent meta, children's
 /// metas, whether it led)`, once the apply that founded the children is written. The store

@@ -57,33 +57,63 @@ void failed(checker_pointer self, region_id region, const std::string& what) {
   log(log_level::warning, "split", region.value(), what);
 }
 
+/// Asks the leader for the split of `meta` at `at` with the ids `ids`.
+void ask_leader(checker_pointer self, const storage::region_meta& meta, region_peer_actor leader,
+                const split_point& at, const pd::split_ids& ids) {
+  ++self->state.stats.asked;
+  split_request req{{meta.id, meta.epoch}, at.key, ids.new_region, ids.new_peers, at.right_bytes};
+  auto child = ids.new_region;
+  self->request(leader, self->state.cfg.request_timeout, split_atom::value, std::move(req))
+      .then(
+          [=](const write_response&) {
+            ++self->state.stats.done;
+            self->state.splitting.erase(meta.id);
+            log(log_level::info, "split", meta.id.value(),
+                "split off region " + std::to_string(child.value()));
+          },
+          [=](const caf::error& e) {
+            failed(self, meta.id, "split failed: " + self->system().render(e));
+          });
+}
+
 /// Asks PD for the ids and the leader for the split of `meta` at `at`.
 void split(checker_pointer self, const storage::region_meta& meta, region_peer_actor leader,
            split_point at) {
   auto& st = self->state;
   st.splitting.insert(meta.id);
-  auto timeout = st.cfg.request_timeout;
-  self->request(st.cfg.pd, timeout, pd::ask_split_atom::value, meta)
-      .then(
-          [=](const pd::split_ids& ids) {
-            ++self->state.stats.asked;
-            split_request req{
-                {meta.id, meta.epoch}, at.key, ids.new_region, ids.new_peers, at.right_bytes};
-            self->request(leader, timeout, split_atom::value, std::move(req))
-                .then(
-                    [=](const write_response&) {
-                      ++self->state.stats.done;
-                      self->state.splitting.erase(meta.id);
-                      log(log_level::info, "split", meta.id.value(),
-                          "split off region " + std::to_string(ids.new_region.value()));
-                    },
-                    [=](const caf::error& e) {
-                      failed(self, meta.id, "split failed: " + self->system().render(e));
-                    });
-          },
-          [=](const caf::error& e) {
-            failed(self, meta.id, "no ids from PD: " + self->system().render(e));
-          });
+  self->request(st.cfg.pd, st.cfg.request_timeout, pd::ask_split_atom::value, meta)
+      .then([=](const pd::split_ids& ids) { ask_leader(self, meta, leader, at, ids); },
+            [=](const caf::error& e) {
+              failed(self, meta.id, "no ids from PD: " + self->system().render(e));
+            });
+}
+
+/// A split PD ordered (`split_region`): carried out when this store leads the region at the
+/// directive's epoch, at the directive's key or at the middle of the data.
+void ordered_split(checker_pointer self, const pd::directive& d) {
+  auto& st = self->state;
+  auto table = st.cfg.routes->load();
+  const auto* r = table ? table->find(d.region) : nullptr;
+  // PD repeats the directive with every heartbeat until it hears of the new epoch.
+  if (!r || r->leader.store != st.cfg.store || !(r->meta.epoch == d.epoch) ||
+      st.splitting.count(d.region) > 0)
+    return;
+  const auto& meta = r->meta;
+  auto view = st.cfg.kv->read();
+  if (!view) return failed(self, meta.id, "cannot read: " + view.error().message);
+  std::optional<split_point> at;
+  if (d.split_key.empty()) {
+    auto middle = find_split_point(*view, meta);
+    if (!middle) return failed(self, meta.id, "cannot find a split key: " + middle.error().message);
+    if (!*middle) return failed(self, meta.id, "holds fewer than two keys: nothing to split");
+    at = std::move(**middle);
+  } else {
+    auto right = view->range_size(d.split_key, meta.end_key);
+    if (!right) return failed(self, meta.id, "cannot read its size: " + right.error().message);
+    at = split_point{d.split_key, *right};
+  }
+  st.splitting.insert(meta.id);
+  ask_leader(self, meta, r->peer, *at, d.split);
 }
 
 void round(checker_pointer self) {
@@ -116,6 +146,9 @@ split_checker_actor::behavior_type checker_fn(checker_pointer self, split_checke
         // Only the timer's own message re-arms it: a test's extra round adds no timer.
         if (self->state.cfg.interval.count() > 0 && self->current_sender() == self->ctrl())
           self->delayed_send(self, self->state.cfg.interval, split_check_atom::value);
+      },
+      [=](directive_atom, const pd::directive& d) {
+        if (d.kind == pd::directive_kind::split) ordered_split(self, d);
       },
       [=](stats_atom) { return self->state.stats; },
   };

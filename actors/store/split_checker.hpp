@@ -19,10 +19,11 @@
 #include "storage/types.hpp"
 
 /// The split checker: one per store, on a thread of its own (detached: it reads the kv
-/// environment), never a region peer. Every `interval` it looks at the regions this store
-/// leads; one whose approximate size is past `split_size` gets a split key near the middle of
-/// its data by size, found from one read view, new ids from PD (`ask_split`), and a
-/// `split_request` to its leader peer. A region that keeps growing splits again.
+/// environment), never a region peer. It also carries out the splits PD orders. Every `interval` it
+/// looks at the regions this store leads; one whose approximate size is past `split_size` gets a
+/// split key near the middle of its data by size, found from one read view, new ids from PD
+/// (`ask_split`), and a `split_request` to its leader peer. A region that keeps growing splits
+/// again.
 namespace rdb {
 
 /// Where a region splits: the key whose record takes the data walked in key order past half of
@@ -58,9 +59,14 @@ typename Inspector::result_type inspect(Inspector& f, split_checker_stats& x) {
 
 /// Messages of the split checker:
 /// - `(split_check_atom)` — from its own timer (or a test): one round now.
+/// - `(directive_atom, pd::directive)` — from the heartbeat agent: a split PD ordered
+///   (`pd::split_region_atom`), with its ids and its key (empty: the middle by size). Carried
+///   out if this store leads the region at the directive's epoch and no split of it is under
+///   way; otherwise dropped (PD repeats it with every heartbeat until the epoch moves on).
 /// - `(stats_atom)` -> split_checker_stats.
 using split_checker_actor =
     caf::typed_actor<caf::reacts_to<split_check_atom>,
+                     caf::reacts_to<directive_atom, pd::directive>,
                      caf::replies_to<stats_atom>::with<split_checker_stats>>;
 
 struct split_checker_config {

@@ -62,8 +62,6 @@ void store_node::spawn_actors() {
     ac.supervisor = supervisor_;
     ac.routes = routes_;
     ac.interval = cfg_.heartbeat_interval;
-    agent_ = spawn_heartbeat_agent(sys_, std::move(ac));
-    caf::anon_send(supervisor_, connect_atom::value, heartbeat_agent_actor{agent_});
     split_checker_config kc;
     kc.store = self_id;
     kc.routes = routes_;
@@ -72,6 +70,9 @@ void store_node::spawn_actors() {
     kc.interval = cfg_.split_check_interval;
     kc.split_size = cfg_.region_split_size;
     split_checker_ = spawn_split_checker(sys_, std::move(kc));
+    ac.splitter = split_checker_;
+    agent_ = spawn_heartbeat_agent(sys_, std::move(ac));
+    caf::anon_send(supervisor_, connect_atom::value, heartbeat_agent_actor{agent_});
   }
 }
 

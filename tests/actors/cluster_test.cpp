@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -81,11 +82,11 @@ struct pd_cluster {
   std::vector<std::unique_ptr<store_node>> nodes;
   std::vector<std::string> split_keys;
 
-  pd_cluster() {
+  explicit pd_cluster(std::size_t regions = region_count) {
     auto spawned = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
     REQUIRE(spawned.has_value());
     pd = *spawned;
-    for (std::size_t i = 1; i < region_count; ++i) {
+    for (std::size_t i = 1; i < regions; ++i) {
       char buf[16];
       std::snprintf(buf, sizeof(buf), "r%03zu", i);
       split_keys.emplace_back(buf);
@@ -109,7 +110,7 @@ struct pd_cluster {
     auto regions =
         test::call<std::vector<storage::region_meta>>(sys, pd, pd::bootstrap_atom::value, req);
     REQUIRE(regions);
-    REQUIRE(regions->size() == region_count);
+    REQUIRE(regions->size() == split_keys.size() + 1);
     auto stores = test::call<std::vector<pd::store_info>>(sys, pd, pd::get_stores_atom::value);
     REQUIRE(stores);
     REQUIRE(stores->size() == store_count);
@@ -141,6 +142,42 @@ struct pd_cluster {
         if (table->find(m.id)->leader.store == n->id()) ++led;
     }
     return led;
+  }
+
+  /// PD's `split_region`, waited for.
+  caf::expected<std::vector<storage::region_meta>> split(pd::split_region_request req) {
+    caf::scoped_actor self{sys};
+    caf::expected<std::vector<storage::region_meta>> out{caf::error{}};
+    self->request(pd, std::chrono::seconds{30}, pd::split_region_atom::value, std::move(req))
+        .receive([&](std::vector<storage::region_meta>& halves) { out = std::move(halves); },
+                 [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  /// A put or get through whichever store's routes lead to an answer, retried within a bound.
+  template <class Response, class Atom, class Request>
+  std::optional<Response> routed(Atom atom, const Request& req) {
+    std::optional<Response> out;
+    test::wait_until(
+        [&] {
+          for (auto& n : nodes) {
+            auto routed_req = req;
+            auto peer = test::peer_for(*n->routes(), routed_req.header, routed_req.key);
+            if (!peer) continue;
+            out = test::call<Response>(sys, *peer, atom, routed_req);
+            if (out) return true;
+          }
+          return false;
+        },
+        std::chrono::seconds{20});
+    return out;
+  }
+
+  std::size_t routed_everywhere() const {
+    std::size_t least = ~std::size_t{0};
+    for (const auto& n : nodes)
+      least = std::min(least, n->routes()->load()->size());
+    return least;
   }
 
   std::uint64_t syncs() {
@@ -203,4 +240,54 @@ TEST_CASE_FIXTURE(pd_cluster, "cluster: three stores by 64 regions elect and gro
   auto regions = test::call<std::vector<pd::region_info>>(sys, pd, pd::get_regions_atom::value);
   REQUIRE(regions);
   CHECK(regions->size() == region_count);
+}
+
+TEST_CASE("cluster: PD splits a region by hand, at a key or at its middle, and both halves serve") {
+  pd_cluster c{2};  // ["", "r001") and ["r001", "")
+  c.bootstrap();
+  REQUIRE(test::wait_until([&] { return c.led_regions() == 2; }, std::chrono::seconds{60}));
+  auto regions = test::call<std::vector<pd::region_info>>(c.sys, c.pd, pd::get_regions_atom::value);
+  REQUIRE(regions);
+  auto right = regions->at(1).meta;
+  auto put = [&](const std::string& key) {
+    return c.routed<write_response>(kv_put_atom::value,
+                                    put_request{{}, key, "v" + key, client_id{1}, 0});
+  };
+  for (const char* k : {"r100", "r200", "r300", "r600", "r700", "r800"})
+    REQUIRE(put(k));
+  // Refused: a key outside the region, at its start, and a stale epoch.
+  for (const char* k : {"a", "r001"}) {
+    auto refused = c.split({right.id, k, {}});
+    REQUIRE_FALSE(refused);
+    CHECK(pd::pd_code(refused.error()) == pd::errc::invalid_argument);
+  }
+  auto older = right.epoch;
+  ++older.version;
+  auto stale = c.split({right.id, "r500", older});
+  REQUIRE_FALSE(stale);
+  CHECK(pd::pd_code(stale.error()) == pd::errc::stale_epoch);
+  // At a key.
+  auto halves = c.split({right.id, "r500", right.epoch});
+  REQUIRE_MESSAGE(halves, c.sys.render(halves.error()));
+  REQUIRE(halves->size() == 2);
+  CHECK(halves->at(0).id == right.id);
+  CHECK(halves->at(0).end_key == "r500");
+  CHECK(halves->at(1).start_key == "r500");
+  CHECK(halves->at(1).end_key.empty());
+  // At the middle of [r500, ""): r600, r700, r800 weigh the same, the walk passes half at r700.
+  auto middle = c.split({halves->at(1).id, "", {}});
+  REQUIRE_MESSAGE(middle, c.sys.render(middle.error()));
+  CHECK(middle->at(0).end_key == "r700");
+  REQUIRE(test::wait_until([&] { return c.routed_everywhere() == 4; }, std::chrono::seconds{30}));
+  for (const char* k : {"r100", "r200", "r300", "r600", "r700", "r800"}) {
+    auto got = c.routed<get_response>(kv_get_atom::value, get_request{{}, k});
+    REQUIRE(got);
+    CHECK(got->found);
+    CHECK(got->value == std::string{"v"} + k);
+  }
+  for (const char* k : {"r400", "r550", "r650", "r900"})
+    CHECK(put(k));
+  auto now = test::call<std::vector<pd::region_info>>(c.sys, c.pd, pd::get_regions_atom::value);
+  REQUIRE(now);
+  CHECK(now->size() == 4);
 }

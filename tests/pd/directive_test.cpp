@@ -299,3 +299,51 @@ TEST_CASE("leader balance: after a restart, only onto stores heard from since") 
 }
 
 }  // namespace rdb::pd::test
+
+namespace rdb::pd::test {
+
+TEST_CASE(
+    "directives: a split ordered by hand is checked, queued with fresh ids, and its "
+    "outcome known once the child reports") {
+  fixture f;
+  const auto& m = f.middle();  // ["g", "p")
+  auto code = [](const auto& r) {
+    REQUIRE_FALSE(r.has_value());
+    return r.error().code;
+  };
+  CHECK(code(f.cs.order_split(region_id{999}, "k", {})) == errc::unknown_region);
+  CHECK(code(f.cs.order_split(m.id, "g", {})) == errc::invalid_argument);
+  CHECK(code(f.cs.order_split(m.id, "a", {})) == errc::invalid_argument);
+  CHECK(code(f.cs.order_split(m.id, "p", {})) == errc::invalid_argument);
+  CHECK(code(f.cs.order_split(m.id, "k" + std::string(storage::max_key_size, 'x'), {})) ==
+        errc::invalid_argument);
+  auto older = m.epoch;
+  ++older.version;
+  auto stale = f.cs.order_split(m.id, "k", older);
+  CHECK(code(stale) == errc::stale_epoch);
+  CHECK(stale.error().current == m);
+  CHECK_FALSE(f.cs.pending_directive(m.id).has_value());
+  auto d = take(f.cs.order_split(m.id, "k", m.epoch));
+  CHECK(d.kind == directive_kind::split);
+  CHECK(d.split_key == "k");
+  CHECK(d.split.new_peers.size() == m.peers.size());
+  CHECK(f.cs.pending_directive(m.id) == d);
+  // At the middle: no key.
+  CHECK(take(f.cs.order_split(m.id, "", {})).split_key.empty());
+  CHECK_FALSE(f.cs.split_outcome(d).has_value());
+  auto parent = m;
+  parent.end_key = "k";
+  parent.epoch.version = 2;
+  auto child = m;
+  child.id = d.split.new_region;
+  child.start_key = "k";
+  child.epoch.version = 2;
+  for (std::size_t i = 0; i < child.peers.size(); ++i)
+    child.peers[i].id = d.split.new_peers[i];
+  take(f.cs.on_region_heartbeat(heartbeat_of(parent)));
+  CHECK_FALSE(f.cs.split_outcome(d).has_value());
+  take(f.cs.on_region_heartbeat(heartbeat_of(child)));
+  CHECK(f.cs.split_outcome(d) == std::vector<storage::region_meta>{parent, child});
+}
+
+}  // namespace rdb::pd::test

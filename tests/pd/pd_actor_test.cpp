@@ -185,6 +185,58 @@ TEST_CASE_FIXTURE(pd_fixture, "pd actor: region lookups and ask_split") {
   CHECK_FALSE(ids->new_region.is_none());
 }
 
+TEST_CASE_FIXTURE(pd_fixture,
+                  "pd actor: split_region answers the halves once the child reports, or times "
+                  "out") {
+  auto metas = bootstrap({"g", "p"});
+  auto m = metas[1];
+  CHECK(code_of(ask<std::vector<storage::region_meta>>(split_region_atom::value,
+                                                       split_region_request{m.id, "z", {}})) ==
+        errc::invalid_argument);
+  using halves = std::vector<storage::region_meta>;
+  // An answer is in the test actor's mailbox once PD delivered it.
+  auto answered = [&] { return !self->mailbox().empty(); };
+  auto h = self->request(pd, caf::infinite, split_region_atom::value,
+                         split_region_request{m.id, "k", m.epoch});
+  consume_messages();
+  CHECK_FALSE(answered());
+  // The leader's heartbeat carries the directive, with fresh ids.
+  auto resp = ask<region_heartbeat_response>(region_heartbeat_atom::value, heartbeat_of(m));
+  REQUIRE(resp.has_value());
+  REQUIRE(resp->next.kind == directive_kind::split);
+  auto parent = m;
+  parent.end_key = "k";
+  parent.epoch.version = 2;
+  auto child = m;
+  child.id = resp->next.split.new_region;
+  child.start_key = "k";
+  child.epoch.version = 2;
+  for (std::size_t i = 0; i < child.peers.size(); ++i)
+    child.peers[i].id = resp->next.split.new_peers[i];
+  REQUIRE(ask<region_heartbeat_response>(region_heartbeat_atom::value, heartbeat_of(parent)));
+  CHECK_FALSE(answered());
+  REQUIRE(ask<region_heartbeat_response>(region_heartbeat_atom::value, heartbeat_of(child)));
+  REQUIRE(answered());
+  std::optional<halves> got;
+  h.receive([&](halves& x) { got = std::move(x); }, [&](caf::error&) {});
+  CHECK(got == halves{parent, child});
+  // A split nobody carries out fails after `split_wait_ticks`, not before.
+  auto late = self->request(pd, caf::infinite, split_region_atom::value,
+                            split_region_request{child.id, "", {}});
+  consume_messages();
+  for (std::uint64_t t = 1; t < pd_config{}.split_wait_ticks; ++t) {
+    self->send(pd, pd_tick_atom::value);
+    consume_messages();
+  }
+  CHECK_FALSE(answered());
+  self->send(pd, pd_tick_atom::value);
+  consume_messages();
+  REQUIRE(answered());
+  std::optional<errc> failed;
+  late.receive([&](halves&) {}, [&](caf::error& e) { failed = pd_code(e); });
+  CHECK(failed == errc::timeout);
+}
+
 TEST_CASE("pd actor: its own timer ticks store liveness") {
   pd_fixture f{std::chrono::seconds{1}};
   store_info s;
@@ -232,8 +284,9 @@ TEST_CASE_FIXTURE(pd_fixture, "pd message types survive serialization and are re
   CHECK(roundtrip(id_range{5, 6}) == id_range{5, 6});
   for (const char* name :
        {"pd.bootstrap_request", "pd.bootstrap_status", "pd.id_range", "pd.split_ids",
-        "pd.store_stats", "pd.store_info", "pd.region_heartbeat", "pd.region_info", "pd.directive",
-        "pd.region_heartbeat_response", "rdb.region_meta", "rdb.region_id", "rdb.store_id"}) {
+        "pd.split_region_request", "pd.store_stats", "pd.store_info", "pd.region_heartbeat",
+        "pd.region_info", "pd.directive", "pd.region_heartbeat_response", "rdb.region_meta",
+        "rdb.region_id", "rdb.store_id"}) {
     CAPTURE(name);
     CHECK(sys.types().make_value(name) != nullptr);
   }
