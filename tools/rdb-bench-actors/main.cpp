@@ -32,10 +32,11 @@
 #include "actors/router/route_table.hpp"
 #include "actors/store/store_node.hpp"
 #include "actors/store/store_types.hpp"
-#include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
+#include "tools/bench-support/in_process_cluster.hpp"
 
 using namespace rdb;
+using namespace rdb::bench;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -43,18 +44,6 @@ namespace {
 constexpr std::size_t store_count = 3;
 constexpr std::size_t region_count = 64;
 constexpr std::size_t value_size = 256;
-
-struct bench_config : caf::actor_system_config {
-  bench_config() {
-    add_store_types(*this);
-    auto cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    set("scheduler.max-threads", cores);
-    set("scheduler.max-throughput", std::size_t{300});
-    // Measured here: the sharing policy gave 15-21k writes/s where work stealing gave 10-15k;
-    // a fan-out to many region actors does not make it walk a ready queue either.
-    set("scheduler.policy", caf::atom("sharing"));
-  }
-};
 
 /// One closed-loop client: one write in flight at a time, into its own region.
 struct client {
@@ -111,15 +100,6 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
           });
 }
 
-template <class Response, class Handle, class... Ts>
-std::optional<Response> call(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
-  caf::scoped_actor self{sys};
-  std::optional<Response> out;
-  self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
-      .receive([&](Response& r) { out = std::move(r); }, [](caf::error&) {});
-  return out;
-}
-
 /// The region's leader as the stores' routes say, as an index into `nodes`, or none.
 std::optional<std::size_t> leader_of(const std::vector<std::unique_ptr<store_node>>& nodes,
                                      region_id region) {
@@ -129,15 +109,6 @@ std::optional<std::size_t> leader_of(const std::vector<std::unique_ptr<store_nod
     if (r != nullptr && r->leader.store == nodes[i]->id()) return i;
   }
   return std::nullopt;
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::seconds bound) {
-  auto deadline = clock_type::now() + bound;
-  while (!pred()) {
-    if (clock_type::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return true;
 }
 
 /// User plus system CPU time of the whole process so far.
@@ -163,12 +134,6 @@ std::uint64_t written_bytes() {
   return out;
 }
 
-std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[i];
-}
-
 /// The counters of every store's log writer and apply writer.
 std::vector<std::pair<writer_stats, writer_stats>> both_writer_stats(
     caf::actor_system& sys, const std::vector<std::unique_ptr<store_node>>& nodes) {
@@ -183,46 +148,16 @@ std::vector<std::pair<writer_stats, writer_stats>> both_writer_stats(
 int run(int seconds, const std::string& root, std::size_t client_count) {
   bench_config cfg;
   caf::actor_system sys{cfg};
-  auto pd = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
-  if (!pd) {
-    std::fprintf(stderr, "cannot spawn PD\n");
-    return 1;
-  }
-  pd::bootstrap_request req;
-  req.cluster = cluster_id{7};
-  req.replicas = 3;
+  std::vector<std::string> split_keys;
   for (std::size_t i = 1; i < region_count; ++i) {
     char buf[16];
     std::snprintf(buf, sizeof(buf), "r%03zu", i);
-    req.split_keys.emplace_back(buf);
+    split_keys.emplace_back(buf);
   }
-  for (std::size_t i = 0; i < store_count; ++i)
-    req.stores.push_back("store" + std::to_string(i));
-  auto regions = call<std::vector<storage::region_meta>>(sys, *pd, pd::bootstrap_atom::value, req);
-  auto stores = call<std::vector<pd::store_info>>(sys, *pd, pd::get_stores_atom::value);
-  if (!regions || !stores) {
-    std::fprintf(stderr, "PD bootstrap failed\n");
-    return 1;
-  }
-  std::vector<std::unique_ptr<store_node>> nodes;
-  for (const auto& info : *stores) {
-    store_node_config c;
-    c.dir = root + "/" + info.address;
-    c.store.cluster = cluster_id{7};
-    c.store.store = info.id;
-    c.store.create_if_missing = true;
-    c.tick_interval = std::chrono::milliseconds{100};
-    c.pd = *pd;
-    auto n = store_node::open(sys, c);
-    if (!n) {
-      std::fprintf(stderr, "cannot open store %s\n", c.dir.c_str());
-      return 1;
-    }
-    nodes.push_back(std::move(*n));
-  }
-  for (auto& a : nodes)
-    for (auto& b : nodes)
-      if (a != b) a->connect(*b);
+  auto cluster = start_cluster(sys, root, store_count, split_keys);
+  if (!cluster) return 1;
+  const auto* regions = &cluster->regions;
+  auto& nodes = cluster->nodes;
   auto all_led = [&] {
     for (const auto& m : *regions)
       if (!leader_of(nodes, m.id)) return false;
@@ -277,7 +212,7 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
       c->routes.push_back(nodes[i]->routes());
       c->index_of[nodes[i]->id()] = i;
     }
-    c->prefix = (r == 0 ? std::string{"a"} : req.split_keys[r - 1]) + "-" + std::to_string(k);
+    c->prefix = (r == 0 ? std::string{"a"} : split_keys[r - 1]) + "-" + std::to_string(k);
     c->id = k + 1;
     c->target = leader_of(nodes, (*regions)[r].id).value_or(0);
     c->measuring = measuring;
@@ -351,9 +286,6 @@ int run(int seconds, const std::string& root, std::size_t client_count) {
               probe_ms.empty() ? 0.0 : probe_ms[probe_ms.size() / 2]);
   std::printf("disk writes %.1f MB/s, %.0f bytes per client write\n", written / elapsed / 1e6,
               writes > 0 ? written / writes : 0.0);
-  for (auto& n : nodes)
-    n->stop();
-  caf::anon_send_exit(*pd, caf::exit_reason::user_shutdown);
   return 0;
 }
 

@@ -36,10 +36,11 @@
 #include "actors/router/route_table.hpp"
 #include "actors/store/store_node.hpp"
 #include "actors/store/store_types.hpp"
-#include "pd/memory_meta_store.hpp"
 #include "pd/pd_actor.hpp"
+#include "tools/bench-support/in_process_cluster.hpp"
 
 using namespace rdb;
+using namespace rdb::bench;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -47,16 +48,6 @@ namespace {
 constexpr std::size_t store_count = 3;
 constexpr std::size_t value_size = 256;
 constexpr std::uint32_t key_space = 100'000;
-
-struct bench_config : caf::actor_system_config {
-  bench_config() {
-    add_store_types(*this);
-    auto cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    set("scheduler.max-threads", cores);
-    set("scheduler.max-throughput", std::size_t{300});
-    set("scheduler.policy", caf::atom("sharing"));
-  }
-};
 
 std::string key_of(std::uint32_t n) {
   char buf[16];
@@ -120,24 +111,6 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
           });
 }
 
-template <class Response, class Handle, class... Ts>
-caf::expected<Response> call(caf::actor_system& sys, const Handle& dest, Ts&&... xs) {
-  caf::scoped_actor self{sys};
-  caf::expected<Response> out{caf::error{}};
-  self->request(dest, std::chrono::seconds{10}, std::forward<Ts>(xs)...)
-      .receive([&](Response& r) { out = std::move(r); }, [&](caf::error& e) { out = e; });
-  return out;
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::seconds bound) {
-  auto deadline = clock_type::now() + bound;
-  while (!pred()) {
-    if (clock_type::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return true;
-}
-
 /// The route of the region holding `key` on the store that leads it, or none.
 std::optional<region_route> leader_route(const std::vector<std::unique_ptr<store_node>>& nodes,
                                          const std::string& key) {
@@ -149,57 +122,17 @@ std::optional<region_route> leader_route(const std::vector<std::unique_ptr<store
   return std::nullopt;
 }
 
-double percentile_ms(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))];
-}
-
-std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))];
-}
-
 int run(std::size_t splits, int baseline_seconds, std::size_t client_count,
         std::chrono::milliseconds pace, const std::string& root) {
   bench_config cfg;
   caf::actor_system sys{cfg};
-  auto pd = pd::spawn_pd(sys, std::make_unique<pd::memory_meta_store>());
-  if (!pd) {
-    std::fprintf(stderr, "cannot spawn PD\n");
-    return 1;
-  }
-  pd::bootstrap_request req;
-  req.cluster = cluster_id{7};
-  req.replicas = 3;
-  for (std::size_t i = 0; i < store_count; ++i)
-    req.stores.push_back("store" + std::to_string(i));
-  auto regions = call<std::vector<storage::region_meta>>(sys, *pd, pd::bootstrap_atom::value, req);
-  auto stores = call<std::vector<pd::store_info>>(sys, *pd, pd::get_stores_atom::value);
-  if (!regions || !stores) {
-    std::fprintf(stderr, "PD bootstrap failed\n");
-    return 1;
-  }
-  std::vector<std::unique_ptr<store_node>> nodes;
-  for (const auto& info : *stores) {
-    store_node_config c;
-    c.dir = root + "/" + info.address;
-    c.store.cluster = cluster_id{7};
-    c.store.store = info.id;
-    c.store.create_if_missing = true;
-    c.tick_interval = std::chrono::milliseconds{100};
-    c.pd = *pd;
-    // Splits come from this benchmark only.
+  // Splits come from this benchmark only.
+  auto cluster = start_cluster(sys, root, store_count, {}, [](store_node_config& c) {
     c.split_check_interval = caf::timespan{0};
-    auto n = store_node::open(sys, c);
-    if (!n) {
-      std::fprintf(stderr, "cannot open store %s\n", c.dir.c_str());
-      return 1;
-    }
-    nodes.push_back(std::move(*n));
-  }
-  for (auto& a : nodes)
-    for (auto& b : nodes)
-      if (a != b) a->connect(*b);
+  });
+  if (!cluster) return 1;
+  auto& nodes = cluster->nodes;
+  auto pd = &cluster->pd;
   if (!wait_until([&] { return leader_route(nodes, "").has_value(); }, std::chrono::seconds{60})) {
     std::fprintf(stderr, "the region elected no leader\n");
     return 1;
@@ -298,10 +231,10 @@ int run(std::size_t splits, int baseline_seconds, std::size_t client_count,
               static_cast<unsigned long long>(failed), split_elapsed,
               nodes[0]->routes()->load()->size());
   std::printf("split answered by the leader, ms: p50 %.1f  p99 %.1f  max %.1f\n",
-              percentile_ms(answered_ms, 0.5), percentile_ms(answered_ms, 0.99),
+              percentile(answered_ms, 0.5), percentile(answered_ms, 0.99),
               answered_ms.empty() ? 0.0 : answered_ms.back());
   std::printf("split to the child's first write, ms: p50 %.1f  p99 %.1f  max %.1f\n",
-              percentile_ms(serving_ms, 0.5), percentile_ms(serving_ms, 0.99),
+              percentile(serving_ms, 0.5), percentile(serving_ms, 0.99),
               serving_ms.empty() ? 0.0 : serving_ms.back());
   std::uint64_t errors = 0;
   for (int p = 0; p < 2; ++p) {
@@ -319,9 +252,6 @@ int run(std::size_t splits, int baseline_seconds, std::size_t client_count,
     errors += c->errors;
   std::printf("client retries (not leader, key moved, no route): %llu\n",
               static_cast<unsigned long long>(errors));
-  for (auto& n : nodes)
-    n->stop();
-  caf::anon_send_exit(*pd, caf::exit_reason::user_shutdown);
   return failed == 0 ? 0 : 1;
 }
 
