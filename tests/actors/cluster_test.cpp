@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -290,4 +291,93 @@ TEST_CASE("cluster: PD splits a region by hand, at a key or at its middle, and b
   auto now = test::call<std::vector<pd::region_info>>(c.sys, c.pd, pd::get_regions_atom::value);
   REQUIRE(now);
   CHECK(now->size() == 4);
+}
+
+TEST_CASE(
+    "cluster: one region split by PD into 64 under writes covers the key space exactly at "
+    "PD and in every store's routes, and every write stays readable") {
+  pd_cluster c{1};
+  c.bootstrap();
+  REQUIRE(test::wait_until([&] { return c.led_regions() == 1; }, std::chrono::seconds{60}));
+  // Closed-loop writers over the whole key space while the splits go on.
+  auto done = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::vector<std::shared_ptr<client>> clients;
+  for (std::size_t w = 0; w < 4; ++w) {
+    auto cl = std::make_shared<client>();
+    for (std::size_t i = 0; i < c.nodes.size(); ++i) {
+      cl->routes.push_back(c.nodes[i]->routes());
+      cl->index_of[c.nodes[i]->id()] = i;
+    }
+    cl->prefix = "k" + std::to_string(w * 25);
+    cl->id = w + 1;
+    cl->total = 400;
+    cl->done = done;
+    clients.push_back(cl);
+    c.sys.spawn([cl](caf::event_based_actor* self) -> caf::behavior {
+      write_next(self, cl);
+      return {[=](kv_put_atom) { write_next(self, cl); }};
+    });
+  }
+  // Six rounds, each splitting every region at once between two of 64 split points.
+  std::vector<std::string> points;
+  for (int p = 1; p < 64; ++p) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "k%02d", p * 100 / 64);
+    points.emplace_back(buf);
+  }
+  std::ranges::sort(points);
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  auto pd_regions = [&] {
+    return test::call<std::vector<pd::region_info>>(c.sys, c.pd, pd::get_regions_atom::value)
+        .value_or(std::vector<pd::region_info>{});
+  };
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::future<caf::expected<std::vector<storage::region_meta>>>> asked;
+    for (const auto& r : pd_regions()) {
+      std::vector<std::string> inside;
+      for (const auto& p : points)
+        if (p > r.meta.start_key && storage::before_end(p, r.meta.end_key)) inside.push_back(p);
+      if (inside.empty()) continue;
+      auto key = inside[inside.size() / 2];
+      asked.push_back(std::async(std::launch::async, [&c, r, key] {
+        return c.split({r.meta.id, key, r.meta.epoch});
+      }));
+    }
+    for (auto& a : asked) {
+      auto halves = a.get();
+      REQUIRE_MESSAGE(halves, c.sys.render(halves.error()));
+    }
+  }
+  auto regions = pd_regions();
+  MESSAGE("regions at PD: " << regions.size());
+  REQUIRE(regions.size() == points.size() + 1);
+  auto check_cover = [](const std::vector<storage::region_meta>& metas) {
+    REQUIRE_FALSE(metas.empty());
+    CHECK(metas.front().start_key.empty());
+    CHECK(metas.back().end_key.empty());
+    for (std::size_t k = 1; k < metas.size(); ++k)
+      CHECK(metas[k - 1].end_key == metas[k].start_key);
+  };
+  std::vector<storage::region_meta> at_pd;
+  for (const auto& r : regions)
+    at_pd.push_back(r.meta);
+  check_cover(at_pd);
+  // Every store routes the same cover once it applied every split.
+  REQUIRE(test::wait_until([&] { return c.routed_everywhere() == at_pd.size(); },
+                           std::chrono::seconds{30}));
+  for (const auto& n : c.nodes) {
+    auto routed = n->routes()->load()->metas();
+    check_cover(routed);
+    CHECK(routed == at_pd);
+  }
+  REQUIRE(test::wait_until([&] { return *done == clients.size(); }, std::chrono::seconds{90}));
+  for (const auto& cl : clients) {
+    CHECK(cl->acked == cl->total);
+    for (std::uint64_t i = 0; i < cl->acked; ++i) {
+      auto key = cl->prefix + "-" + std::to_string(i);
+      auto got = c.routed<get_response>(kv_get_atom::value, get_request{{}, key});
+      REQUIRE(got);
+      CHECK(got->found);
+    }
+  }
 }
