@@ -243,7 +243,7 @@ TEST_CASE_FIXTURE(pd_cluster, "cluster: three stores by 64 regions elect and gro
   CHECK(regions->size() == region_count);
 }
 
-TEST_CASE("cluster: PD splits a region by hand, at a key or at its middle, and both halves serve") {
+TEST_CASE("split: PD splits a region by hand, at a key or at its middle, and both halves serve") {
   pd_cluster c{2};  // ["", "r001") and ["r001", "")
   c.bootstrap();
   REQUIRE(test::wait_until([&] { return c.led_regions() == 2; }, std::chrono::seconds{60}));
@@ -294,7 +294,7 @@ TEST_CASE("cluster: PD splits a region by hand, at a key or at its middle, and b
 }
 
 TEST_CASE(
-    "cluster: one region split by PD into 64 under writes covers the key space exactly at "
+    "split: one region split by PD into 64 under writes covers the key space exactly at "
     "PD and in every store's routes, and every write stays readable") {
   pd_cluster c{1};
   c.bootstrap();
