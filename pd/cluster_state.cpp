@@ -132,7 +132,7 @@ result<std::vector<storage::region_meta>> cluster_state::bootstrap(const bootstr
     for (auto store : placement[i])
       m.peers.push_back(storage::region_peer{peer_id{next++}, store, storage::peer_role::voter});
     metas.push_back(m);
-    changes.regions.push_back(region_info{std::move(m), {}, 0, {}, {}});
+    changes.regions.push_back(region_info{std::move(m), {}, 0, 0, {}, {}});
   }
   if (auto ok = commit(changes); !ok) return std::unexpected(ok.error());
   ids_.commit(plan);

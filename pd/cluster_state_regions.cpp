@@ -82,7 +82,8 @@ result<region_heartbeat_response> cluster_state::on_region_heartbeat(const regio
   if (auto ok = require_bootstrapped(); !ok) return std::unexpected(ok.error());
   const auto& meta = hb.region;
   if (auto ok = check_meta(meta); !ok) return std::unexpected(ok.error());
-  region_info next{meta, {}, hb.approximate_size, hb.pending_peers, hb.down_peers};
+  region_info next{meta,         {}, hb.approximate_size, hb.approximate_keys, hb.pending_peers,
+                   hb.down_peers};
   if (!hb.leader.is_none()) {
     auto it = std::ranges::find(meta.peers, hb.leader, &storage::region_peer::id);
     if (it == meta.peers.end())

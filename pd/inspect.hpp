@@ -49,13 +49,13 @@ typename Inspector::result_type inspect(Inspector& f, store_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_heartbeat& x) {
   return f(caf::meta::type_name("region_heartbeat"), x.region, x.leader, x.approximate_size,
-           x.pending_peers, x.down_peers);
+           x.approximate_keys, x.pending_peers, x.down_peers);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_info& x) {
   return f(caf::meta::type_name("region_info"), x.meta, x.leader, x.approximate_size,
-           x.pending_peers, x.down_peers);
+           x.approximate_keys, x.pending_peers, x.down_peers);
 }
 
 template <class Inspector>

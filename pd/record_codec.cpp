@@ -88,7 +88,8 @@ std::string_view record_codec::encode(const region_info& region) {
   fb::Epoch epoch{m.epoch.conf_ver, m.epoch.version};
   auto meta = fb::CreateRegionMeta(builder_, m.id.value(), start, end, &epoch, peer_vec);
   auto leader = to_fb(region.leader);
-  builder_.Finish(fb::CreatePdRegion(builder_, meta, &leader, region.approximate_size));
+  builder_.Finish(fb::CreatePdRegion(builder_, meta, &leader, region.approximate_size,
+                                     region.approximate_keys));
   return finished();
 }
 
@@ -148,6 +149,7 @@ std::optional<region_info> record_codec::decode_region(std::string_view bytes) {
     if (!leader) return std::nullopt;
     out.leader = *leader;
     out.approximate_size = r->approximate_size();
+    out.approximate_keys = r->approximate_keys();
     return out;
   });
 }

@@ -140,8 +140,9 @@ struct region_heartbeat {
   storage::region_meta region;
   /// The reporting leader's own peer id; must be one of `region.peers`.
   peer_id leader;
-  /// Bytes of keys + values in the region, as the store estimates them.
+  /// Bytes of keys + values in the region, and its number of keys, as the store estimates them.
   std::uint64_t approximate_size = 0;
+  std::uint64_t approximate_keys = 0;
   /// Peers not yet caught up (a learner waiting for its snapshot, a lagging follower).
   std::vector<storage::region_peer> pending_peers;
   /// Peers the leader has not heard from within its own liveness window.
@@ -156,6 +157,7 @@ struct region_info {
   /// The last reported leader; `leader.id` is none before the first heartbeat.
   storage::region_peer leader;
   std::uint64_t approximate_size = 0;
+  std::uint64_t approximate_keys = 0;
   std::vector<storage::region_peer> pending_peers;
   std::vector<storage::region_peer> down_peers;
 

@@ -1,6 +1,7 @@
 #include "storage/batch_applier.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "storage/bucket.hpp"
 #include "storage/cursor.hpp"
@@ -31,8 +32,11 @@ result<void> batch_applier::apply(const write_batch& batch) {
   return finish();
 }
 
-void batch_applier::account(region_id region, std::int64_t delta) {
-  if (!region.is_none() && delta != 0) size_deltas_[region] += delta;
+void batch_applier::account(region_id region, std::int64_t bytes, std::int64_t keys) {
+  if (region.is_none() || (bytes == 0 && keys == 0)) return;
+  auto& d = size_deltas_[region];
+  d.bytes += bytes;
+  d.keys += keys;
 }
 
 result<cursor*> batch_applier::data_cursor() {
@@ -194,17 +198,21 @@ result<void> batch_applier::apply_op(const write_batch::put_op& op) {
     auto b = rc == 0 ? bucket::decode((*c)->value()) : bucket{};
     if (!b) return corrupt_bucket(op.region);
     auto old = b->put(op.key.substr(bucket_prefix), op.value);
-    account(op.region,
-            old ? static_cast<std::int64_t>(op.value.size()) - static_cast<std::int64_t>(*old)
-                : record_bytes(op.key, op.value));
+    if (old)
+      account(op.region,
+              static_cast<std::int64_t>(op.value.size()) - static_cast<std::int64_t>(*old), 0);
+    else
+      account(op.region, record_bytes(op.key, op.value), 1);
     auto bytes = b->encode();
     rc = rc == 0 ? (*c)->put_current(key_buf_, bytes) : (*c)->put(key_buf_, bytes);
   } else if (rc == 0) {
-    account(op.region, static_cast<std::int64_t>(op.value.size()) -
-                           static_cast<std::int64_t>((*c)->value().size()));
+    account(op.region,
+            static_cast<std::int64_t>(op.value.size()) -
+                static_cast<std::int64_t>((*c)->value().size()),
+            0);
     rc = (*c)->put_current(key_buf_, op.value);
   } else if (rc == MDB_NOTFOUND) {
-    account(op.region, record_bytes(op.key, op.value));
+    account(op.region, record_bytes(op.key, op.value), 1);
     rc = (*c)->put(key_buf_, op.value);
   }
   if (rc != 0)
@@ -224,10 +232,10 @@ result<void> batch_applier::apply_op(const write_batch::del_op& op) {
     if (!b) return corrupt_bucket(op.region);
     auto old = b->erase(op.key.substr(bucket_prefix));
     if (!old) return {};
-    account(op.region, -static_cast<std::int64_t>(op.key.size() + *old));
+    account(op.region, -static_cast<std::int64_t>(op.key.size() + *old), -1);
     rc = b->empty() ? (*c)->del() : (*c)->put_current(key_buf_, b->encode());
   } else if (rc == 0) {
-    account(op.region, -record_bytes(op.key, (*c)->value()));
+    account(op.region, -record_bytes(op.key, (*c)->value()), -1);
     rc = (*c)->del();
   }
   if (rc != 0 && rc != MDB_NOTFOUND)
@@ -253,7 +261,7 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
         rc = (*c)->next();
         continue;
       }
-      account(op.region, -record_bytes(user_key, (*c)->value()));
+      account(op.region, -record_bytes(user_key, (*c)->value()), -1);
       rc = (*c)->del();
       continue;
     }
@@ -267,7 +275,7 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
       joined.append(e.first);
       if (!op.end.empty() && joined >= op.end) past_end = true;
       if (!in_range(joined)) return false;
-      account(op.region, -record_bytes(joined, e.second));
+      account(op.region, -record_bytes(joined, e.second), -1);
       return true;
     });
     if (removed == 0)
@@ -285,14 +293,21 @@ result<void> batch_applier::apply_op(const write_batch::delete_range_op& op) {
 
 result<void> batch_applier::apply_op(const write_batch::move_size_op& op) {
   state_reader states{txn_, dbs_};
-  auto size = states.region_size(op.region);
-  if (!size) return std::unexpected(size.error());
+  auto usage = states.usage(op.region);
+  if (!usage) return std::unexpected(usage.error());
   // What the batch changed before this op counts too.
-  auto now = static_cast<std::int64_t>(*size) + size_deltas_[op.region];
-  auto moved =
-      std::min<std::int64_t>(std::max<std::int64_t>(now, 0), static_cast<std::int64_t>(op.bytes));
-  account(op.region, -moved);
-  account(op.to, moved);
+  const auto& delta = size_deltas_[op.region];
+  auto bytes = std::max<std::int64_t>(static_cast<std::int64_t>(usage->bytes) + delta.bytes, 0);
+  auto keys = std::max<std::int64_t>(static_cast<std::int64_t>(usage->keys) + delta.keys, 0);
+  auto moved = std::min<std::int64_t>(bytes, static_cast<std::int64_t>(op.bytes));
+  // Keys go with the bytes in proportion: the split knows the bytes of the moving range
+  // exactly but does not count its keys.
+  auto moved_keys = bytes == 0
+                        ? 0
+                        : std::llround(static_cast<double>(keys) * static_cast<double>(moved) /
+                                       static_cast<double>(bytes));
+  account(op.region, -moved, -moved_keys);
+  account(op.to, moved, moved_keys);
   return {};
 }
 
@@ -303,16 +318,17 @@ result<void> batch_applier::corrupt_bucket(region_id region) {
 
 result<void> batch_applier::finish() {
   state_reader states{txn_, dbs_};
-  for (auto [region, delta] : size_deltas_) {
-    auto size = states.region_size(region);
-    if (!size) return std::unexpected(size.error());
-    // Deltas are exact, but a region's size may predate accounting (data written with a none
-    // region id), so clamp rather than wrap below zero.
-    auto now = static_cast<std::int64_t>(*size) + delta;
-    auto bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(now, 0));
-    if (auto ok =
-            put_state(region, keys::state_kind::region_size, codec_.encode_region_size(bytes));
-        !ok)
+  // Deltas are exact, but a region's usage may predate accounting (data written with a none
+  // region id, or before keys were counted), so clamp rather than wrap below zero.
+  auto clamped = [](std::uint64_t before, std::int64_t delta) {
+    return static_cast<std::uint64_t>(
+        std::max<std::int64_t>(static_cast<std::int64_t>(before) + delta, 0));
+  };
+  for (const auto& [region, delta] : size_deltas_) {
+    auto usage = states.usage(region);
+    if (!usage) return std::unexpected(usage.error());
+    region_usage now{clamped(usage->bytes, delta.bytes), clamped(usage->keys, delta.keys)};
+    if (auto ok = put_state(region, keys::state_kind::region_size, codec_.encode(now)); !ok)
       return ok;
   }
   return {};

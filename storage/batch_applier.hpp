@@ -21,11 +21,11 @@ namespace rdb::storage {
 /// the whole batch through a fresh applier). Failures come back as storage errors, with
 /// `MDB_MAP_FULL` mapped to `errc::map_full`.
 ///
-/// Region sizes: each data operation adds the byte change of its key + value to its region's
-/// running delta (the old value's size comes from the same cursor lookup that positions the
-/// write, so a put costs no extra tree descent), and `finish` folds the deltas into the
-/// regions' size records. That keeps split checks free of scans at the cost of one small
-/// record write per region per batch.
+/// Region sizes: each data operation adds the byte change of its key + value, and the key it
+/// adds or removes, to its region's running delta (the old value's size and whether the key
+/// existed come from the same cursor lookup that positions the write, so a put costs no extra
+/// tree descent), and `finish` folds the deltas into the regions' size records. That keeps split
+/// checks free of scans at the cost of one small record write per region per batch.
 class batch_applier {
  public:
   batch_applier(txn& t, const databases& dbs, record_codec& codec)
@@ -59,14 +59,20 @@ class batch_applier {
   /// The data cursor shared by all data operations of the batch, opened on first use.
   result<cursor*> data_cursor();
   result<void> finish();
-  void account(region_id region, std::int64_t delta);
+  /// Adds `bytes` and `keys` to the region's running delta.
+  void account(region_id region, std::int64_t bytes, std::int64_t keys);
+
+  struct usage_delta {
+    std::int64_t bytes = 0;
+    std::int64_t keys = 0;
+  };
 
   txn& txn_;
   const databases& dbs_;
   record_codec& codec_;
   std::optional<cursor> data_cursor_;
   std::string key_buf_;
-  std::unordered_map<region_id, std::int64_t> size_deltas_;
+  std::unordered_map<region_id, usage_delta> size_deltas_;
 };
 
 }  // namespace rdb::storage

@@ -129,8 +129,8 @@ result<std::optional<region_local_state>> read_view::load_region_state(region_id
   return state_reader{txn_, *dbs_}.region_state(region);
 }
 
-result<std::uint64_t> read_view::approximate_size(region_id region) const {
-  return state_reader{txn_, *dbs_}.region_size(region);
+result<region_usage> read_view::approximate_usage(region_id region) const {
+  return state_reader{txn_, *dbs_}.usage(region);
 }
 
 result<raft::log_index> read_view::load_session_index(region_id region) const {

@@ -61,8 +61,8 @@ class read_view {
   result<raft::log_index> load_session_index(region_id region) const;
   /// The region's client sessions, in client id order.
   result<std::vector<client_session>> load_client_sessions(region_id region) const;
-  /// The region's approximate data size, kept up to date by every write batch.
-  result<std::uint64_t> approximate_size(region_id region) const;
+  /// The region's approximate data size and key count, kept up to date by every write batch.
+  result<region_usage> approximate_usage(region_id region) const;
   /// Every region with any state record (hard, apply, local state or size), in id order.
   result<std::vector<region_id>> region_ids() const;
   /// Every region that has a region local state, in region id order.

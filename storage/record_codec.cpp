@@ -91,9 +91,9 @@ std::string_view record_codec::encode(const store_ident& ident) {
   return finished();
 }
 
-std::string_view record_codec::encode_region_size(std::uint64_t bytes) {
+std::string_view record_codec::encode(const region_usage& usage) {
   builder_.Clear();
-  builder_.Finish(fb::CreateRegionSize(builder_, bytes));
+  builder_.Finish(fb::CreateRegionSize(builder_, usage.bytes, usage.keys));
   return finished();
 }
 
@@ -202,11 +202,11 @@ std::optional<store_ident> record_codec::decode_store_ident(std::string_view byt
   });
 }
 
-std::optional<std::uint64_t> record_codec::decode_region_size(std::string_view bytes) {
-  return verified<fb::RegionSize>(bytes,
-                                  [](const fb::RegionSize* s) -> std::optional<std::uint64_t> {
-                                    return s->approximate_size();
-                                  });
+std::optional<region_usage> record_codec::decode_region_usage(std::string_view bytes) {
+  return verified<fb::RegionSize>(
+      bytes, [](const fb::RegionSize* s) -> std::optional<region_usage> {
+        return region_usage{s->approximate_size(), s->approximate_keys()};
+      });
 }
 
 }  // namespace rdb::storage

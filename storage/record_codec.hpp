@@ -27,7 +27,7 @@ class record_codec {
   std::string_view encode(const apply_state& as);
   std::string_view encode(const region_local_state& rs);
   std::string_view encode(const store_ident& ident);
-  std::string_view encode_region_size(std::uint64_t bytes);
+  std::string_view encode(const region_usage& usage);
   std::string_view encode(const client_session& s);
   std::string_view encode_session_index(raft::log_index index);
 
@@ -39,7 +39,7 @@ class record_codec {
   static std::optional<apply_state> decode_apply_state(std::string_view bytes);
   static std::optional<region_local_state> decode_region_state(std::string_view bytes);
   static std::optional<store_ident> decode_store_ident(std::string_view bytes);
-  static std::optional<std::uint64_t> decode_region_size(std::string_view bytes);
+  static std::optional<region_usage> decode_region_usage(std::string_view bytes);
   /// Also refuses a session whose applied numbers are not ascending or lie below its watermark,
   /// or whose failed numbers are not ascending or not among the applied ones.
   static std::optional<client_session> decode_client_session(std::string_view bytes);

@@ -77,11 +77,11 @@ result<std::optional<region_local_state>> state_reader::region_state(region_id r
   return rs;
 }
 
-result<std::uint64_t> state_reader::region_size(region_id region) const {
-  auto size =
-      load(txn_, dbs_, region, keys::state_kind::region_size, record_codec::decode_region_size);
-  if (!size) return std::unexpected(size.error());
-  return size->value_or(0);
+result<region_usage> state_reader::usage(region_id region) const {
+  auto usage =
+      load(txn_, dbs_, region, keys::state_kind::region_size, record_codec::decode_region_usage);
+  if (!usage) return std::unexpected(usage.error());
+  return usage->value_or(region_usage{});
 }
 
 result<raft::log_index> state_reader::session_index(region_id region) const {

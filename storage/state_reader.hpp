@@ -25,8 +25,8 @@ class state_reader {
   /// The apply state, or all zeros for a region that has none yet.
   result<storage::apply_state> apply_state_or_default(region_id region) const;
   result<std::optional<region_local_state>> region_state(region_id region) const;
-  /// Approximate bytes of the region's data; 0 when nothing was ever recorded.
-  result<std::uint64_t> region_size(region_id region) const;
+  /// Approximate bytes and keys of the region's data; zeros when nothing was ever recorded.
+  result<region_usage> usage(region_id region) const;
   /// The applied index the region's client sessions stand for; 0 when none was recorded.
   result<raft::log_index> session_index(region_id region) const;
   /// The region's client sessions, in client id order.

@@ -124,6 +124,14 @@ struct region_local_state {
   bool operator==(const region_local_state&) const = default;
 };
 
+/// The approximate bytes (keys + values) and number of keys of a region's data.
+struct region_usage {
+  std::uint64_t bytes = 0;
+  std::uint64_t keys = 0;
+
+  bool operator==(const region_usage&) const = default;
+};
+
 /// One data record.
 struct kv_pair {
   std::string key;

@@ -53,7 +53,10 @@ void report_to_pd(peer_pointer self) {
   hb.pending_peers = st.logic->pending_peers();
   hb.down_peers = st.logic->down_peers();
   if (auto view = st.ctx.store.kv->read()) {
-    if (auto size = view->approximate_size(hb.region.id)) hb.approximate_size = *size;
+    if (auto usage = view->approximate_usage(hb.region.id)) {
+      hb.approximate_size = usage->bytes;
+      hb.approximate_keys = usage->keys;
+    }
   }
   self->send(st.ctx.heartbeat, report_atom::value, std::move(hb),
              caf::actor_cast<region_peer_actor>(self));

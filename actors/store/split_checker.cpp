@@ -15,25 +15,33 @@
 namespace rdb {
 
 storage::result<std::optional<split_point>> find_split_point(const storage::read_view& view,
-                                                             const storage::region_meta& meta) {
-  auto total = view.range_size(meta.start_key, meta.end_key);
-  if (!total) return std::unexpected{total.error()};
-  std::uint64_t before = 0;
-  bool first = true;
+                                                             const storage::region_meta& meta,
+                                                             split_by by) {
+  storage::region_usage total;
+  auto counted = view.for_each(meta.start_key, meta.end_key,
+                               [&](std::string_view key, std::string_view value) {
+                                 total.bytes += key.size() + value.size();
+                                 ++total.keys;
+                                 return true;
+                               });
+  if (!counted) return std::unexpected{counted.error()};
+  const auto whole = by == split_by::size ? total.bytes : total.keys;
+  storage::region_usage before;
   std::optional<split_point> out;
-  auto walked = view.for_each(meta.start_key, meta.end_key,
-                              [&](std::string_view key, std::string_view value) {
-                                auto size = key.size() + value.size();
-                                // The key that takes the walk past the middle starts the
-                                // right half, unless it is the first (never an empty left).
-                                if (!first && 2 * (before + size) > *total) {
-                                  out = split_point{std::string{key}, *total - before};
-                                  return false;
-                                }
-                                first = false;
-                                before += size;
-                                return true;
-                              });
+  auto walked = view.for_each(
+      meta.start_key, meta.end_key, [&](std::string_view key, std::string_view value) {
+        auto size = key.size() + value.size();
+        auto walked_past = by == split_by::size ? before.bytes + size : before.keys + 1;
+        // The key that takes the walk past the middle starts the right half, unless it is the
+        // first (never an empty left).
+        if (before.keys > 0 && 2 * walked_past > whole) {
+          out = split_point{std::string{key}, total.bytes - before.bytes};
+          return false;
+        }
+        before.bytes += size;
+        ++before.keys;
+        return true;
+      });
   if (!walked) return std::unexpected{walked.error()};
   return out;
 }
@@ -127,10 +135,15 @@ void round(checker_pointer self) {
     // One view per region, released before the next: a long-lived view holds off map growth.
     auto view = st.cfg.kv->read();
     if (!view) return failed(self, meta.id, "cannot read: " + view.error().message);
-    auto size = view->approximate_size(meta.id);
-    if (!size) return failed(self, meta.id, "cannot read its size: " + size.error().message);
-    if (*size <= st.cfg.split_size) continue;
-    auto at = find_split_point(*view, meta);
+    auto usage = view->approximate_usage(meta.id);
+    if (!usage) return failed(self, meta.id, "cannot read its size: " + usage.error().message);
+    std::optional<split_by> by;
+    if (usage->bytes > st.cfg.split_size)
+      by = split_by::size;
+    else if (usage->keys > st.cfg.split_keys)
+      by = split_by::keys;
+    if (!by) continue;
+    auto at = find_split_point(*view, meta, *by);
     if (!at) return failed(self, meta.id, "cannot find a split key: " + at.error().message);
     if (*at) split(self, meta, r->peer, std::move(**at));
   }

@@ -21,9 +21,10 @@
 /// The split checker: one per store, on a thread of its own (detached: it reads the kv
 /// environment), never a region peer. It also carries out the splits PD orders. Every `interval` it
 /// looks at the regions this store leads; one whose approximate size is past `split_size` gets a
-/// split key near the middle of its data by size, found from one read view, new ids from PD
-/// (`ask_split`), and a `split_request` to its leader peer. A region that keeps growing splits
-/// again.
+/// split key near the middle of its data by size, one with more keys than `split_keys` (many
+/// small records) near the middle by key count; the key is found from one read view, the new
+/// ids come from PD (`ask_split`), and a `split_request` goes to the leader peer. A region that
+/// keeps growing splits again.
 namespace rdb {
 
 /// Where a region splits: the key whose record takes the data walked in key order past half of
@@ -35,11 +36,15 @@ struct split_point {
   bool operator==(const split_point&) const = default;
 };
 
-/// The split point of `meta`'s range in `view` (its size summed first, then its records walked
-/// up to the middle, values not copied); nothing if the range holds fewer than two keys
-/// (either half would be empty).
+/// What a split halves: the bytes of the range or its number of keys.
+enum class split_by { size, keys };
+
+/// The split point of `meta`'s range in `view` (its size and keys counted first, then its
+/// records walked up to the middle by `by`, values not copied); nothing if the range holds fewer
+/// than two keys (either half would be empty).
 storage::result<std::optional<split_point>> find_split_point(const storage::read_view& view,
-                                                             const storage::region_meta& meta);
+                                                             const storage::region_meta& meta,
+                                                             split_by by = split_by::size);
 
 struct split_checker_stats {
   std::uint64_t rounds = 0;
@@ -78,6 +83,8 @@ struct split_checker_config {
   caf::timespan interval = std::chrono::seconds{10};
   /// A region larger than this splits (`region-split-size`).
   std::uint64_t split_size = std::uint64_t{96} << 20;
+  /// A region with more keys than this splits (`region-split-keys`).
+  std::uint64_t split_keys = 960'000;
   /// Bound on the requests to PD and to the leader.
   caf::timespan request_timeout = std::chrono::seconds{10};
 };

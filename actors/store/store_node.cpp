@@ -69,6 +69,7 @@ void store_node::spawn_actors() {
     kc.pd = cfg_.pd;
     kc.interval = cfg_.split_check_interval;
     kc.split_size = cfg_.region_split_size;
+    kc.split_keys = cfg_.region_split_keys;
     split_checker_ = spawn_split_checker(sys_, std::move(kc));
     ac.splitter = split_checker_;
     agent_ = spawn_heartbeat_agent(sys_, std::move(ac));

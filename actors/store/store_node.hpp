@@ -43,6 +43,7 @@ struct store_node_config {
   /// with a PD, which hands out the new regions' ids.
   caf::timespan split_check_interval = std::chrono::seconds{10};
   std::uint64_t region_split_size = std::uint64_t{96} << 20;
+  std::uint64_t region_split_keys = 960'000;
   /// Bound on the blocking calls of `start`, `create_region` and `stop`.
   caf::timespan call_timeout = std::chrono::seconds{30};
 };

@@ -235,6 +235,33 @@ TEST_CASE_FIXTURE(test::store_fixture,
   CHECK(p->right_bytes == 101);
 }
 
+TEST_CASE_FIXTURE(test::store_fixture, "split: by key count the split point halves the keys") {
+  test::temp_dir dir;
+  auto st = test::open_test_engines(dir.sub("s"), store_id{1});
+  storage::region_meta m;
+  m.id = region_id{1};
+  auto point = [&] { return find_split_point(st.kv->read().value(), m, split_by::keys).value(); };
+  storage::write_batch b;
+  b.put(m.id, "a", std::string(1000, 'x'));
+  for (auto k : {"b", "c", "d", "e"})
+    b.put(m.id, k, "x");
+  REQUIRE(st.kv->write(b).has_value());
+  // By size "b" would start the right half; by count "c" does: two keys before it, three on.
+  auto p = point();
+  REQUIRE(p.has_value());
+  CHECK(p->key == "c");
+  CHECK(p->right_bytes == 6);
+  storage::write_batch odd;
+  odd.put(m.id, "f", "x");
+  REQUIRE(st.kv->write(odd).has_value());
+  // Six keys: three on each side.
+  p = point();
+  REQUIRE(p.has_value());
+  CHECK(p->key == "d");
+  CHECK(p->right_bytes == 6);
+  CHECK(find_split_point(st.kv->read().value(), m, split_by::size).value()->key == "b");
+}
+
 namespace {
 
 /// A split fixture whose leaders compact their logs at every tick once 8 entries can go, even

@@ -110,7 +110,7 @@ TEST_CASE("garbage state records are storage_corrupt naming region and record") 
         check_corrupt(view.regions().error(), name);
         break;
       case keys::state_kind::region_size:
-        check_corrupt(view.approximate_size(r3).error(), name);
+        check_corrupt(view.approximate_usage(r3).error(), name);
         break;
       case keys::state_kind::session_index:
         check_corrupt(view.load_session_index(r3).error(), name);

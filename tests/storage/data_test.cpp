@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "storage/bucket.hpp"
 #include "storage/store.hpp"
 #include "test_support.hpp"
 
@@ -135,49 +136,72 @@ TEST_CASE("delete range across region boundaries removes exactly [start, end)") 
   CHECK(take(take(s->read()).scan("", "", 100)).empty());
 }
 
-TEST_CASE("approximate sizes follow puts, overwrites, deletes and range deletes") {
+TEST_CASE("approximate sizes and key counts follow puts, overwrites, deletes and range deletes") {
   temp_dir dir;
   auto s = open_store(dir.path());
   const region_id left{1}, right{2};
-  auto size = [&](region_id r) { return take(take(s->read()).approximate_size(r)); };
+  auto usage = [&](region_id r) { return take(take(s->read()).approximate_usage(r)); };
   write_batch b;
   b.put(left, "aa", "1234");      // 6
   b.put(left, "bb", "12345678");  // 10
   b.put(right, "x", "1");         // 2
+  b.put(right, "y", "1");         // 2
   take(s->write(b));
-  CHECK(size(left) == 16);
-  CHECK(size(right) == 2);
+  CHECK(usage(left) == region_usage{16, 2});
+  CHECK(usage(right) == region_usage{4, 2});
   write_batch o;
-  o.put(left, "aa", "1");  // -3
+  o.put(left, "aa", "1");  // -3, the same key
   o.del(left, "bb");       // -10
   o.del(left, "zz");       // absent: no change
   take(s->write(o));
-  CHECK(size(left) == 3);
+  CHECK(usage(left) == region_usage{3, 1});
   CHECK(take(take(s->read()).range_size("", "m")) == 3);
   write_batch r;
   r.delete_range(right, "", "");
   take(s->write(r));
-  CHECK(size(right) == 0);
-  CHECK(size(left) == 3);  // the range delete was booked to the region that asked for it
+  CHECK(usage(right) == region_usage{0, 0});
+  // The range delete was booked to the region that asked for it.
+  CHECK(usage(left) == region_usage{3, 1});
 }
 
-TEST_CASE("a split moves approximate size from one region to another, never below zero") {
+TEST_CASE("key counts follow keys in buckets of long keys") {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  const std::string prefix(bucket_prefix, 'p');
+  write_batch b;
+  for (char c : std::string{"abcd"})
+    b.put(r1, prefix + c, "v");
+  b.put(r1, prefix + 'a', "again");
+  take(s->write(b));
+  CHECK(take(take(s->read()).approximate_usage(r1)).keys == 4);
+  write_batch d;
+  d.del(r1, prefix + 'a');
+  d.del(r1, prefix + 'a');
+  take(s->write(d));
+  CHECK(take(take(s->read()).approximate_usage(r1)).keys == 3);
+  write_batch r;
+  r.delete_range(r1, prefix + 'b', prefix + 'd');
+  take(s->write(r));
+  CHECK(take(take(s->read()).approximate_usage(r1)).keys == 1);
+}
+
+TEST_CASE("a split moves approximate size, and keys in proportion, never below zero") {
   temp_dir dir;
   auto s = open_store(dir.path());
   const region_id parent{1}, child{2}, late{3};
-  auto size = [&](region_id r) { return take(take(s->read()).approximate_size(r)); };
+  auto usage = [&](region_id r) { return take(take(s->read()).approximate_usage(r)); };
   write_batch b;
-  b.put(parent, "aa", "12345678");  // 10
-  b.put(parent, "zz", "12345678");  // 10
-  b.move_size(parent, child, 8);
+  for (auto k : {"aa", "bb", "cc", "dd"})
+    b.put(parent, k, "12345678");  // 10 each
+  b.move_size(parent, child, 10);
   take(s->write(b));
-  CHECK(size(parent) == 12);
-  CHECK(size(child) == 8);
+  CHECK(usage(parent) == region_usage{30, 3});
+  CHECK(usage(child) == region_usage{10, 1});
   write_batch more;
   more.move_size(parent, late, 100);
   take(s->write(more));
-  CHECK(size(parent) == 0);
-  CHECK(size(late) == 12);
+  CHECK(usage(parent) == region_usage{0, 0});
+  CHECK(usage(late) == region_usage{30, 3});
   write_batch bad;
   bad.move_size(parent, region_id{}, 1);
   CHECK(code_of(s->write(bad)) == errc::invalid_argument);
@@ -191,7 +215,7 @@ TEST_CASE("data survives reopening the store") {
   }
   auto s = open_store(dir.path());
   CHECK(get(*s, "k") == "v");
-  CHECK(take(take(s->read()).approximate_size(r1)) == 2);
+  CHECK(take(take(s->read()).approximate_usage(r1)).bytes == 2);
 }
 
 TEST_CASE("a read view is a snapshot unaffected by later writes") {
@@ -224,7 +248,8 @@ TEST_CASE("delete range over many pages leaves exactly the keys outside it") {
   CHECK(left[999].key == key(999));
   CHECK(left[1000].key == key(4000));
   CHECK(left.back().key == key(4999));
-  CHECK(take(take(s->read()).approximate_size(r1)) == take(take(s->read()).range_size("", "")));
+  CHECK(take(take(s->read()).approximate_usage(r1)).bytes ==
+        take(take(s->read()).range_size("", "")));
 }
 
 TEST_CASE("values change size in place, including to and from overflow pages") {
@@ -236,6 +261,7 @@ TEST_CASE("values change size in place, including to and from overflow pages") {
     put(*s, "l", "neighbour");
     CHECK(get(*s, "k") == std::string(static_cast<std::size_t>(size), 'x'));
     CHECK(get(*s, "l") == "neighbour");
-    CHECK(take(take(s->read()).approximate_size(r1)) == 1 + static_cast<std::uint64_t>(size) + 10);
+    CHECK(take(take(s->read()).approximate_usage(r1)).bytes ==
+          1 + static_cast<std::uint64_t>(size) + 10);
   }
 }

@@ -29,7 +29,7 @@ TEST_CASE("absent region records read back as nothing") {
   CHECK_FALSE(take(view.load_hard_state(region_id{1})).has_value());
   CHECK_FALSE(take(view.load_apply_state(region_id{1})).has_value());
   CHECK_FALSE(take(view.load_region_state(region_id{1})).has_value());
-  CHECK(take(view.approximate_size(region_id{1})) == 0);
+  CHECK(take(view.approximate_usage(region_id{1})).bytes == 0);
   CHECK(take(view.regions()).empty());
 }
 
@@ -82,14 +82,14 @@ TEST_CASE("destroying a region removes its log and every state record") {
   b.put(region_id{2}, "k", "v");
   b.set_region_state(region_id{3}, make_region(3, "", ""));
   take(s->write(b));
-  CHECK(take(take(s->read()).approximate_size(region_id{2})) == 2);
+  CHECK(take(take(s->read()).approximate_usage(region_id{2})).bytes == 2);
   write_batch destroy;
   destroy.destroy_region(region_id{2});
   take(s->write(destroy));
   auto view = take(s->read());
   CHECK(take(view.last_index(region_id{2})) == raft::log_index{0});
   CHECK_FALSE(take(view.load_hard_state(region_id{2})).has_value());
-  CHECK(take(view.approximate_size(region_id{2})) == 0);
+  CHECK(take(view.approximate_usage(region_id{2})).bytes == 0);
   auto regions = take(view.regions());
   REQUIRE(regions.size() == 1);
   CHECK(regions[0].region.id == region_id{3});

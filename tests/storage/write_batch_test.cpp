@@ -65,7 +65,7 @@ TEST_CASE("operations apply in order within a batch") {
   CHECK(take(view.get("b")) == "2");
   CHECK(take(view.first_index(region_id{1})) == raft::log_index{4});
   CHECK(take(view.term(region_id{1}, raft::log_index{6})) == raft::term_id{2});
-  CHECK(take(view.approximate_size(region_id{1})) == 2);
+  CHECK(take(view.approximate_usage(region_id{1})).bytes == 2);
 }
 
 TEST_CASE("a full map grows and the batch is retried, up to the configured limit") {

@@ -85,9 +85,9 @@ result<void> store_printer::region(const storage::read_view& view, region_id id)
   if (*as)
     out_ << ", applied " << (*as)->applied_index << " truncated " << (*as)->truncated_index << "/"
          << (*as)->truncated_term;
-  auto size = view.approximate_size(id);
-  if (!size) return std::unexpected(size.error());
-  out_ << "\n  approximate size: " << *size << " bytes\n";
+  auto usage = view.approximate_usage(id);
+  if (!usage) return std::unexpected(usage.error());
+  out_ << "\n  approximate size: " << usage->bytes << " bytes, " << usage->keys << " keys\n";
   return {};
 }
 

@@ -57,6 +57,9 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(region_split_size, "region-split-size",
            "a region whose data grows past this many bytes splits in two (default: 100663296, "
            "96 MiB)")
+      .add(region_split_keys, "region-split-keys",
+           "a region holding more than this many keys splits in two near its middle by key "
+           "count (default: 960000)")
       .add(split_check_interval, "split-check-interval",
            "how often a store checks the sizes of the regions it leads (default: 10s)")
       .add(pd_tick_interval, "pd-tick-interval",
@@ -109,6 +112,7 @@ std::string node_config::validate() {
   if (log_gc_threshold < 1) return "--log-gc-threshold must be at least 1";
   if (log_gc_count_limit < 1) return "--log-gc-count-limit must be at least 1";
   if (region_split_size < 1) return "--region-split-size must be at least 1";
+  if (region_split_keys < 1) return "--region-split-keys must be at least 1";
   if (split_check_interval <= caf::timespan{0}) return "--split-check-interval must be positive";
   if (initial_regions < 1 || initial_regions > 256) return "--initial-regions must be 1-256";
   if (replicas < 1 || replicas > initial_stores)

@@ -34,6 +34,7 @@ struct node_config : caf::actor_system_config {
   std::size_t log_gc_count_limit = 16384;
   std::uint64_t snapshot_max_bytes_per_sec = 0;
   std::uint64_t region_split_size = std::uint64_t{96} << 20;
+  std::uint64_t region_split_keys = 960'000;
   caf::timespan split_check_interval = std::chrono::seconds{10};
   caf::timespan pd_tick_interval = std::chrono::seconds{1};
   std::size_t initial_stores = 3;
