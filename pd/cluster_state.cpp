@@ -205,7 +205,7 @@ result<store_id> cluster_state::put_store(const store_info& info) {
   return info.id;
 }
 
-result<store_info> cluster_state::on_store_heartbeat(const store_stats& stats) {
+result<store_heartbeat_response> cluster_state::on_store_heartbeat(const store_stats& stats) {
   auto* s = stores_.find_mutable(stats.store);
   if (!s) return fail(errc::unknown_store, describe(stats.store) + " was never registered");
   if (s->state == store_state::tombstone)
@@ -214,7 +214,13 @@ result<store_info> cluster_state::on_store_heartbeat(const store_stats& stats) {
   s->last_heartbeat = now_;
   s->state = store_state::up;
   unheard_.erase(stats.store);
-  return *s;
+  store_heartbeat_response out{*s, {}};
+  for (const auto& [id, d] : directives_) {
+    const auto* r = regions_.find_by_id(id);
+    if (r && !r->leader.id.is_none() && r->leader.store == stats.store)
+      out.directives_waiting.push_back(id);
+  }
+  return out;
 }
 
 result<store_info> cluster_state::remove_store(store_id id) {

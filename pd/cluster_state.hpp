@@ -64,7 +64,7 @@ class cluster_state {
   /// Registers a store (see put_store_atom in pd/pd_interface.hpp for the rules).
   result<store_id> put_store(const store_info& info);
 
-  result<store_info> on_store_heartbeat(const store_stats& stats);
+  result<store_heartbeat_response> on_store_heartbeat(const store_stats& stats);
 
   result<store_info> remove_store(store_id id);
 
@@ -110,6 +110,10 @@ class cluster_state {
                                 const storage::region_epoch& epoch);
   /// The two halves of the split `d` ordered, once PD's table holds the child; nothing before.
   std::optional<std::vector<storage::region_meta>> split_outcome(const directive& d) const;
+
+  /// Drops the directive pending for `d.region` if it is `d` (a refusal of an older one
+  /// changes nothing). Answers whether it dropped it.
+  bool drop_directive(const directive& d);
 
   /// The directive pending for `id`, if any.
   std::optional<directive> pending_directive(region_id id) const;

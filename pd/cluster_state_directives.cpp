@@ -53,6 +53,13 @@ result<void> cluster_state::push_directive(const directive& d) {
   return {};
 }
 
+bool cluster_state::drop_directive(const directive& d) {
+  auto it = directives_.find(d.region);
+  if (it == directives_.end() || it->second != d) return false;
+  directives_.erase(it);
+  return true;
+}
+
 std::optional<directive> cluster_state::pending_directive(region_id id) const {
   auto it = directives_.find(id);
   if (it == directives_.end()) return std::nullopt;

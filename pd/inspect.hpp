@@ -65,6 +65,11 @@ typename Inspector::result_type inspect(Inspector& f, directive& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_heartbeat_response& x) {
+  return f(caf::meta::type_name("store_heartbeat_response"), x.store, x.directives_waiting);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_heartbeat_response& x) {
   return f(caf::meta::type_name("region_heartbeat_response"), x.next);
 }

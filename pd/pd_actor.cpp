@@ -92,6 +92,16 @@ pd_actor::behavior_type pd_actor_impl(pd_pointer self, std::shared_ptr<pd_core> 
         if (auto ok = cluster().push_directive(d); !ok) return to_error(ok.error());
         return caf::unit;
       },
+      [=](split_refused_atom, const directive& d, const std::string& why) {
+        cluster().drop_directive(d);
+        std::erase_if(self->state.splits, [&](pending_split& p) {
+          if (p.ordered != d) return false;
+          p.answer.deliver(make_error(
+              errc::invalid_argument,
+              "region " + std::to_string(d.region.value()) + " cannot be split: " + why));
+          return true;
+        });
+      },
       [=](pd_tick_atom) {
         cluster().tick();
         if (!self->state.splits.empty()) settle_splits(self);

@@ -51,9 +51,10 @@ using alloc_id_atom = caf::atom_constant<caf::atom("pd_allocid")>;
 /// `invalid_argument`.
 using put_store_atom = caf::atom_constant<caf::atom("pd_putstor")>;
 
-/// (store_heartbeat_atom, store_stats) -> store_info
+/// (store_heartbeat_atom, store_stats) -> store_heartbeat_response
 /// Records the figures and marks the store up as of the current PD tick. Answers PD's view of
-/// the store. `unknown_store` for an unregistered id, `store_tombstone` for a removed store.
+/// the store and the regions it leads (as PD last heard) that have a directive waiting.
+/// `unknown_store` for an unregistered id, `store_tombstone` for a removed store.
 using store_heartbeat_atom = caf::atom_constant<caf::atom("pd_storehb")>;
 
 /// (remove_store_atom, store_id) -> store_info
@@ -114,6 +115,13 @@ using get_stores_atom = caf::atom_constant<caf::atom("pd_stores")>;
 /// membership. For PD's schedulers, operators and tests; not persisted.
 using push_directive_atom = caf::atom_constant<caf::atom("pd_pushdir")>;
 
+/// (split_refused_atom, directive, std::string why) -> void
+/// A store's split checker cannot carry out the split directive (the region holds fewer than
+/// two keys, so one half would be empty; or its data cannot be read). PD drops the directive
+/// if it is still the pending one and fails the split_region requests waiting for it with
+/// `invalid_argument` and `why`, rather than letting them time out.
+using split_refused_atom = caf::atom_constant<caf::atom("pd_splitno")>;
+
 /// (pd_tick_atom) -> void
 /// Advances PD's clock by one tick; stores silent for `store_down_ticks` ticks become down.
 /// Sent by PD's own timer when one is configured, or by whoever drives PD's time (tests).
@@ -126,7 +134,7 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<is_bootstrapped_atom>::with<bootstrap_status>,
     caf::replies_to<alloc_id_atom, std::uint32_t>::with<id_range>,
     caf::replies_to<put_store_atom, store_info>::with<store_id>,
-    caf::replies_to<store_heartbeat_atom, store_stats>::with<store_info>,
+    caf::replies_to<store_heartbeat_atom, store_stats>::with<store_heartbeat_response>,
     caf::replies_to<remove_store_atom, store_id>::with<store_info>,
     caf::replies_to<region_heartbeat_atom, region_heartbeat>::with<region_heartbeat_response>,
     caf::replies_to<ask_split_atom, storage::region_meta>::with<split_ids>,
@@ -138,7 +146,8 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<get_store_regions_atom, store_id>::with<std::vector<region_info>>,
     caf::replies_to<get_store_atom, store_id>::with<store_info>,
     caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<pd_tick_atom>,
-    caf::reacts_to<push_directive_atom, directive>>;
+    caf::reacts_to<push_directive_atom, directive>,
+    caf::reacts_to<split_refused_atom, directive, std::string>>;
 
 // -- registration ----------------------------------------------------------------
 
@@ -174,6 +183,7 @@ inline caf::actor_system_config& add_pd_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<region_info>("pd.region_info");
   cfg.add_message_type<directive>("pd.directive");
   cfg.add_message_type<region_heartbeat_response>("pd.region_heartbeat_response");
+  cfg.add_message_type<store_heartbeat_response>("pd.store_heartbeat_response");
   return cfg;
 }
 

@@ -164,6 +164,18 @@ struct region_info {
   bool operator==(const region_info&) const = default;
 };
 
+/// PD's answer to a store heartbeat.
+struct store_heartbeat_response {
+  /// PD's view of the store.
+  store_info store;
+  /// Regions whose leader PD last heard on this store and that have a directive waiting: the
+  /// store asks their leaders to report now, since directives ride the answers to region
+  /// heartbeats and a quiet region reports seldom.
+  std::vector<region_id> directives_waiting;
+
+  bool operator==(const store_heartbeat_response&) const = default;
+};
+
 /// What PD wants a region's leader to do next. At most one per heartbeat response; the leader
 /// carries it out only if its epoch still equals `epoch` (otherwise PD decides again on the
 /// next heartbeat), so a directive computed against an old membership is never applied.

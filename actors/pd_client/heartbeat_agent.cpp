@@ -37,6 +37,9 @@ struct agent_state {
   agent_config cfg;
   std::unordered_map<region_id, pending_report> pending;
   std::unordered_map<region_id, sent_report> sent;
+  /// Regions whose leaders were asked to report because PD has a directive waiting for them:
+  /// their reports go to PD at once, not with the next round.
+  std::unordered_set<region_id> directive_waiting;
   /// Regions whose creation the supervisor is working on: not asked twice.
   std::unordered_set<region_id> creating;
   /// True until PD answered a region list: a store that joined before the cluster was
@@ -201,6 +204,21 @@ void ask_leaders_to_report(agent_pointer self) {
   }
 }
 
+/// Asks the leaders of `regions` on this store to report now: PD has directives waiting for
+/// them.
+void ask_to_report(agent_pointer self, const std::vector<region_id>& regions) {
+  if (regions.empty()) return;
+  auto table = self->state.cfg.routes->load();
+  if (!table) return;
+  for (auto id : regions) {
+    const auto* r = table->find(id);
+    if (r && r->leader.store == self->state.cfg.store) {
+      self->state.directive_waiting.insert(id);
+      self->send(r->peer, report_atom::value);
+    }
+  }
+}
+
 void round(agent_pointer self) {
   auto& st = self->state;
   if (st.unsynced || st.stats.rounds % st.cfg.sync_every == 0) {
@@ -212,8 +230,9 @@ void round(agent_pointer self) {
   ++st.stats.store_heartbeats;
   self->request(st.cfg.pd, st.cfg.request_timeout, pd::store_heartbeat_atom::value,
                 store_figures(self))
-      .then([](const pd::store_info&) {},
-            [=](const caf::error& e) { note_failure(self, "store heartbeat", e); });
+      .then(
+          [=](const pd::store_heartbeat_response& r) { ask_to_report(self, r.directives_waiting); },
+          [=](const caf::error& e) { note_failure(self, "store heartbeat", e); });
   auto pending = std::move(st.pending);
   st.pending.clear();
   for (auto& [region, report] : pending)
@@ -234,8 +253,9 @@ store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) 
         bool news = last == st.sent.end() || last->second.leader != hb.leader ||
                     last->second.epoch != hb.region.epoch;
         pending_report report{std::move(hb), peer};
-        if (news) {
-          // A new leader or epoch must reach PD before its schedulers act on the old one.
+        // A new leader or epoch must reach PD before its schedulers act on the old one; a
+        // report PD is waiting for, to hand over a directive, is not held back either.
+        if (st.directive_waiting.erase(region) > 0 || news) {
           ++st.stats.immediate_reports;
           st.pending.erase(region);
           send_region_heartbeat(self, std::move(report));

@@ -96,6 +96,12 @@ void split(checker_pointer self, const storage::region_meta& meta, region_peer_a
             });
 }
 
+/// Tells PD that the split it ordered cannot be done, so whoever asked for it hears why.
+void refuse(checker_pointer self, const pd::directive& d, const std::string& why) {
+  failed(self, d.region, why);
+  self->send(self->state.cfg.pd, pd::split_refused_atom::value, d, why);
+}
+
 /// A split PD ordered (`split_region`): carried out when this store leads the region at the
 /// directive's epoch, at the directive's key or at the middle of the data.
 void ordered_split(checker_pointer self, const pd::directive& d) {
@@ -112,8 +118,8 @@ void ordered_split(checker_pointer self, const pd::directive& d) {
   std::optional<split_point> at;
   if (d.split_key.empty()) {
     auto middle = find_split_point(*view, meta);
-    if (!middle) return failed(self, meta.id, "cannot find a split key: " + middle.error().message);
-    if (!*middle) return failed(self, meta.id, "holds fewer than two keys: nothing to split");
+    if (!middle) return refuse(self, d, "cannot find a split key: " + middle.error().message);
+    if (!*middle) return refuse(self, d, "it holds fewer than two keys, so a half would be empty");
     at = std::move(**middle);
   } else {
     auto right = view->range_size(d.split_key, meta.end_key);

@@ -77,7 +77,8 @@ struct agent_fixture : test::store_fixture {
   }
 
   /// Spawns the store's actors and its agent; `interval` zero: rounds only from `round()`.
-  void boot(pd::pd_actor to, caf::timespan interval = caf::timespan{0}) {
+  void boot(pd::pd_actor to, caf::timespan interval = caf::timespan{0},
+            std::uint64_t sync_every = 1) {
     store = test::open_test_engines(dir.sub("store"), self_id);
     writer = spawn_log_writer(sys, store.raft, false);
     applier = spawn_apply_writer(sys, store.kv, false);
@@ -100,7 +101,7 @@ struct agent_fixture : test::store_fixture {
     ac.routes = routes;
     ac.interval = interval;
     ac.request_timeout = std::chrono::milliseconds{700};
-    ac.sync_every = 1;
+    ac.sync_every = sync_every;
     agent = spawn_heartbeat_agent(sys, std::move(ac));
     caf::anon_send(supervisor, connect_atom::value, heartbeat_agent_actor{agent});
     sched.run();
@@ -267,4 +268,32 @@ TEST_CASE_FIXTURE(agent_fixture, "agent: a report PD refuses as stale is not sen
   round();
   round();
   CHECK(stats().region_heartbeats == before.region_heartbeats);
+}
+
+TEST_CASE_FIXTURE(agent_fixture,
+                  "agent: a leader PD has a directive waiting for reports with the next round") {
+  // Leaders are asked to report on their own only every 1000 rounds here.
+  boot(pd, caf::timespan{0}, 1000);
+  round();
+  auto table = routes->load();
+  REQUIRE(table->size() == 2);
+  for (const auto& m : table->metas())
+    caf::anon_send(table->find(m.id)->peer, campaign_atom::value);
+  sched.run();
+  round();
+  auto quiet = stats();
+  round();
+  CHECK(stats().region_heartbeats == quiet.region_heartbeats);
+  // PD queues a split of region "a" (nobody carries it out here: the store has no splitter).
+  auto local = table->find_by_key("a")->meta;
+  caf::anon_send(pd, pd::split_region_atom::value, pd::split_region_request{local.id, "c", {}});
+  sched.run();
+  REQUIRE(test::ask<pd::region_info>(sys, sched, pd, pd::get_region_by_id_atom::value, local.id)
+              ->leader.store == self_id);
+  auto before = stats();
+  // The store heartbeat's answer names the region; its leader reports at once.
+  round();
+  auto after = stats();
+  CHECK(after.region_heartbeats == before.region_heartbeats + 1);
+  CHECK(after.immediate_reports == before.immediate_reports + 1);
 }

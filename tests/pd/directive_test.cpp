@@ -94,6 +94,29 @@ TEST_CASE("directives: ride heartbeats at their epoch, dropped once the epoch mo
   CHECK(take(f.cs.on_region_heartbeat(heartbeat_of(with_learner))).next == promote);
 }
 
+TEST_CASE("directives: the leader's store hears which of its regions have one waiting") {
+  fixture f;
+  auto d = f.add_learner(f.middle());
+  take(f.cs.push_directive(d));
+  const auto leader_store = f.middle().peers[0].store;
+  const auto follower_store = f.middle().peers[1].store;
+  // No leader heard yet: no store is told.
+  CHECK(take(f.cs.on_store_heartbeat(store_stats{.store = leader_store})).directives_waiting ==
+        std::vector<region_id>{});
+  take(f.cs.on_region_heartbeat(heartbeat_of(f.middle())));
+  CHECK(take(f.cs.on_store_heartbeat(store_stats{.store = leader_store})).directives_waiting ==
+        std::vector<region_id>{f.middle().id});
+  CHECK(take(f.cs.on_store_heartbeat(store_stats{.store = follower_store})).directives_waiting ==
+        std::vector<region_id>{});
+  // Carried out: nothing waits any more.
+  auto with_learner = f.middle();
+  with_learner.peers.push_back(d.peer);
+  ++with_learner.epoch.conf_ver;
+  take(f.cs.on_region_heartbeat(heartbeat_of(with_learner)));
+  CHECK(take(f.cs.on_store_heartbeat(store_stats{.store = leader_store})).directives_waiting ==
+        std::vector<region_id>{});
+}
+
 TEST_CASE("directives: a leader transfer is done once the target leads") {
   fixture f;
   directive d;

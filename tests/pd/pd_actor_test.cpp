@@ -108,21 +108,23 @@ TEST_CASE_FIXTURE(pd_fixture, "pd actor: stores: put, get, heartbeat, remove, li
   store_stats st;
   st.store = *id;
   st.region_count = 4;
-  auto hb = ask<store_info>(store_heartbeat_atom::value, st);
+  auto hb = ask<store_heartbeat_response>(store_heartbeat_atom::value, st);
   REQUIRE(hb.has_value());
-  CHECK(hb->stats == st);
+  CHECK(hb->store.stats == st);
   self->send(pd, pd_tick_atom::value);
   expect((pd_tick_atom), from(self).to(pd).with(_));
   CHECK(ask<store_info>(get_store_atom::value, *id)->state == store_state::up);
   self->send(pd, pd_tick_atom::value);
   expect((pd_tick_atom), from(self).to(pd).with(_));
   CHECK(ask<store_info>(get_store_atom::value, *id)->state == store_state::down);
-  CHECK(ask<store_info>(store_heartbeat_atom::value, st)->state == store_state::up);
+  CHECK(ask<store_heartbeat_response>(store_heartbeat_atom::value, st)->store.state ==
+        store_state::up);
   auto all = ask<std::vector<store_info>>(get_stores_atom::value);
   REQUIRE(all.has_value());
   CHECK(all->size() == 1);
   CHECK(ask<store_info>(remove_store_atom::value, *id)->state == store_state::tombstone);
-  CHECK(code_of(ask<store_info>(store_heartbeat_atom::value, st)) == errc::store_tombstone);
+  CHECK(code_of(ask<store_heartbeat_response>(store_heartbeat_atom::value, st)) ==
+        errc::store_tombstone);
   CHECK(code_of(ask<store_info>(get_store_atom::value, store_id{999})) == errc::unknown_store);
 }
 
@@ -237,6 +239,34 @@ TEST_CASE_FIXTURE(pd_fixture,
   CHECK(failed == errc::timeout);
 }
 
+TEST_CASE_FIXTURE(pd_fixture, "pd actor: a split the store refuses fails at once with its reason") {
+  auto metas = bootstrap({"g", "p"});
+  auto m = metas[1];
+  using halves = std::vector<storage::region_meta>;
+  auto h = self->request(pd, caf::infinite, split_region_atom::value,
+                         split_region_request{m.id, "", {}});
+  consume_messages();
+  auto resp = ask<region_heartbeat_response>(region_heartbeat_atom::value, heartbeat_of(m));
+  REQUIRE(resp->next.kind == directive_kind::split);
+  // A refusal of some other directive changes nothing.
+  auto other = resp->next;
+  other.split.new_region = region_id{9999};
+  self->send(pd, split_refused_atom::value, other, std::string{"not this one"});
+  consume_messages();
+  CHECK(self->mailbox().empty());
+  self->send(pd, split_refused_atom::value, resp->next, std::string{"it holds one key"});
+  consume_messages();
+  REQUIRE_FALSE(self->mailbox().empty());
+  std::optional<caf::error> failed;
+  h.receive([&](halves&) {}, [&](caf::error& e) { failed = e; });
+  REQUIRE(failed.has_value());
+  CHECK(pd_code(*failed) == errc::invalid_argument);
+  CHECK(sys.render(*failed).find("it holds one key") != std::string::npos);
+  // The directive is gone: the next heartbeat carries nothing.
+  CHECK(ask<region_heartbeat_response>(region_heartbeat_atom::value, heartbeat_of(m))->next ==
+        directive{});
+}
+
 TEST_CASE("pd actor: its own timer ticks store liveness") {
   pd_fixture f{std::chrono::seconds{1}};
   store_info s;
@@ -285,8 +315,8 @@ TEST_CASE_FIXTURE(pd_fixture, "pd message types survive serialization and are re
   for (const char* name :
        {"pd.bootstrap_request", "pd.bootstrap_status", "pd.id_range", "pd.split_ids",
         "pd.split_region_request", "pd.store_stats", "pd.store_info", "pd.region_heartbeat",
-        "pd.region_info", "pd.directive", "pd.region_heartbeat_response", "rdb.region_meta",
-        "rdb.region_id", "rdb.store_id"}) {
+        "pd.region_info", "pd.directive", "pd.region_heartbeat_response",
+        "pd.store_heartbeat_response", "rdb.region_meta", "rdb.region_id", "rdb.store_id"}) {
     CAPTURE(name);
     CHECK(sys.types().make_value(name) != nullptr);
   }

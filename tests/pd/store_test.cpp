@@ -91,8 +91,9 @@ TEST_CASE("store heartbeat: figures recorded; unknown and removed stores refused
   auto cs = take(cluster_state::open(ms));
   auto a = take(cs.put_store(at("h:1")));
   auto info = take(cs.on_store_heartbeat(stats_of(a, 12)));
-  CHECK(info.stats == stats_of(a, 12));
-  CHECK(info.state == store_state::up);
+  CHECK(info.store.stats == stats_of(a, 12));
+  CHECK(info.store.state == store_state::up);
+  CHECK(info.directives_waiting.empty());
   CHECK(take(cs.store(a)).stats.region_count == 12);
   CHECK(code_of(cs.on_store_heartbeat(stats_of(store_id{555}))) == errc::unknown_store);
   auto removed = take(cs.remove_store(a));
@@ -115,7 +116,7 @@ TEST_CASE("store liveness: down after N silent ticks, up again with one heartbea
   cs.tick();
   CHECK(take(cs.store(a)).state == store_state::down);
   CHECK(take(cs.store(b)).state == store_state::up);
-  CHECK(take(cs.on_store_heartbeat(stats_of(a))).state == store_state::up);
+  CHECK(take(cs.on_store_heartbeat(stats_of(a))).store.state == store_state::up);
   CHECK(take(cs.store(a)).last_heartbeat == tick_no{3});
   cs.tick();
   cs.tick();
