@@ -44,6 +44,8 @@ class process_cluster {
   process_cluster& operator=(const process_cluster&) = delete;
 
   std::size_t stores() const { return stores_.size(); }
+  /// PD's middleman address (host:port).
+  std::string pd_address() const { return pd_.field("pd"); }
   std::string client_address(std::size_t i) const;
   std::vector<std::string> client_addresses() const;
   /// Where store `i` writes its log.
