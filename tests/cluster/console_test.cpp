@@ -118,10 +118,15 @@ TEST_CASE("console: bad input is refused with the command's usage, nothing sent"
            bad{"wait regions ~ 3\n", "'~' is not a comparison"},
            bad{"sleep soon\n", "'soon' is not a duration"},
            bad{"move 4 1 2\n", "not supported by this cluster"},
-           bad{"kill-store 1\n", "not supported by this console yet"},
+           bad{"kill-store 1\n", "this console started no cluster"},
+           bad{"kill-pd\n", "this console started no cluster"},
+           bad{"cluster start 0\n", "'0' is not a store count from 1 to 9"},
+           bad{"cluster stop now\n", "no 'cluster stop'"},
+           bad{"partition 1 | 2 3\n", "not supported yet"},
        }) {
-    CAPTURE(script);
-    auto run = run_console(cluster, script);
+    std::string text = script;
+    CAPTURE(text);
+    auto run = run_console(cluster, text);
     CHECK(run.status == 1);
     CHECK_MESSAGE(run.has(says), run.out);
   }

@@ -1,5 +1,7 @@
 #include "tools/rdb-console/console.hpp"
 
+#include <filesystem>
+
 #include "tools/client/client.hpp"
 #include "tools/rdb-console/text.hpp"
 
@@ -31,10 +33,23 @@ console::console(caf::actor_system& sys, console_options opts, std::ostream& out
   add_data_commands(commands_);
   add_placement_commands(commands_);
   add_flow_commands(commands_);
+  add_fault_commands(commands_);
   commands_["help"] = {"help", "[command]", "lists the commands, or describes one", "", 0, 1, help};
 }
 
-console::~console() = default;
+console::~console() {
+  if (!cluster_) return;
+  cluster_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(cluster_dir_, ignored);
+}
+
+void console::adopt(procs::node_cluster cluster, std::string dir) {
+  pd_.attach(cluster.pd_address());
+  kv_.reset();
+  cluster_.emplace(std::move(cluster));
+  cluster_dir_ = std::move(dir);
+}
 
 std::vector<std::string> console::names() const {
   std::vector<std::string> out;

@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include <caf/fwd.hpp>
 
+#include "tools/node-cluster/node_cluster.hpp"
 #include "tools/rdb-console/pd_session.hpp"
 
 namespace rdb::client {
@@ -34,6 +36,8 @@ struct console_options {
   std::string pd_address = "127.0.0.1:2379";
   /// Inspection commands print JSON.
   bool json = false;
+  /// The rdb-node binary `cluster start` runs.
+  std::string node_binary;
   /// Bound on each request to PD and on each data operation.
   std::chrono::milliseconds timeout{10'000};
 };
@@ -80,6 +84,12 @@ class console {
   /// `usage: name <args>` for a known command.
   std::string usage_of(const std::string& name) const;
 
+  /// The cluster this console started (`cluster start`), if any.
+  procs::node_cluster* own_cluster() { return cluster_ ? &*cluster_ : nullptr; }
+  /// Adopts a cluster this console started, under `dir` (removed with it): PD and data
+  /// commands go to it from now on.
+  void adopt(procs::node_cluster cluster, std::string dir);
+
  private:
   outcome run_command(std::string_view text);
 
@@ -88,6 +98,8 @@ class console {
   pd_session pd_;
   std::unique_ptr<client::client> kv_;
   std::map<std::string, command> commands_;
+  std::optional<procs::node_cluster> cluster_;
+  std::string cluster_dir_;
 };
 
 /// The commands, by family; each adds its entries to `table`.
@@ -95,5 +107,6 @@ void add_inspection_commands(std::map<std::string, command>& table);
 void add_data_commands(std::map<std::string, command>& table);
 void add_placement_commands(std::map<std::string, command>& table);
 void add_flow_commands(std::map<std::string, command>& table);
+void add_fault_commands(std::map<std::string, command>& table);
 
 }  // namespace rdb::console

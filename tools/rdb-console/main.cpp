@@ -7,6 +7,7 @@
 // fails, naming its line, and the exit status is 1; a wrong flag exits with 2.
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -29,7 +30,10 @@ struct console_config : caf::actor_system_config {
         .add(execute, "execute,e", "commands to run, separated by ';', then exit")
         .add(file, "file,f", "a script of commands to run, then exit")
         .add(json, "json", "inspection commands print JSON")
-        .add(timeout, "timeout", "bound on each request and data operation (default: 10s)");
+        .add(timeout, "timeout", "bound on each request and data operation (default: 10s)")
+        .add(node, "node",
+             "the rdb-node binary `cluster start` runs (default: the one built beside this "
+             "console)");
   }
 
   std::string pd = "127.0.0.1:2379";
@@ -37,7 +41,17 @@ struct console_config : caf::actor_system_config {
   std::string file;
   bool json = false;
   caf::timespan timeout = std::chrono::seconds{10};
+  std::string node;
 };
+
+/// The rdb-node built beside this binary (build/tools/rdb-node/rdb-node), if there is one.
+std::string node_beside_console() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  auto node = self.parent_path().parent_path() / "rdb-node" / "rdb-node";
+  return std::filesystem::exists(node, ec) ? node.string() : std::string{};
+}
 
 /// Runs the lines of `in` as a script named `name`; stops at the first failure.
 int run_script(rdb::console::console& c, std::istream& in, const std::string& name) {
@@ -79,6 +93,7 @@ int main(int argc, char** argv) {
   opts.pd_address = cfg.pd;
   opts.json = cfg.json;
   opts.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.timeout);
+  opts.node_binary = cfg.node.empty() ? node_beside_console() : cfg.node;
   rdb::console::console c{sys, opts, std::cout};
   if (!cfg.execute.empty()) {
     std::istringstream in{cfg.execute};

@@ -41,6 +41,11 @@ class pd_session {
   }
 
   const std::string& address() const { return address_; }
+  /// Talks to the PD at `address` from now on.
+  void attach(std::string address) {
+    address_ = std::move(address);
+    pd_.reset();
+  }
 
  private:
   std::expected<pd::pd_actor, std::string> connect();
