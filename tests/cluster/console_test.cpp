@@ -123,6 +123,8 @@ TEST_CASE("console: bad input is refused with the command's usage, nothing sent"
            bad{"cluster start 0\n", "'0' is not a store count from 1 to 9"},
            bad{"cluster stop now\n", "no 'cluster stop'"},
            bad{"partition 1 | 2 3\n", "not supported yet"},
+           bad{"load stop\n", "no load runs"},
+           bad{"load start 0\n", "'0' is not a client count from 1 to 64"},
        }) {
     std::string text = script;
     CAPTURE(text);

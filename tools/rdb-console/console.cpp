@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "tools/client/client.hpp"
+#include "tools/rdb-console/load.hpp"
 #include "tools/rdb-console/text.hpp"
 
 namespace rdb::console {
@@ -34,10 +35,13 @@ console::console(caf::actor_system& sys, console_options opts, std::ostream& out
   add_placement_commands(commands_);
   add_flow_commands(commands_);
   add_fault_commands(commands_);
+  add_load_commands(commands_);
   commands_["help"] = {"help", "[command]", "lists the commands, or describes one", "", 0, 1, help};
 }
 
 console::~console() {
+  // The load's clients stop before the cluster they talk to.
+  load_.reset();
   if (!cluster_) return;
   cluster_.reset();
   std::error_code ignored;

@@ -31,6 +31,8 @@ class client;
 /// (the prompt does, a script stops).
 namespace rdb::console {
 
+class load_runner;
+
 struct console_options {
   /// PD's middleman address, host:port.
   std::string pd_address = "127.0.0.1:2379";
@@ -84,6 +86,9 @@ class console {
   /// `usage: name <args>` for a known command.
   std::string usage_of(const std::string& name) const;
 
+  /// The background load (`load start`), if one runs.
+  std::unique_ptr<load_runner>& load() { return load_; }
+
   /// The cluster this console started (`cluster start`), if any.
   procs::node_cluster* own_cluster() { return cluster_ ? &*cluster_ : nullptr; }
   /// Adopts a cluster this console started, under `dir` (removed with it): PD and data
@@ -98,6 +103,7 @@ class console {
   pd_session pd_;
   std::unique_ptr<client::client> kv_;
   std::map<std::string, command> commands_;
+  std::unique_ptr<load_runner> load_;
   std::optional<procs::node_cluster> cluster_;
   std::string cluster_dir_;
 };
@@ -108,5 +114,6 @@ void add_data_commands(std::map<std::string, command>& table);
 void add_placement_commands(std::map<std::string, command>& table);
 void add_flow_commands(std::map<std::string, command>& table);
 void add_fault_commands(std::map<std::string, command>& table);
+void add_load_commands(std::map<std::string, command>& table);
 
 }  // namespace rdb::console
