@@ -74,5 +74,6 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using send_snapshot_atom = caf::atom_constant<caf::atom("send_snap")>;
 using snapshot_status_atom = caf::atom_constant<caf::atom("snap_stat")>;
 using snapshot_chunk_atom = caf::atom_constant<caf::atom("snap_chunk")>;
+using partition_atom = caf::atom_constant<caf::atom("partition")>;
 
 }  // namespace rdb

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,8 @@ struct transport_state {
   snapshot_receiver_actor receiver;
   /// Snapshot streams under way from this store.
   std::size_t streams = 0;
+  /// Stores cut off by a partition (`partition_atom`): nothing goes to or comes from them.
+  std::unordered_set<store_id> cut;
 };
 
 using transport_pointer = local_transport_actor::stateful_pointer<transport_state>;
@@ -100,6 +103,10 @@ void on_send(transport_pointer self, std::vector<raft_envelope>& envs) {
     }
     auto dest = env.to.store;
     auto to = env.to.id;
+    if (st.cut.count(dest) > 0) {
+      ++st.outbox.stats().dropped_partitioned;
+      continue;
+    }
     switch (st.outbox.add(std::move(env))) {
       case transport_outbox::add_result::send_now:
         if (auto b = st.outbox.take(dest)) send_batch(self, std::move(*b));
@@ -168,6 +175,12 @@ void on_deliver(transport_pointer self, raft_batch& batch) {
   auto& stats = st.outbox.stats();
   auto from = batch.from_store;
   auto& owed = st.owed[from];
+  if (st.cut.count(from) > 0) {
+    // Acknowledgements still count: the window must be open when the partition heals.
+    stats.dropped_partitioned += batch.envelopes.size() + batch.beats.size();
+    batch.envelopes.clear();
+    batch.beats.clear();
+  }
   if (!batch.envelopes.empty() || !batch.beats.empty()) {
     ++stats.batches_received;
     auto table = st.routes->load();
@@ -218,7 +231,8 @@ void on_send_snapshot(transport_pointer self, raft_envelope& env) {
   auto& st = self->state;
   auto origin = self->current_sender();
   auto peer = st.peers.find(env.to.store);
-  if (peer == st.peers.end() || st.streams >= st.snap.max_streams) {
+  if (peer == st.peers.end() || st.streams >= st.snap.max_streams ||
+      st.cut.count(env.to.store) > 0) {
     if (auto p = caf::actor_cast<region_peer_actor>(origin))
       self->send(p, snapshot_status_atom::value, env.to.id, false);
     return;
@@ -263,6 +277,17 @@ local_transport_actor::behavior_type transport_fn(transport_pointer self, store_
         self->state.outbox.connect(store);
       },
       [=](disconnect_atom, store_id store) { on_disconnect(self, store); },
+      [=](partition_atom, const std::vector<store_id>& cut) -> caf::result<bool> {
+        auto& st = self->state;
+        if (!st.cfg.allow_partitions)
+          return to_error(make_request_error(
+              errc::invalid_argument, region_id{},
+              "store " + std::to_string(st.self.value()) + " was not started to allow partitions"));
+        st.cut = {cut.begin(), cut.end()};
+        log_warning("transport", "cut off from " + std::to_string(cut.size()) +
+                                     " stores by a partition (none: healed)");
+        return true;
+      },
       [=](raft_msg_atom, raft_envelope& env) {
         auto table = self->state.routes->load();
         if (!deliver_local(self, table.get(), std::move(env)))

@@ -18,7 +18,7 @@ typename Inspector::result_type inspect(Inspector& f, transport_stats& x) {
   return f(caf::meta::type_name("transport_stats"), x.batches_sent, x.envelopes_sent, x.beats_sent,
            x.batches_received, x.acks_alone, x.envelopes_delivered, x.local_delivered,
            x.dropped_full, x.dropped_unreachable, x.dropped_no_peer, x.to_supervisor,
-           x.window_resets);
+           x.window_resets, x.dropped_partitioned);
 }
 
 /// The in-process transport: `transport_actor` plus what its instances say to each other and

@@ -61,10 +61,15 @@ typename Inspector::result_type inspect(Inspector& f, snapshot_chunk& x) {
 using raft_sink_actor = caf::typed_actor<caf::reacts_to<raft_msg_atom, raft_envelope>>;
 
 /// The part of a transport that other stores' transports talk to: raft batches, and the
-/// chunks of snapshot files, each answered `true` once written (an error if refused).
+/// chunks of snapshot files, each answered `true` once written (an error if refused). Also the
+/// part a test tool reaches over the network: `(partition_atom, std::vector<store_id> cut)`
+/// makes the transport drop every raft message and snapshot to and from the stores in `cut`
+/// (replacing the previous set; empty heals), answered `true`; refused with
+/// `invalid_argument` unless the store was started to allow it (`outbox_config`).
 using transport_inbox_actor =
     caf::typed_actor<caf::reacts_to<deliver_atom, raft_batch>,
-                     caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>>;
+                     caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>,
+                     caf::replies_to<partition_atom, std::vector<store_id>>::with<bool>>;
 
 /// Messages of the transport of one store.
 ///
@@ -99,6 +104,7 @@ using transport_actor =
                      caf::reacts_to<deliver_atom, raft_batch>,
                      caf::replies_to<snapshot_chunk_atom, snapshot_chunk>::with<bool>,
                      caf::reacts_to<connect_atom, store_id, transport_inbox_actor>,
-                     caf::reacts_to<disconnect_atom, store_id>>;
+                     caf::reacts_to<disconnect_atom, store_id>,
+                     caf::replies_to<partition_atom, std::vector<store_id>>::with<bool>>;
 
 }  // namespace rdb

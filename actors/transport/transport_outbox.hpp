@@ -38,6 +38,9 @@ struct outbox_config {
   /// dead connection it has not noticed yet: without this the window would stay closed for
   /// good. Below an election timeout, so followers keep hearing their leader. 0: never.
   std::chrono::nanoseconds stall_timeout = std::chrono::milliseconds{300};
+  /// Whether `partition_atom` may cut this store off from others (the node's
+  /// `--allow-partitions`, for fault-injection scenarios; never in production).
+  bool allow_partitions = false;
 };
 
 /// Counters of one transport, for tests and benchmarks.
@@ -65,6 +68,8 @@ struct transport_stats {
   /// Windows opened again because they stayed full for `stall_timeout` without an
   /// acknowledgement.
   std::uint64_t window_resets = 0;
+  /// Envelopes and heartbeats dropped, sent or received, across a partition.
+  std::uint64_t dropped_partitioned = 0;
 
   bool operator==(const transport_stats&) const = default;
 };

@@ -189,7 +189,8 @@ transport_inbox_actor recording_inbox(caf::actor_system& sys,
                                       std::shared_ptr<std::vector<raft_batch>> received) {
   return sys.spawn([received]() -> transport_inbox_actor::behavior_type {
     return {[received](deliver_atom, raft_batch& b) { received->push_back(std::move(b)); },
-            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; }};
+            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; },
+            [](partition_atom, const std::vector<store_id>&) { return true; }};
   });
 }
 
@@ -308,6 +309,48 @@ TEST_CASE_FIXTURE(test::store_fixture,
   auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
   CHECK(stats->dropped_unreachable == 3);
   caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+TEST_CASE_FIXTURE(test::store_fixture,
+                  "transport: a partition drops traffic both ways, only where it is allowed") {
+  outbox_config cfg;
+  cfg.beat_delay = std::chrono::nanoseconds{0};
+  auto refusing = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
+  CHECK_FALSE(test::ask<bool>(sys, sched, refusing, partition_atom::value,
+                              std::vector<store_id>{store_id{2}})
+                  .engaged());
+  cfg.allow_partitions = true;
+  auto transport = spawn_transport(sys, store_id{1}, std::make_shared<route_holder>(), cfg);
+  auto received = std::make_shared<std::vector<raft_batch>>();
+  auto inbox = recording_inbox(sys, received);
+  caf::anon_send(transport, connect_atom::value, store_id{2}, inbox);
+  sched.run();
+  REQUIRE(test::ask<bool>(sys, sched, transport, partition_atom::value,
+                          std::vector<store_id>{store_id{2}})
+              .engaged());
+  auto msg = beat_to(2, 1);
+  msg.msg.context = "read";
+  caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{msg});
+  sched.run();
+  CHECK(received->empty());
+  // What store 2 sends is dropped too; its acknowledgements still count.
+  raft_batch from_2{store_id{2}, store_id{1}, {beat_to(1, 1)}, {}, 0};
+  caf::anon_send(transport, deliver_atom::value, from_2);
+  sched.run();
+  auto stats = test::ask<transport_stats>(sys, sched, transport, stats_atom::value);
+  REQUIRE(stats.engaged());
+  CHECK(stats->dropped_partitioned == 2);
+  CHECK(stats->envelopes_delivered == 0);
+  // Healed: traffic flows again.
+  REQUIRE(test::ask<bool>(sys, sched, transport, partition_atom::value, std::vector<store_id>{})
+              .engaged());
+  caf::anon_send(transport, send_raft_atom::value, std::vector<raft_envelope>{msg});
+  sched.run();
+  CHECK(received->size() == 1);
+  for (auto h : {caf::actor_cast<caf::actor>(transport), caf::actor_cast<caf::actor>(refusing),
+                 caf::actor_cast<caf::actor>(inbox)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   sched.run();
 }
 
@@ -437,7 +480,8 @@ TEST_CASE_FIXTURE(test::store_fixture,
   auto transport = spawn_transport(sys, store_id{1}, routes);
   auto inbox = sys.spawn([]() -> transport_inbox_actor::behavior_type {
     return {[](deliver_atom, raft_batch&) {},
-            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; }};
+            [](snapshot_chunk_atom, const snapshot_chunk&) { return true; },
+            [](partition_atom, const std::vector<store_id>&) { return true; }};
   });
   caf::anon_send(transport, connect_atom::value, store_id{3}, inbox);
   caf::anon_send(transport, disconnect_atom::value, store_id{3});

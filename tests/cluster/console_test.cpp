@@ -122,7 +122,9 @@ TEST_CASE("console: bad input is refused with the command's usage, nothing sent"
            bad{"kill-pd\n", "this console started no cluster"},
            bad{"cluster start 0\n", "'0' is not a store count from 1 to 9"},
            bad{"cluster stop now\n", "no 'cluster stop'"},
-           bad{"partition 1 | 2 3\n", "not supported yet"},
+           bad{"partition 1 | 2 3\n", "was not started to allow partitions"},
+           bad{"partition 1 2 3\n", "two groups of stores are needed"},
+           bad{"partition 1 | 1 2\n", "store 1 is on both sides"},
            bad{"load stop\n", "no load runs"},
            bad{"load start 0\n", "'0' is not a client count from 1 to 64"},
        }) {

@@ -101,6 +101,11 @@ transport_actor::behavior_type direct_transport(transport_actor::pointer self,
       [=](disconnect_atom, store_id) {
         // The shared network has no connections to lose.
       },
+      [=](partition_atom, const std::vector<store_id>&) -> caf::result<bool> {
+        // Tests cut the shared network itself (direct_network).
+        return to_error(make_request_error(errc::invalid_argument, region_id{},
+                                           "the direct transport takes no partitions"));
+      },
   };
 }
 

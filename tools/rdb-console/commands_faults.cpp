@@ -42,7 +42,8 @@ outcome cluster(console& c, const args& a) {
     return std::unexpected(std::string{"no rdb-node binary found (--node=PATH)"});
   std::string dir = "/tmp/rdb-console-XXXXXX";
   if (!::mkdtemp(dir.data())) return std::unexpected("cannot make a directory under /tmp");
-  auto started = procs::node_cluster::start(c.options().node_binary, dir, *n);
+  auto started =
+      procs::node_cluster::start(c.options().node_binary, dir, *n, {"--allow-partitions"});
   if (!started) return std::unexpected(started.error());
   auto pd = started->pd_address();
   c.adopt(std::move(*started), dir);

@@ -89,8 +89,6 @@ void add_placement_commands(std::map<std::string, command>& table) {
       2,
       transfer_leader};
   const std::string no_moves = "not supported by this cluster: PD does not move replicas yet";
-  const std::string no_partitions =
-      "not supported yet: stores take no message to drop raft traffic between groups";
   for (const auto& [name, usage, summary, why] : {
            std::tuple{"move", "<region> <from-store> <to-store>", "moves a replica", no_moves},
            std::tuple{"add-peer", "<region> <store>", "adds a replica", no_moves},
@@ -98,9 +96,6 @@ void add_placement_commands(std::map<std::string, command>& table) {
            std::tuple{"decommission", "<store>", "moves every replica off a store", no_moves},
            std::tuple{"operators", "", "lists PD's running operators", no_moves},
            std::tuple{"scheduler", "<name> on|off", "switches a PD scheduler", no_moves},
-           std::tuple{"partition", "<stores> | <stores>", "cuts raft traffic between groups",
-                      no_partitions},
-           std::tuple{"heal", "", "ends every partition", no_partitions},
        })
     table[name] = not_supported(name, usage, summary, why);
 }

@@ -36,6 +36,7 @@ console::console(caf::actor_system& sys, console_options opts, std::ostream& out
   add_flow_commands(commands_);
   add_fault_commands(commands_);
   add_load_commands(commands_);
+  add_partition_commands(commands_);
   commands_["help"] = {"help", "[command]", "lists the commands, or describes one", "", 0, 1, help};
 }
 

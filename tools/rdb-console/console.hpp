@@ -115,5 +115,6 @@ void add_placement_commands(std::map<std::string, command>& table);
 void add_flow_commands(std::map<std::string, command>& table);
 void add_fault_commands(std::map<std::string, command>& table);
 void add_load_commands(std::map<std::string, command>& table);
+void add_partition_commands(std::map<std::string, command>& table);
 
 }  // namespace rdb::console

@@ -25,6 +25,9 @@ struct console_config : caf::actor_system_config {
   console_config() {
     rdb::add_store_types(*this);
     load<caf::io::middleman>();
+    // The nodes drop a connection silent for their connection timeout (3 s): an idle console
+    // keeps its connections to PD and the stores alive with heartbeats, as the nodes do.
+    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
     opt_group{custom_options_, "global"}
         .add(pd, "pd", "PD to attach to, host:port (default: 127.0.0.1:2379)")
         .add(execute, "execute,e", "commands to run, separated by ';', then exit")

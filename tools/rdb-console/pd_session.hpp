@@ -41,6 +41,7 @@ class pd_session {
   }
 
   const std::string& address() const { return address_; }
+  caf::actor_system& system() { return sys_; }
   /// Talks to the PD at `address` from now on.
   void attach(std::string address) {
     address_ = std::move(address);

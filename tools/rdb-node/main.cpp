@@ -186,6 +186,7 @@ std::unique_ptr<store_part> start_store(caf::actor_system& sys, const node_confi
   sc.snapshot.max_bytes_per_sec = cfg.snapshot_max_bytes_per_sec;
   sc.region_split_size = cfg.region_split_size;
   sc.region_split_keys = cfg.region_split_keys;
+  sc.transport.allow_partitions = cfg.allow_partitions;
   sc.split_check_interval = cfg.split_check_interval;
   sc.peer.limits = request_limits{cfg.max_key_bytes, cfg.max_value_bytes};
   sc.tick_interval = cfg.tick_interval;

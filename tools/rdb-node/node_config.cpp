@@ -69,6 +69,9 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(initial_regions, "initial-regions",
            "regions of a new cluster, split evenly over the first byte, 1-256 (default: 16)")
       .add(replicas, "replicas", "replicas of each initial region (default: 3)")
+      .add(allow_partitions, "allow-partitions",
+           "lets a test tool cut this store off from others (rdb-console's partition); for "
+           "fault-injection scenarios only (default: false)")
       .add(balance_leaders, "balance-leaders",
            "PD moves leaders off stores that lead more regions than others (default: true)")
       .add(cluster_id, "cluster-id", "id of the cluster a new store joins (default: 1)")

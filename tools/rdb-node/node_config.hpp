@@ -41,6 +41,7 @@ struct node_config : caf::actor_system_config {
   std::size_t initial_regions = 16;
   std::size_t replicas = 3;
   bool balance_leaders = true;
+  bool allow_partitions = false;
   std::uint64_t cluster_id = 1;
   std::size_t max_key_bytes;
   std::size_t max_value_bytes = std::size_t{8} << 20;
