@@ -43,6 +43,11 @@ struct client {
   std::shared_ptr<std::atomic<std::uint64_t>> done;
 };
 
+/// A writer waits this long after a failed attempt, as a real client backs off: the failure
+/// budget below then spans about 50 s of a region being unavailable, not a burst of retries
+/// in a tight loop while a new region elects its leader.
+constexpr auto retry_pause = std::chrono::milliseconds{5};
+
 void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
   if (c->acked == c->total || c->failures > 10'000) {
     ++*c->done;
@@ -55,7 +60,7 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
   if (!peer) {
     ++c->failures;
     c->target = (c->target + 1) % c->routes.size();
-    self->send(self, kv_put_atom::value);
+    self->delayed_send(self, retry_pause, kv_put_atom::value);
     return;
   }
   self->request(*peer, std::chrono::seconds{10}, kv_put_atom::value, std::move(req))
@@ -71,7 +76,7 @@ void write_next(caf::event_based_actor* self, std::shared_ptr<client> c) {
               c->target = c->index_of[hint->store];
             else
               c->target = (c->target + 1) % c->routes.size();
-            write_next(self, c);
+            self->delayed_send(self, retry_pause, kv_put_atom::value);
           });
 }
 
