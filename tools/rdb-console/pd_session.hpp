@@ -22,22 +22,12 @@ class pd_session {
 
   /// Sends `xs...` to PD and waits for its answer of type `T`.
   template <class T, class... Ts>
-  std::expected<T, std::string> ask(Ts&&... xs) {
-    auto pd = connect();
-    if (!pd) return std::unexpected(pd.error());
-    std::expected<T, std::string> out = std::unexpected(std::string{"no answer from PD"});
-    auto failed = [&](caf::error& e) {
-      out = std::unexpected(describe(e));
-      // Anything but PD's own refusal may mean the connection is gone: attach again next time.
-      if (e.category() != pd::error_category) pd_.reset();
-    };
-    caf::scoped_actor self{sys_};
-    auto pending = self->request(*pd, timeout_, std::forward<Ts>(xs)...);
-    if constexpr (std::is_void_v<T>)
-      pending.receive([&] { out = {}; }, failed);
-    else
-      pending.receive([&](T& value) { out = std::move(value); }, failed);
-    return out;
+  std::expected<T, std::string> ask(const Ts&... xs) {
+    // PD's requests are safe to repeat: one more try on a fresh connection after a timeout
+    // or a lost connection, which a long-idle or half-open link to PD may cause.
+    auto first = ask_once<T>(xs...);
+    if (first || pd_) return first;
+    return ask_once<T>(xs...);
   }
 
   const std::string& address() const { return address_; }
@@ -49,6 +39,25 @@ class pd_session {
   }
 
  private:
+  template <class T, class... Ts>
+  std::expected<T, std::string> ask_once(const Ts&... xs) {
+    auto pd = connect();
+    if (!pd) return std::unexpected(pd.error());
+    std::expected<T, std::string> out = std::unexpected(std::string{"no answer from PD"});
+    auto failed = [&](caf::error& e) {
+      out = std::unexpected(describe(e));
+      // Anything but PD's own refusal may mean the connection is gone: attach again next time.
+      if (e.category() != pd::error_category) pd_.reset();
+    };
+    caf::scoped_actor self{sys_};
+    auto pending = self->request(*pd, timeout_, xs...);
+    if constexpr (std::is_void_v<T>)
+      pending.receive([&] { out = {}; }, failed);
+    else
+      pending.receive([&](T& value) { out = std::move(value); }, failed);
+    return out;
+  }
+
   std::expected<pd::pd_actor, std::string> connect();
   std::string describe(const caf::error& e) const;
 
