@@ -40,7 +40,12 @@ cluster_state::cluster_state(meta_store& store, cluster_config cfg)
       ids_(cfg.id_batch),
       stores_(cfg.store_down_ticks),
       balance_leaders_(cfg.balance_leaders),
-      transfer_target_ticks_(cfg.transfer_target_ticks) {}
+      transfer_target_ticks_(cfg.transfer_target_ticks),
+      replica_repair_(cfg.replica_repair),
+      balance_regions_(cfg.balance_regions),
+      max_store_down_ticks_(cfg.max_store_down_ticks),
+      schedule_limit_(cfg.schedule_limit),
+      operator_timeout_ticks_(cfg.operator_timeout_ticks) {}
 
 result<cluster_state> cluster_state::open(meta_store& store, cluster_config cfg) {
   auto st = store.load();
@@ -215,11 +220,17 @@ result<store_heartbeat_response> cluster_state::on_store_heartbeat(const store_s
   s->state = store_state::up;
   unheard_.erase(stats.store);
   store_heartbeat_response out{*s, {}};
-  for (const auto& [id, d] : directives_) {
+  // An operator waiting for a learner to catch up has no directive out, but learns of it only
+  // from a report.
+  auto waiting = [&](region_id id) {
     const auto* r = regions_.find_by_id(id);
     if (r && !r->leader.id.is_none() && r->leader.store == stats.store)
       out.directives_waiting.push_back(id);
-  }
+  };
+  for (const auto& [id, d] : directives_)
+    waiting(id);
+  for (const auto& [id, op] : operators_)
+    if (!directives_.contains(id)) waiting(id);
   return out;
 }
 
@@ -255,6 +266,12 @@ void cluster_state::advance_to(tick_no now) {
   if (now <= now_) return;
   now_ = now;
   stores_.update_liveness(now_);
+  std::vector<region_id> late;
+  for (const auto& [id, op] : operators_)
+    if (op.deadline <= now_) late.push_back(id);
+  for (auto id : late)
+    stop_operator(id, operator_status::timed_out, "not finished in time", regions_.find_by_id(id));
+  retire_decommissioned();
 }
 
 }  // namespace rdb::pd

@@ -4,7 +4,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pd/failure.hpp"
@@ -28,6 +30,18 @@ struct cluster_config {
   /// stays up for `store_down_ticks`, and a transfer to it stalls the region's writes until
   /// the transfer times out (stores heartbeat every tick by default).
   std::uint64_t transfer_target_ticks = 3;
+  /// Replica repair: replicas on a store down this many ticks (or decommissioning) are rebuilt
+  /// elsewhere, a region short of voters gets one, and extra voters and stray learners (left by
+  /// an operator a PD restart forgot) are removed. Decommissioning works with it off.
+  bool replica_repair = false;
+  std::uint64_t max_store_down_ticks = 1800;
+  /// Region balance: moves replicas from the store holding most to the one holding fewest
+  /// until their counts are within 1 of each other.
+  bool balance_regions = false;
+  /// Operators a scheduler runs at once, per scheduler (admin operators are not limited).
+  std::uint32_t schedule_limit = 4;
+  /// An operator not finished within this many ticks stops and is rolled back.
+  std::uint64_t operator_timeout_ticks = 600;
 };
 
 /// Everything the placement driver knows, and the rules for changing it. No CAF, no clock, no
@@ -118,9 +132,36 @@ class cluster_state {
   /// The directive pending for `id`, if any.
   std::optional<directive> pending_directive(region_id id) const;
 
+  // -- operators and schedulers -------------------------------------------------
+
+  /// Starts an operator for a person or a script (see operator_atom in pd/pd_interface.hpp for
+  /// the rules). Allocates the new peer's id. Answers the operator as started.
+  result<operator_info> create_operator(const operator_request& req);
+
+  /// Stops the running operator of region `id` as cancelled; a learner it added is then removed
+  /// by a rollback operator. Answers the cancelled operator.
+  result<operator_info> cancel_operator(region_id id);
+
+  /// The running operators in region order, then up to `history_size` stopped ones, newest
+  /// first.
+  std::vector<operator_info> operators() const;
+  static constexpr std::size_t history_size = 64;
+
+  /// Switches a scheduler ("balance-leader", "balance-region", "replica-repair") on or off;
+  /// answers every scheduler's state.
+  result<std::vector<scheduler_info>> set_scheduler(const std::string& name, bool on);
+  std::vector<scheduler_info> schedulers() const;
+
+  /// Starts decommissioning store `id`: nothing is placed on it any more, its replicas move to
+  /// other stores, and it becomes a tombstone once PD's table shows none on it. Refused
+  /// (`invalid_argument`) while a region with a replica there would lack a store to move to,
+  /// or a quorum of its voters on other live stores. Idempotent; persisted.
+  result<store_info> decommission(store_id id);
+
   // -- time --------------------------------------------------------------------
 
-  /// Advances PD time by one tick and re-evaluates store liveness.
+  /// Advances PD time by one tick, re-evaluates store liveness, stops operators past their
+  /// deadline and tombstones decommissioned stores that hold no replica any more.
   void tick();
 
   /// Moves PD time forward to `now` (never backwards) and re-evaluates store liveness.
@@ -158,17 +199,57 @@ class cluster_state {
   /// liveness restored from disk describe the cluster as it was before a restart.
   bool fresh_view() const;
 
+  /// Registers an operator for `r` and answers its first directive.
+  directive start_operator(const region_info& r, std::string kind, std::string origin,
+                           std::vector<operator_step> steps);
+  /// Moves the operator of `id` to the history with `status`; starts its rollback, if it left
+  /// something to undo in `r` (null: the region is gone).
+  void stop_operator(region_id id, operator_status status, std::string reason,
+                     const region_info* r);
+  /// The directive of the operator running for `info`, advanced by the report; stops operators
+  /// that finished or failed.
+  directive operator_directive(const region_info& info);
+  /// Asks the schedulers, in order (replica repair and decommission, region balance), for an
+  /// operator for `info`; answers its first directive, or none.
+  directive schedule(const region_info& info);
+  directive check_replicas(const region_info& info);
+  directive balance_region(const region_info& info);
+  /// A peer (with a fresh id) for `info` on the store best placed to take one: live, heard
+  /// from, not decommissioning, without a replica of the region, holding fewest replicas
+  /// (counting operators in flight). None if no store fits or ids cannot be persisted.
+  std::optional<storage::region_peer> new_peer_for(const region_info& info);
+  /// That store and its replica count, without allocating anything.
+  std::optional<std::pair<store_id, std::int64_t>> best_target(const region_info& info) const;
+  /// Replicas on `store` as they will be once running operators finish.
+  std::int64_t effective_peers(store_id store) const;
+  /// Whether replicas on `store` must go elsewhere: removed, decommissioning, or down for
+  /// `max_store_down_ticks`.
+  bool evacuating(store_id store) const;
+  /// Whether `store` may receive a replica now.
+  bool placement_target(store_id store) const;
+  std::size_t running(std::string_view origin) const;
+  /// Tombstones decommissioning stores that hold no replica any more.
+  void retire_decommissioned();
+
   meta_store* store_;
   std::optional<bootstrap_request> layout_;
   id_allocator ids_;
   store_table stores_;
   region_table regions_;
   std::map<region_id, directive> directives_;
+  std::map<region_id, operator_info> operators_;
+  /// Stopped operators, newest first, at most `history_size`.
+  std::vector<operator_info> history_;
   /// Stores restored from disk that this PD has not heard from since it started. They count
   /// as up for a full liveness window, but nothing is moved onto them on that belief.
   std::set<store_id> unheard_;
   bool balance_leaders_;
   std::uint64_t transfer_target_ticks_;
+  bool replica_repair_;
+  bool balance_regions_;
+  std::uint64_t max_store_down_ticks_;
+  std::uint32_t schedule_limit_;
+  std::uint64_t operator_timeout_ticks_;
   tick_no now_;
 };
 

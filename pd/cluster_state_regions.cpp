@@ -109,11 +109,18 @@ result<region_heartbeat_response> cluster_state::on_region_heartbeat(const regio
     regions_.remove(id);
     directives_.erase(id);
   }
-  auto response = region_heartbeat_response{next_directive(next)};
   auto id = next.meta.id;
-  regions_.put(std::move(next));
-  if (response.next.kind == directive_kind::none && balance_leaders_)
-    if (auto d = balance_leader(*regions_.find_by_id(id))) {
+  regions_.put(next);
+  // An operator's step first; then a directive queued for the region (a split may wait behind
+  // a learner catching up); only a region nobody is working on is offered to the schedulers.
+  region_heartbeat_response response{operator_directive(next)};
+  if (response.next.kind == directive_kind::none) response.next = next_directive(next);
+  if (response.next.kind != directive_kind::none || operators_.contains(id) ||
+      directives_.contains(id))
+    return response;
+  response.next = schedule(next);
+  if (response.next.kind == directive_kind::none && !operators_.contains(id) && balance_leaders_)
+    if (auto d = balance_leader(next)) {
       directives_.insert_or_assign(id, *d);
       response.next = *d;
     }

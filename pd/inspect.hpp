@@ -43,7 +43,7 @@ typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_info& x) {
   return f(caf::meta::type_name("store_info"), x.id, x.address, x.client_address, x.state, x.stats,
-           x.last_heartbeat);
+           x.last_heartbeat, x.decommissioning);
 }
 
 template <class Inspector>
@@ -72,6 +72,27 @@ typename Inspector::result_type inspect(Inspector& f, store_heartbeat_response& 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_heartbeat_response& x) {
   return f(caf::meta::type_name("region_heartbeat_response"), x.next);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_step& x) {
+  return f(caf::meta::type_name("operator_step"), x.kind, x.peer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_info& x) {
+  return f(caf::meta::type_name("operator_info"), x.region, x.kind, x.origin, x.steps, x.current,
+           x.status, x.created, x.deadline, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_request& x) {
+  return f(caf::meta::type_name("operator_request"), x.kind, x.region, x.store, x.target);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scheduler_info& x) {
+  return f(caf::meta::type_name("scheduler_info"), x.name, x.enabled);
 }
 
 }  // namespace rdb::pd

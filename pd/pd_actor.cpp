@@ -102,6 +102,16 @@ pd_actor::behavior_type pd_actor_impl(pd_pointer self, std::shared_ptr<pd_core> 
           return true;
         });
       },
+      [=](operator_atom, const operator_request& req) {
+        return respond(cluster().create_operator(req));
+      },
+      [=](cancel_operator_atom, region_id id) { return respond(cluster().cancel_operator(id)); },
+      [=](operators_atom) { return cluster().operators(); },
+      [=](scheduler_atom, const std::string& name, bool on) {
+        return respond(cluster().set_scheduler(name, on));
+      },
+      [=](schedulers_atom) { return cluster().schedulers(); },
+      [=](decommission_atom, store_id id) { return respond(cluster().decommission(id)); },
       [=](pd_tick_atom) {
         cluster().tick();
         if (!self->state.splits.empty()) settle_splits(self);

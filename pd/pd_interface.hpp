@@ -122,6 +122,48 @@ using push_directive_atom = caf::atom_constant<caf::atom("pd_pushdir")>;
 /// `invalid_argument` and `why`, rather than letting them time out.
 using split_refused_atom = caf::atom_constant<caf::atom("pd_splitno")>;
 
+/// (operator_atom, operator_request) -> operator_info
+/// Starts an operator on a region's replicas, for people and scripts: move_peer (the replica on
+/// `store` to `target`), add_peer (on `target`), remove_peer (the one on `store`),
+/// transfer_leader (to the voter on `target`). Answers the operator as started; it then
+/// advances with the region's heartbeats (see operators_atom). One operator per region: fails
+/// with `invalid_argument` while one runs, when `store` holds no replica (move, remove),
+/// `target` already holds one or is not up or is decommissioning (move, add), a removal would
+/// leave the region without a quorum of voters on live stores, or `target` holds no voter
+/// (transfer); `unknown_region`, `unknown_store`. An operator not finished within
+/// `cluster_config::operator_timeout_ticks` stops as timed_out and a learner it added is
+/// removed. Operators are soft state: a restarted PD has none, and its replica repair removes
+/// a learner or an extra voter one left behind.
+using operator_atom = caf::atom_constant<caf::atom("pd_oper")>;
+
+/// (cancel_operator_atom, region_id) -> operator_info
+/// Stops the region's running operator as cancelled (a learner it added is then removed by a
+/// rollback operator) and answers it; `invalid_argument` if none runs.
+using cancel_operator_atom = caf::atom_constant<caf::atom("pd_opcancl")>;
+
+/// (operators_atom) -> std::vector<operator_info>
+/// The running operators in region order (with their current step and creation tick), then
+/// the last stopped ones, newest first, with their outcome.
+using operators_atom = caf::atom_constant<caf::atom("pd_opers")>;
+
+/// (scheduler_atom, std::string name, bool on) -> std::vector<scheduler_info>
+/// Switches "balance-leader", "balance-region" or "replica-repair" on or off until PD
+/// restarts (its flags decide the state at start); answers every scheduler's state.
+/// `invalid_argument` for another name.
+using scheduler_atom = caf::atom_constant<caf::atom("pd_sched")>;
+
+/// (schedulers_atom) -> std::vector<scheduler_info>
+using schedulers_atom = caf::atom_constant<caf::atom("pd_scheds")>;
+
+/// (decommission_atom, store_id) -> store_info
+/// Starts removing a store from the cluster: nothing is placed on it, every replica on it
+/// moves to another store (whether or not replica repair is on), and it becomes a tombstone
+/// once PD's table shows no replica on it; its process may then be stopped. Fails with
+/// `invalid_argument` while a region with a replica there would be left without a quorum of
+/// voters on other live stores, or without a store to move to; `unknown_store`,
+/// `store_tombstone`. Idempotent; survives a PD restart.
+using decommission_atom = caf::atom_constant<caf::atom("pd_decomm")>;
+
 /// (pd_tick_atom) -> void
 /// Advances PD's clock by one tick; stores silent for `store_down_ticks` ticks become down.
 /// Sent by PD's own timer when one is configured, or by whoever drives PD's time (tests).
@@ -147,7 +189,13 @@ using pd_actor = caf::typed_actor<
     caf::replies_to<get_store_atom, store_id>::with<store_info>,
     caf::replies_to<get_stores_atom>::with<std::vector<store_info>>, caf::reacts_to<pd_tick_atom>,
     caf::reacts_to<push_directive_atom, directive>,
-    caf::reacts_to<split_refused_atom, directive, std::string>>;
+    caf::reacts_to<split_refused_atom, directive, std::string>,
+    caf::replies_to<operator_atom, operator_request>::with<operator_info>,
+    caf::replies_to<cancel_operator_atom, region_id>::with<operator_info>,
+    caf::replies_to<operators_atom>::with<std::vector<operator_info>>,
+    caf::replies_to<scheduler_atom, std::string, bool>::with<std::vector<scheduler_info>>,
+    caf::replies_to<schedulers_atom>::with<std::vector<scheduler_info>>,
+    caf::replies_to<decommission_atom, store_id>::with<store_info>>;
 
 // -- registration ----------------------------------------------------------------
 
@@ -184,6 +232,9 @@ inline caf::actor_system_config& add_pd_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<directive>("pd.directive");
   cfg.add_message_type<region_heartbeat_response>("pd.region_heartbeat_response");
   cfg.add_message_type<store_heartbeat_response>("pd.store_heartbeat_response");
+  cfg.add_message_type<operator_info>("pd.operator_info");
+  cfg.add_message_type<operator_request>("pd.operator_request");
+  cfg.add_message_type<scheduler_info>("pd.scheduler_info");
   return cfg;
 }
 

@@ -72,7 +72,8 @@ std::string_view record_codec::encode(const store_info& store) {
   auto client_address = builder_.CreateString(store.client_address);
   auto state =
       store.state == store_state::tombstone ? fb::PdStoreState::Tombstone : fb::PdStoreState::Up;
-  builder_.Finish(fb::CreatePdStore(builder_, store.id.value(), address, state, client_address));
+  builder_.Finish(fb::CreatePdStore(builder_, store.id.value(), address, state, client_address,
+                                    store.decommissioning));
   return finished();
 }
 
@@ -124,6 +125,7 @@ std::optional<store_info> record_codec::decode_store(std::string_view bytes) {
     if (s->client_address()) out.client_address = s->client_address()->str();
     out.state =
         s->state() == fb::PdStoreState::Tombstone ? store_state::tombstone : store_state::up;
+    out.decommissioning = s->decommissioning();
     out.stats.store = out.id;
     return out;
   });

@@ -54,6 +54,8 @@ void region_table::put(region_info r) {
   assert(overlapping(r.meta.start_key, r.meta.end_key).empty());
   by_start_.emplace(r.meta.start_key, r.meta.id);
   if (!r.leader.id.is_none()) ++leaders_[r.leader.store];
+  for (const auto& p : r.meta.peers)
+    ++peers_[p.store];
   auto id = r.meta.id;
   by_id_.insert_or_assign(id, std::move(r));
 }
@@ -63,12 +65,19 @@ void region_table::remove(region_id id) {
   if (it == by_id_.end()) return;
   by_start_.erase(it->second.meta.start_key);
   if (const auto& l = it->second.leader; !l.id.is_none()) --leaders_[l.store];
+  for (const auto& p : it->second.meta.peers)
+    --peers_[p.store];
   by_id_.erase(it);
 }
 
 std::size_t region_table::leader_count(store_id store) const {
   auto it = leaders_.find(store);
   return it == leaders_.end() ? 0 : it->second;
+}
+
+std::size_t region_table::peer_count(store_id store) const {
+  auto it = peers_.find(store);
+  return it == peers_.end() ? 0 : it->second;
 }
 
 }  // namespace rdb::pd

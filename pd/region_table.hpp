@@ -39,6 +39,9 @@ class region_table {
   /// How many regions report a leader on `store`; kept up to date by `put` and `remove`.
   std::size_t leader_count(store_id store) const;
 
+  /// How many regions have a peer (voter or learner) on `store`; kept up to date likewise.
+  std::size_t peer_count(store_id store) const;
+
   /// Inserts or replaces the entry of `r.meta.id`. Precondition: `r`'s range overlaps no other
   /// region's (remove those first).
   void put(region_info r);
@@ -50,6 +53,7 @@ class region_table {
   std::map<std::string, region_id, std::less<>> by_start_;
   std::unordered_map<region_id, region_info> by_id_;
   std::unordered_map<store_id, std::size_t> leaders_;
+  std::unordered_map<store_id, std::size_t> peers_;
 };
 
 }  // namespace rdb::pd

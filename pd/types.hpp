@@ -128,6 +128,9 @@ struct store_info {
   store_stats stats;
   /// The PD tick of the last heartbeat (or registration, or PD start).
   tick_no last_heartbeat;
+  /// Being decommissioned: nothing is placed on it, its replicas move to other stores, and it
+  /// becomes a tombstone once it holds none. Persisted.
+  bool decommissioning = false;
 
   bool operator==(const store_info&) const = default;
 };
@@ -234,6 +237,97 @@ struct region_heartbeat_response {
   directive next;
 
   bool operator==(const region_heartbeat_response&) const = default;
+};
+
+// -- operators ------------------------------------------------------------------
+
+/// One membership or leadership step of an operator.
+struct operator_step {
+  /// add_learner, promote_learner, transfer_leader or remove_peer.
+  directive_kind kind = directive_kind::none;
+  /// The peer added, promoted or removed; for transfer_leader the peer to lead.
+  storage::region_peer peer;
+
+  bool operator==(const operator_step&) const = default;
+};
+
+/// running: steps left. finished: every step took effect. cancelled / timed_out: stopped by a
+/// person or by its deadline (a learner it added is removed by the rollback that follows).
+/// failed: a step can no longer happen (the region left PD's table, or its peer vanished).
+enum class operator_status : std::uint8_t {
+  running = 0,
+  finished = 1,
+  cancelled = 2,
+  timed_out = 3,
+  failed = 4
+};
+
+inline std::string to_string(operator_status s) {
+  switch (s) {
+    case operator_status::running:
+      return "running";
+    case operator_status::finished:
+      return "finished";
+    case operator_status::cancelled:
+      return "cancelled";
+    case operator_status::timed_out:
+      return "timed_out";
+    case operator_status::failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+/// A multi-step change of one region's replicas, carried out one directive at a time, each step
+/// confirmed by the region's reported meta before the next is handed out.
+struct operator_info {
+  region_id region;
+  /// What it does: "move-peer", "add-peer", "remove-peer", "transfer-leader", "rollback".
+  std::string kind;
+  /// Who created it: "admin" or the scheduler's name ("replica-repair", "region-balance",
+  /// "decommission").
+  std::string origin;
+  std::vector<operator_step> steps;
+  /// Index of the first step that has not taken effect; `steps.size()` when finished.
+  std::uint32_t current = 0;
+  operator_status status = operator_status::running;
+  /// The PD tick it was created at, and the tick it times out at.
+  tick_no created;
+  tick_no deadline;
+  /// Why it stopped, for a status other than running or finished.
+  std::string reason;
+
+  bool operator==(const operator_info&) const = default;
+};
+
+/// What a person or a script asks PD to do to a region's replicas (operator_atom).
+enum class operator_request_kind : std::uint8_t {
+  /// Move the replica on `store` to `target` (add a learner there, promote it, move leadership
+  /// off `store` if it leads, remove the old replica).
+  move_peer = 0,
+  /// Add a replica on `target` (learner, then voter).
+  add_peer = 1,
+  /// Remove the replica on `store` (leadership first moves off it).
+  remove_peer = 2,
+  /// Move leadership to the voter on `target`.
+  transfer_leader = 3,
+};
+
+struct operator_request {
+  operator_request_kind kind = operator_request_kind::move_peer;
+  region_id region;
+  store_id store;
+  store_id target;
+
+  bool operator==(const operator_request&) const = default;
+};
+
+/// A scheduler's name and whether it runs.
+struct scheduler_info {
+  std::string name;
+  bool enabled = false;
+
+  bool operator==(const scheduler_info&) const = default;
 };
 
 }  // namespace rdb::pd
