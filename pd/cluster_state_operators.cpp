@@ -71,6 +71,7 @@ void cluster_state::stop_operator(region_id id, operator_status status, std::str
   auto op = std::move(it->second);
   operators_.erase(it);
   op.status = status;
+  op.age_ticks = now_ - op.created;
   if (status != operator_status::finished) op.reason = std::move(reason);
   std::vector<operator_step> undo;
   if (r && status != operator_status::finished) undo = rollback_steps(op, *r);
@@ -176,8 +177,10 @@ result<operator_info> cluster_state::cancel_operator(region_id id) {
 std::vector<operator_info> cluster_state::operators() const {
   std::vector<operator_info> out;
   out.reserve(operators_.size() + history_.size());
-  for (const auto& [id, op] : operators_)
+  for (const auto& [id, op] : operators_) {
     out.push_back(op);
+    out.back().age_ticks = now_ - op.created;
+  }
   out.insert(out.end(), history_.begin(), history_.end());
   return out;
 }

@@ -129,8 +129,10 @@ directive advance(operator_info& op, const region_info& r) {
     case directive_kind::promote_learner:
       if (!peer) return fail_with(op, "the learner " + peer_text(step.peer) + " is gone");
       // A learner still waiting for its snapshot would count toward the quorum at once and
-      // commit nothing: it is promoted only once its leader no longer lists it as pending.
-      if (listed(r.pending_peers, step.peer.id)) return directive{};
+      // commit nothing: it is promoted only once its leader lists it neither as pending nor
+      // as down.
+      if (listed(r.pending_peers, step.peer.id) || listed(r.down_peers, step.peer.id))
+        return directive{};
       return make(directive_kind::promote_learner, r, *peer);
     case directive_kind::remove_peer:
       if (r.leader.id == step.peer.id) {

@@ -294,6 +294,8 @@ struct operator_info {
   /// The PD tick it was created at, and the tick it times out at.
   tick_no created;
   tick_no deadline;
+  /// Ticks it has run: until now while running, until it stopped otherwise.
+  std::uint64_t age_ticks = 0;
   /// Why it stopped, for a status other than running or finished.
   std::string reason;
 

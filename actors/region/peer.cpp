@@ -516,7 +516,12 @@ std::vector<storage::region_peer> peer::pending_peers() const {
     if (p.id == self_.id) continue;
     auto pr = std::find_if(st.progress.begin(), st.progress.end(),
                            [&](const raft::progress_status& x) { return x.id == p.id; });
-    if (pr == st.progress.end() || pr->match.value() + cfg_.transfer_max_lag < st.commit.value())
+    // A replica that never acknowledged an entry (a new one waiting for its first snapshot,
+    // or one on a store that is gone) or is being sent a snapshot is not caught up either,
+    // however short the log: PD must not promote it on that belief.
+    if (pr == st.progress.end() || pr->match.value() == 0 ||
+        pr->state == raft::progress_state::snapshot ||
+        pr->match.value() + cfg_.transfer_max_lag < st.commit.value())
       out.push_back(p);
   }
   return out;

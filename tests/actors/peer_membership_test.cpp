@@ -46,6 +46,10 @@ TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a ne
   auto stale = change(*this, meta, peer_change_kind::remove, meta.peers[2]);
   REQUIRE_FALSE(stale.engaged());
   CHECK(code_of(stale.error()) == errc::epoch_not_match);
+  // Not created yet: however short the log, a learner that never acknowledged anything is not
+  // caught up, and PD must not promote it.
+  auto before_join = status(0).pending_peers;
+  CHECK(before_join == std::vector{learner});
   // The learner is created as the leader's first message creates it: uninitialized, serving
   // nothing, until the snapshot the leader sends brings the region's state and meta.
   join(3, learner.id);
@@ -58,6 +62,7 @@ TEST_CASE_FIXTURE(cluster, "membership: changes apply on every replica, and a ne
   auto s3 = status(3);
   CHECK(s3.region == current);
   CHECK(s3.applied == status(0).applied);
+  CHECK(status(0).pending_peers.empty());
   {
     auto view = nodes[3].store.kv->read().value();
     CHECK(view.get("before").value() == std::optional<std::string>{"1"});

@@ -3,50 +3,12 @@
 // and bad input refused before anything reaches the cluster.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
+#include "tests/cluster/console_run.hpp"
 #include "tests/cluster/process_cluster.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace rdb::test {
-
-namespace {
-
-struct console_run {
-  int status = -1;
-  /// Standard output and error, interleaved.
-  std::string out;
-
-  bool has(const std::string& text) const { return out.find(text) != std::string::npos; }
-};
-
-/// Runs `script` as a console script file against the cluster's PD (and `flags`).
-console_run run_console(const process_cluster& cluster, const std::string& script,
-                        const std::string& flags = "") {
-  const char* binary = std::getenv("RDB_CONSOLE");
-  REQUIRE_MESSAGE(binary != nullptr, "RDB_CONSOLE names the rdb-console binary");
-  temp_dir dir;
-  auto path = dir.path() + "/scenario.rdbs";
-  std::ofstream{path} << script;
-  auto command =
-      std::string{binary} + " --pd=" + cluster.pd_address() + " " + flags + " -f " + path + " 2>&1";
-  console_run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, pipe))
-    run.out.append(buf, n);
-  int raw = pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
-}
-
-}  // namespace
 
 TEST_CASE("console: inspects the cluster, reads and writes, splits and moves leadership") {
   process_cluster cluster{3};
@@ -117,7 +79,11 @@ TEST_CASE("console: bad input is refused with the command's usage, nothing sent"
            bad{"scan a b 0\n", "limit '0' is not a number from 1 to 100000"},
            bad{"wait regions ~ 3\n", "'~' is not a comparison"},
            bad{"sleep soon\n", "'soon' is not a duration"},
-           bad{"move 4 1 2\n", "not supported by this cluster"},
+           bad{"move 4 1 x\n", "move: 'x' is not a store id; usage: move <region>"},
+           bad{"move 4 1 2\n", "already holds a replica of region 4"},
+           bad{"scheduler balance-everything on\n", "no scheduler named 'balance-everything'"},
+           bad{"decommission 1\n", "no live store is left to take"},
+           bad{"cancel-operator 4\n", "region 4 has no running operator"},
            bad{"kill-store 1\n", "this console started no cluster"},
            bad{"kill-pd\n", "this console started no cluster"},
            bad{"cluster start 0\n", "'0' is not a store count from 1 to 9"},

@@ -21,7 +21,8 @@ using procs::count_in_file;
 /// The destructor kills whatever still runs.
 class process_cluster {
  public:
-  explicit process_cluster(std::size_t stores, std::vector<std::string> store_flags = {});
+  explicit process_cluster(std::size_t stores, std::vector<std::string> store_flags = {},
+                           std::vector<std::string> pd_flags = {});
 
   std::size_t stores() const { return nodes_->stores(); }
   /// PD's middleman address (host:port).
@@ -38,6 +39,9 @@ class process_cluster {
   const std::string& store_dir(std::size_t i) const { return nodes_->store(i).dir; }
   /// Store `i`'s process, -1 once stopped or killed.
   pid_t store_pid(std::size_t i) const { return nodes_->store(i).pid; }
+
+  /// Starts one more store, a new member of the cluster; answers its index.
+  std::size_t add_store();
 
   /// SIGKILL, then reaps it.
   void kill_store(std::size_t i) { nodes_->kill_store(i); }

@@ -111,28 +111,35 @@ std::string tail_of(const std::string& path) {
 }
 
 result<node_cluster> node_cluster::start(std::string node, std::string dir, std::size_t stores,
-                                         std::vector<std::string> store_flags) {
+                                         std::vector<std::string> store_flags,
+                                         std::vector<std::string> pd_flags) {
   if (stores < 1) return std::unexpected(std::string{"a cluster needs at least one store"});
   node_cluster c{std::move(node), std::move(dir), std::move(store_flags)};
   auto pd_port = free_port();
   if (!pd_port) return std::unexpected(pd_port.error());
-  auto pd = c.launch(
-      "pd", {"--mode=pd", "--pd-port=" + *pd_port, "--initial-stores=" + std::to_string(stores),
-             "--replicas=" + std::to_string(stores < 3 ? stores : 3)});
+  std::vector<std::string> args{"--mode=pd", "--pd-port=" + *pd_port,
+                                "--initial-stores=" + std::to_string(stores),
+                                "--replicas=" + std::to_string(stores < 3 ? stores : 3)};
+  args.insert(args.end(), pd_flags.begin(), pd_flags.end());
+  auto pd = c.launch("pd", std::move(args));
   if (!pd) return std::unexpected(pd.error());
   c.pd_ = std::move(*pd);
-  for (std::size_t i = 0; i < stores; ++i) {
-    auto peer = free_port();
-    auto client = peer ? free_port() : peer;
-    if (!client) return std::unexpected(client.error());
-    std::vector<std::string> args{"--mode=store", "--pd=" + c.pd_address(), "--peer-port=" + *peer,
-                                  "--client-port=" + *client};
-    args.insert(args.end(), c.store_flags_.begin(), c.store_flags_.end());
-    auto s = c.launch("store" + std::to_string(i), std::move(args));
-    if (!s) return std::unexpected(s.error());
-    c.stores_.push_back(std::move(*s));
-  }
+  for (std::size_t i = 0; i < stores; ++i)
+    if (auto added = c.add_store(); !added) return std::unexpected(added.error());
   return c;
+}
+
+result<std::size_t> node_cluster::add_store() {
+  auto peer = free_port();
+  auto client = peer ? free_port() : peer;
+  if (!client) return std::unexpected(client.error());
+  std::vector<std::string> args{"--mode=store", "--pd=" + pd_address(), "--peer-port=" + *peer,
+                                "--client-port=" + *client};
+  args.insert(args.end(), store_flags_.begin(), store_flags_.end());
+  auto s = launch("store" + std::to_string(stores_.size()), std::move(args));
+  if (!s) return std::unexpected(s.error());
+  stores_.push_back(std::move(*s));
+  return stores_.size() - 1;
 }
 
 // A moved-from cluster owns no process: its destructor must not kill the moved ones.

@@ -39,10 +39,11 @@ struct node_process {
 
 class node_cluster {
  public:
-  /// Starts PD (expecting `stores` initial stores, min(stores, 3) replicas per region), then
-  /// the stores, each with `store_flags`, the binary `node` under `dir`.
+  /// Starts PD (expecting `stores` initial stores, min(stores, 3) replicas per region, and
+  /// `pd_flags`), then the stores, each with `store_flags`, the binary `node` under `dir`.
   static result<node_cluster> start(std::string node, std::string dir, std::size_t stores,
-                                    std::vector<std::string> store_flags = {});
+                                    std::vector<std::string> store_flags = {},
+                                    std::vector<std::string> pd_flags = {});
 
   node_cluster(node_cluster&&) noexcept;
   node_cluster& operator=(node_cluster&&) noexcept;
@@ -53,6 +54,10 @@ class node_cluster {
   const node_process& pd() const { return pd_; }
   /// PD's middleman address (host:port).
   std::string pd_address() const { return pd_.field("pd"); }
+
+  /// Starts one more store (with the cluster's store flags), which registers with PD as a new
+  /// store; answers its index.
+  result<std::size_t> add_store();
 
   /// SIGKILL, then reaps it.
   void kill_store(std::size_t i);

@@ -31,7 +31,8 @@ const char* const conditions_help =
     "  replicas <region> <n> the region has n voters\n"
     "  value <key> <value>   a linearizable read of key gives value\n"
     "  absent <key>          a linearizable read of key finds nothing\n"
-    "  store <id> up|down    PD sees the store so";
+    "  store <id> up|down|tombstone  PD sees the store so\n"
+    "  operators none        PD runs no operator";
 
 std::optional<bool> compare(std::string_view op, std::uint64_t a, std::uint64_t b) {
   if (op == "==") return a == b;
@@ -136,15 +137,27 @@ std::expected<condition, std::string> parse_condition(const args& a) {
     if (auto ok = need(2); !ok) return std::unexpected(ok.error());
     auto id = number(1, "a store id");
     if (!id) return std::unexpected(id.error());
-    if (a[2] != "up" && a[2] != "down")
-      return std::unexpected("'" + a[2] + "' is neither up nor down");
-    return condition{
-        [id = *id, up = a[2] == "up"](console& c) -> std::expected<reading, std::string> {
-          auto s = c.pd().ask<pd::store_info>(pd::get_store_atom::value, store_id{id});
-          if (!s) return std::unexpected(s.error());
-          return reading{(s->state == pd::store_state::up) == up, pd::to_string(s->state)};
-        },
-        3};
+    if (a[2] != "up" && a[2] != "down" && a[2] != "tombstone")
+      return std::unexpected("'" + a[2] + "' is none of up, down, tombstone");
+    return condition{[id = *id, want = a[2]](console& c) -> std::expected<reading, std::string> {
+                       auto s = c.pd().ask<pd::store_info>(pd::get_store_atom::value, store_id{id});
+                       if (!s) return std::unexpected(s.error());
+                       return reading{pd::to_string(s->state) == want, pd::to_string(s->state)};
+                     },
+                     3};
+  }
+  if (kind == "operators") {
+    if (auto ok = need(1); !ok) return std::unexpected(ok.error());
+    if (a[1] != "none") return std::unexpected("'" + a[1] + "' is not none");
+    return condition{[](console& c) -> std::expected<reading, std::string> {
+                       auto all =
+                           c.pd().ask<std::vector<pd::operator_info>>(pd::operators_atom::value);
+                       if (!all) return std::unexpected(all.error());
+                       auto n = std::ranges::count(*all, pd::operator_status::running,
+                                                   &pd::operator_info::status);
+                       return reading{n == 0, std::to_string(n) + " running"};
+                     },
+                     2};
   }
   return std::unexpected("unknown condition '" + kind + "'");
 }

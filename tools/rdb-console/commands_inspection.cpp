@@ -124,9 +124,16 @@ outcome region(console& c, const args& a) {
   return {};
 }
 
+std::string state_text(const pd::store_info& s) {
+  if (s.decommissioning && s.state != pd::store_state::tombstone)
+    return pd::to_string(s.state) + ",leaving";
+  return pd::to_string(s.state);
+}
+
 json store_json(const pd::store_info& s) {
   return {{"id", s.id.value()},
           {"state", pd::to_string(s.state)},
+          {"decommissioning", s.decommissioning},
           {"address", s.address},
           {"client_address", s.client_address},
           {"regions", s.stats.region_count},
@@ -158,11 +165,11 @@ outcome stores(console& c, const args&) {
     print_stores_json(c, *all);
     return {};
   }
-  c.out() << std::left << std::setw(7) << "STORE" << std::setw(11) << "STATE" << std::setw(24)
+  c.out() << std::left << std::setw(7) << "STORE" << std::setw(14) << "STATE" << std::setw(24)
           << "ADDRESS"
           << "CLIENT ADDRESS\n";
   for (const auto& s : *all)
-    c.out() << std::left << std::setw(7) << s.id.value() << std::setw(11) << pd::to_string(s.state)
+    c.out() << std::left << std::setw(7) << s.id.value() << std::setw(14) << state_text(s)
             << std::setw(24) << s.address << s.client_address << "\n";
   return {};
 }
@@ -175,10 +182,10 @@ outcome status(console& c, const args&) {
     return {};
   }
   for (const auto& s : *all)
-    c.out() << "store " << s.id.value() << ": " << pd::to_string(s.state) << ", "
-            << s.stats.region_count << " regions, " << s.stats.leader_count << " leaders, "
-            << bytes_text(s.stats.used_size) << " of data, " << bytes_text(s.stats.available)
-            << " free of " << bytes_text(s.stats.capacity) << "\n";
+    c.out() << "store " << s.id.value() << ": " << state_text(s) << ", " << s.stats.region_count
+            << " regions, " << s.stats.leader_count << " leaders, " << bytes_text(s.stats.used_size)
+            << " of data, " << bytes_text(s.stats.available) << " free of "
+            << bytes_text(s.stats.capacity) << "\n";
   return {};
 }
 

@@ -85,6 +85,15 @@ std::optional<pd_part> start_pd(caf::actor_system& sys, const node_config& cfg) 
   pd::pd_config pc;
   pc.tick_interval = cfg.pd_tick_interval;
   pc.cluster.balance_leaders = cfg.balance_leaders;
+  pc.cluster.balance_regions = cfg.balance_regions;
+  pc.cluster.replica_repair = cfg.replica_repair;
+  auto ticks = [&](caf::timespan d) {
+    return static_cast<std::uint64_t>((d + cfg.pd_tick_interval - caf::timespan{1}) /
+                                      cfg.pd_tick_interval);
+  };
+  pc.cluster.max_store_down_ticks = ticks(cfg.max_store_down_time);
+  pc.cluster.operator_timeout_ticks = ticks(cfg.operator_timeout);
+  pc.cluster.schedule_limit = static_cast<std::uint32_t>(cfg.schedule_limit);
   pc.detached = true;
   auto pd = pd::spawn_pd(sys, cfg.data_dir + "/pd", pc);
   if (!pd) {

@@ -74,6 +74,20 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
            "fault-injection scenarios only (default: false)")
       .add(balance_leaders, "balance-leaders",
            "PD moves leaders off stores that lead more regions than others (default: true)")
+      .add(balance_regions, "balance-regions",
+           "PD moves replicas from stores holding more to stores holding fewer until their "
+           "counts are within 1 (default: true)")
+      .add(replica_repair, "replica-repair",
+           "PD rebuilds the replicas of a store down longer than max-store-down-time on other "
+           "stores, and brings every region back to its replica count (default: true)")
+      .add(max_store_down_time, "max-store-down-time",
+           "how long a store may be down before PD rebuilds its replicas elsewhere "
+           "(default: 30min)")
+      .add(operator_timeout, "operator-timeout",
+           "a move or another operator of PD not finished within this is stopped and rolled "
+           "back (default: 10min)")
+      .add(schedule_limit, "schedule-limit",
+           "operators each PD scheduler runs at once (default: 4)")
       .add(cluster_id, "cluster-id", "id of the cluster a new store joins (default: 1)")
       .add(max_key_bytes, "max-key-bytes", "largest key accepted, at most 4096 (default: 4096)")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted (default: 8388608)")
@@ -103,6 +117,9 @@ std::string node_config::validate() {
   if (!split_address(pd_address)) return "--pd must be host:port, not '" + pd_address + "'";
   if (tick_interval <= caf::timespan{0}) return "--tick-interval must be positive";
   if (pd_tick_interval <= caf::timespan{0}) return "--pd-tick-interval must be positive";
+  if (max_store_down_time < pd_tick_interval || operator_timeout < pd_tick_interval)
+    return "--max-store-down-time and --operator-timeout must be at least --pd-tick-interval";
+  if (schedule_limit < 1) return "--schedule-limit must be at least 1";
   if (heartbeat_ticks < 1 || election_ticks <= heartbeat_ticks)
     return "--heartbeat-ticks must be at least 1 and below --election-ticks";
   if (max_clock_drift < caf::timespan{0}) return "--max-clock-drift must not be negative";

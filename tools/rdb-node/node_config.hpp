@@ -41,6 +41,11 @@ struct node_config : caf::actor_system_config {
   std::size_t initial_regions = 16;
   std::size_t replicas = 3;
   bool balance_leaders = true;
+  bool balance_regions = true;
+  bool replica_repair = true;
+  caf::timespan max_store_down_time = std::chrono::minutes{30};
+  caf::timespan operator_timeout = std::chrono::minutes{10};
+  std::size_t schedule_limit = 4;
   bool allow_partitions = false;
   std::uint64_t cluster_id = 1;
   std::size_t max_key_bytes;
