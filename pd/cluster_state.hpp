@@ -199,7 +199,8 @@ class cluster_state {
   /// liveness restored from disk describe the cluster as it was before a restart.
   bool fresh_view() const;
 
-  /// Registers an operator for `r` and answers its first directive.
+  /// Registers an operator for `r` under a fresh id and answers its first directive; none,
+  /// registering nothing, if the id cannot be persisted.
   directive start_operator(const region_info& r, std::string kind, std::string origin,
                            std::vector<operator_step> steps);
   /// Moves the operator of `id` to the history with `status`; starts its rollback, if it left

@@ -50,7 +50,12 @@ bool quorum_without(const storage::region_meta& m, peer_id leaving, Up up) {
 
 directive cluster_state::start_operator(const region_info& r, std::string kind, std::string origin,
                                         std::vector<operator_step> steps) {
+  change_set changes;
+  auto plan = reserve_ids(1, changes);
+  if (!commit(changes)) return directive{};
+  ids_.commit(plan);
   operator_info op;
+  op.id = plan.ids.first;
   op.region = r.meta.id;
   op.kind = std::move(kind);
   op.origin = std::move(origin);
@@ -159,9 +164,12 @@ result<operator_info> cluster_state::create_operator(const operator_request& req
       break;
   }
   auto info = *r;
+  auto before = history_.empty() ? 0 : history_.front().id;
   start_operator(info, kind_name(req.kind), std::string{admin}, std::move(steps));
   if (auto it = operators_.find(req.region); it != operators_.end()) return it->second;
-  // It stopped at once: nothing to do, or a step that cannot happen.
+  // It stopped at once (nothing to do, or a step that cannot happen), or never started.
+  if (history_.empty() || history_.front().id == before)
+    return fail(errc::storage_failure, "PD cannot persist the operator's id");
   return history_.front();
 }
 

@@ -81,8 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, operator_step& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_info& x) {
-  return f(caf::meta::type_name("operator_info"), x.region, x.kind, x.origin, x.steps, x.current,
-           x.status, x.created, x.deadline, x.age_ticks, x.reason);
+  return f(caf::meta::type_name("operator_info"), x.id, x.region, x.kind, x.origin, x.steps,
+           x.current, x.status, x.created, x.deadline, x.age_ticks, x.reason);
 }
 
 template <class Inspector>

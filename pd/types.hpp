@@ -281,6 +281,9 @@ inline std::string to_string(operator_status s) {
 /// A multi-step change of one region's replicas, carried out one directive at a time, each step
 /// confirmed by the region's reported meta before the next is handed out.
 struct operator_info {
+  /// Unique cluster-wide, never reused (from PD's id allocator): an operator a restarted PD
+  /// forgot is not mistaken for a later one of the same region.
+  std::uint64_t id = 0;
   region_id region;
   /// What it does: "move-peer", "add-peer", "remove-peer", "transfer-leader", "rollback".
   std::string kind;

@@ -4,13 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "storage/store.hpp"
 #include "tests/cluster/console_run.hpp"
 #include "tests/cluster/process_cluster.hpp"
 #include "tests/support/wait.hpp"
@@ -90,14 +92,85 @@ void check_keys(const process_cluster& cluster, std::size_t n) {
 /// Polls PD's region table until `done` holds, at most `bound`; the last table either way.
 template <class Pred>
 json wait_regions(const process_cluster& cluster, Pred done, std::chrono::seconds bound) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  auto regions = regions_of(cluster);
-  while (!done(regions) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
-    regions = regions_of(cluster);
-  }
+  json regions;
+  wait_until(
+      [&] {
+        regions = regions_of(cluster);
+        return done(regions);
+      },
+      bound, std::chrono::milliseconds{500});
   return regions;
 }
+
+/// Key `i` of the first region, ["", "\x10").
+std::string first_region_key(std::size_t i) {
+  // "\x01" alone: a hex escape would swallow the letters after it.
+  return std::string{"\x01"} + "big" + std::to_string(i);
+}
+
+/// A 4 KiB value naming its key.
+std::string big_value(std::size_t i) {
+  auto v = "value-" + std::to_string(i) + "-";
+  v.resize(4096, 'x');
+  return v;
+}
+
+/// Fills region 4 with `n` 4 KiB values.
+void fill_first_region(const process_cluster& cluster, std::size_t n) {
+  auto c = client_of(cluster);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto ok = c.put(first_region_key(i), big_value(i));
+    REQUIRE_MESSAGE(ok.has_value(), "put " << i << ": " << ok.error().detail);
+  }
+}
+
+void check_first_region(const process_cluster& cluster, std::size_t n) {
+  auto c = client_of(cluster);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto got = c.get(first_region_key(i));
+    REQUIRE_MESSAGE(got.has_value(), "get " << i << ": " << got.error().detail);
+    REQUIRE_MESSAGE(got->has_value(), "key " << i << " lost");
+    CHECK(**got == big_value(i));
+  }
+}
+
+/// Whether a snapshot is being received (staged) under the store directory `dir`.
+bool receiving(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir, ec))
+    if (f.path().filename().string().starts_with("recv-")) return true;
+  return false;
+}
+
+/// The state of region `id` in the kv environment of the store in `dir`, read while the store
+/// runs; nullopt if it holds no record of it.
+std::optional<storage::peer_state> region_state(const std::string& dir, std::uint64_t id) {
+  storage::store_options opts;
+  opts.read_only = true;
+  auto st = storage::store::open(dir + "/store/kv", opts);
+  if (!st) return std::nullopt;
+  auto view = (*st)->read();
+  if (!view) return std::nullopt;
+  auto all = view->regions();
+  if (!all) return std::nullopt;
+  for (const auto& r : *all)
+    if (r.region.id.value() == id) return r.state;
+  return std::nullopt;
+}
+
+/// A region's entry in PD's table.
+json region_entry(const process_cluster& cluster, std::uint64_t id) {
+  for (const auto& r : regions_of(cluster))
+    if (r["id"].get<std::uint64_t>() == id) return r;
+  FAIL("PD has no region " << id);
+  return {};
+}
+
+/// Logs compacted soon, so a new replica is caught up by snapshot, and snapshots slow enough
+/// (2 MiB/s) that a test can act while one streams.
+const std::vector<std::string> slow_snapshots{"--log-gc-ticks=2", "--log-gc-threshold=8",
+                                              "--log-gc-count-limit=32",
+                                              "--snapshot-max-bytes-per-sec=2097152"};
 
 }  // namespace
 
@@ -218,6 +291,89 @@ TEST_CASE("move: a move whose target died times out and its learner is removed")
   CHECK_MESSAGE(settled(regions, std::stoull(to), 3), regions.dump());
   auto ops = run_console(cluster, "operators\n");
   CHECK_MESSAGE(ops.has("region 12 rollback (admin) finished"), ops.out);
+}
+
+TEST_CASE(
+    "move: the target killed while its snapshot streams, then restarted: the move "
+    "completes and the target holds every write") {
+  process_cluster cluster{3, slow_snapshots};
+  manual(cluster);
+  auto added = cluster.add_store();
+  auto to = cluster.store_id(added);
+  constexpr std::size_t n = 2000;  // 8 MiB: about 4 s of snapshot
+  fill_first_region(cluster, n);
+  auto move = std::async(std::launch::async, [&] {
+    return run_console(cluster, "move 4 " + cluster.store_id(1) + " " + to + "\n",
+                       "--timeout=180s");
+  });
+  REQUIRE(
+      wait_until([&] { return receiving(cluster.store_dir(added)); }, std::chrono::seconds{60}));
+  cluster.kill_store(added);
+  cluster.restart_store(added);
+  auto run = move.get();
+  CHECK_MESSAGE(run.status == 0, run.out);
+  CHECK(run.has("region 4 move-peer (admin) finished"));
+  auto r = region_entry(cluster, 4);
+  CHECK(settled(json::array({r}), std::stoull(cluster.store_id(1)), 3));
+  CHECK(region_state(cluster.store_dir(added), 4) == storage::peer_state::normal);
+  check_first_region(cluster, n);
+}
+
+TEST_CASE(
+    "move: a source killed before its replica is moved away destroys the replica when "
+    "it comes back") {
+  process_cluster cluster{3};
+  manual(cluster);
+  auto added = cluster.add_store();
+  auto to = cluster.store_id(added);
+  fill_first_region(cluster, 100);
+  // Store 2 (index 2) holds a follower or the leader of region 4; move leadership off it first.
+  auto from = cluster.store_id(2);
+  auto lead = run_console(cluster, "transfer-leader 4 " + cluster.store_id(0) + "\n");
+  REQUIRE_MESSAGE(lead.status == 0, lead.out);
+  cluster.kill_store(2);
+  auto run = run_console(cluster, "move 4 " + from + " " + to + "\n", "--timeout=60s");
+  CHECK_MESSAGE(run.status == 0, run.out);
+  REQUIRE(region_state(cluster.store_dir(2), 4) == storage::peer_state::normal);
+  cluster.restart_store(2);
+  CHECK(wait_until(
+      [&] { return region_state(cluster.store_dir(2), 4) == storage::peer_state::tombstone; },
+      std::chrono::seconds{60}, std::chrono::milliseconds{200}));
+  check_first_region(cluster, 100);
+}
+
+TEST_CASE(
+    "move: PD restarted in the middle of a move forgets the operator; replica repair "
+    "removes what it left and the region ends with three voters") {
+  process_cluster cluster{3, slow_snapshots};
+  auto stop = run_console(cluster, "scheduler balance-region off\nscheduler balance-leader off\n");
+  REQUIRE_MESSAGE(stop.status == 0, stop.out);
+  auto added = cluster.add_store();
+  auto to = std::stoull(cluster.store_id(added));
+  constexpr std::size_t n = 2000;
+  fill_first_region(cluster, n);
+  auto move = std::async(std::launch::async, [&] {
+    return run_console(cluster, "move 4 " + cluster.store_id(1) + " " + std::to_string(to) + "\n",
+                       "--timeout=60s");
+  });
+  if (!wait_until([&] { return receiving(cluster.store_dir(added)); }, std::chrono::seconds{60}))
+    FAIL("no snapshot reached the new store; the move said: " << move.get().out);
+  cluster.kill_pd();
+  cluster.restart_pd();
+  // The console's move lost its PD: it fails, saying so; the region goes on without operator.
+  auto run = move.get();
+  CHECK(run.status == 1);
+  auto regions = wait_regions(
+      cluster,
+      [&](const json& all) {
+        for (const auto& r : all)
+          if (r["id"].get<std::uint64_t>() == 4) return settled(json::array({r}), 0, 3);
+        return false;
+      },
+      std::chrono::seconds{120});
+  auto r = region_entry(cluster, 4);
+  CHECK_MESSAGE(settled(json::array({r}), 0, 3), r.dump());
+  check_first_region(cluster, n);
 }
 
 }  // namespace rdb::test

@@ -318,4 +318,29 @@ TEST_CASE("schedulers: switched on and off by name; an unknown name is refused")
   CHECK(std::ranges::find(now, scheduler_info{"balance-region", false}) != now.end());
 }
 
+TEST_CASE("operators: ids are never reused, not even by a restarted PD") {
+  memory_meta_store ms;
+  std::uint64_t first_id = 0;
+  region_id region;
+  {
+    auto cs = take(cluster_state::open(ms));
+    auto metas = take(cs.bootstrap(make_layout({}, 3, 4)));
+    region = metas[0].id;
+    take(cs.on_region_heartbeat(heartbeat_of(metas[0])));
+    store_id spare;
+    for (const auto& s : cs.stores())
+      if (!peer_on(metas[0], s.id)) spare = s.id;
+    auto op = take(cs.create_operator({operator_request_kind::add_peer, region, {}, spare}));
+    CHECK(op.id != 0);
+    first_id = op.id;
+  }
+  auto again = take(cluster_state::open(ms));
+  CHECK(again.operators().empty());
+  auto meta = take(again.region_by_id(region)).meta;
+  take(again.on_region_heartbeat(heartbeat_of(meta)));
+  auto op = take(again.create_operator(
+      {operator_request_kind::transfer_leader, region, {}, meta.peers[1].store}));
+  CHECK(op.id > first_id);
+}
+
 }  // namespace rdb::pd::test

@@ -70,8 +70,9 @@ std::string step_text(const pd::operator_step& s) {
 }
 
 std::string operator_line(const pd::operator_info& op) {
-  std::string out = "region " + std::to_string(op.region.value()) + " " + op.kind + " (" +
-                    op.origin + ") " + pd::to_string(op.status);
+  std::string out = "operator " + std::to_string(op.id) + ": region " +
+                    std::to_string(op.region.value()) + " " + op.kind + " (" + op.origin + ") " +
+                    pd::to_string(op.status);
   if (op.status == pd::operator_status::running && op.current < op.steps.size())
     out += ", step " + std::to_string(op.current + 1) + "/" + std::to_string(op.steps.size()) +
            ": " + step_text(op.steps[op.current]);
@@ -91,13 +92,14 @@ nlohmann::json operator_json(const pd::operator_info& op) {
           {"age_ticks", op.age_ticks},          {"reason", op.reason}};
 }
 
-/// The newest operator of `region` that started at or after `created`, as PD lists it now.
-std::expected<std::optional<pd::operator_info>, std::string> operator_of(console& c, region_id id,
-                                                                         pd::tick_no created) {
+/// Operator `id` as PD lists it now; nullopt if PD does not list it (a restarted PD forgot
+/// it, or 64 later ones pushed it out of the list).
+std::expected<std::optional<pd::operator_info>, std::string> operator_by_id(console& c,
+                                                                            std::uint64_t id) {
   auto all = c.pd().ask<std::vector<pd::operator_info>>(pd::operators_atom::value);
   if (!all) return std::unexpected(all.error());
   for (const auto& op : *all)
-    if (op.region == id && op.created >= created && op.kind != "rollback") return op;
+    if (op.id == id) return op;
   return std::nullopt;
 }
 
@@ -113,9 +115,12 @@ outcome run_operator(console& c, const pd::operator_request& req) {
       return std::unexpected("still running after " + std::to_string(c.options().timeout.count()) +
                              " ms (see operators): " + operator_line(last));
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
-    auto now = operator_of(c, req.region, started->created);
+    auto now = operator_by_id(c, started->id);
     if (!now) return std::unexpected(now.error());
-    if (*now) last = **now;
+    if (!*now)
+      return std::unexpected("PD no longer lists the operator (did PD restart?): " +
+                             operator_line(last));
+    last = **now;
   }
   if (last.status != pd::operator_status::finished) return std::unexpected(operator_line(last));
   c.out() << operator_line(last) << "\n";
