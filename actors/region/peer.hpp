@@ -468,6 +468,15 @@ class peer {
   };
   std::optional<pending_compaction> compaction_;
   int gc_ticks_ = 0;
+  /// Snapshots a leader sent, by replica: the index each was taken at and when it went. The log
+  /// is kept from there until the replica confirms the install (or `peer_config::down_after`
+  /// passes, or the transfer failed), so that it resumes from the log rather than needing
+  /// another snapshot because the log moved on while it received and installed this one.
+  struct snapshot_hold {
+    raft::log_index index;
+    std::chrono::steady_clock::time_point sent;
+  };
+  std::unordered_map<std::uint64_t, snapshot_hold> snapshot_holds_;
   /// The latest compaction this leader proposed, and in which term.
   raft::log_index compaction_proposed_;
   raft::term_id compaction_proposed_term_;

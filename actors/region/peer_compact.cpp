@@ -31,6 +31,19 @@ void peer::maybe_propose_compaction() {
   // A replica this far behind is caught up by a snapshot rather than held onto by the log.
   if (applied_.value() - std::min(up_to, applied_).value() > cfg_.log_gc_count_limit)
     up_to = applied_;
+  // But one being sent a snapshot, or installing one, goes on from the snapshot's index.
+  for (auto i = snapshot_holds_.begin(); i != snapshot_holds_.end();) {
+    auto pr =
+        std::find_if(st.progress.begin(), st.progress.end(),
+                     [&](const raft::progress_status& x) { return x.id.value() == i->first; });
+    if (pr == st.progress.end() || pr->match >= i->second.index ||
+        now_ - i->second.sent > cfg_.down_after) {
+      i = snapshot_holds_.erase(i);
+      continue;
+    }
+    up_to = std::min(up_to, i->second.index);
+    ++i;
+  }
   auto first = storage_->apply_state().truncated_index + 1;
   if (up_to < first || up_to.value() - first.value() + 1 < cfg_.log_gc_threshold) return;
   // One proposal at a time: a later tick proposes again if this one was lost.

@@ -167,6 +167,8 @@ void peer::send(std::vector<raft::message> msgs) {
       addr = s->second;
     // A peer removed from the meta has no address any more.
     if (!addr) continue;
+    if (msg.type == raft::message_type::snapshot)
+      snapshot_holds_[msg.to.value()] = {msg.snapshot.meta.index, now_};
     auto& out = msg.type == raft::message_type::snapshot ? output_.snapshots : output_.messages;
     out.push_back(raft_envelope{m.id, self_, *addr, m.epoch, std::move(msg)});
   }

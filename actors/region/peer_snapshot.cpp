@@ -32,6 +32,8 @@ void peer::on_snapshot_generated(std::optional<raft::snapshot> snap) {
 }
 
 void peer::on_snapshot_sent(peer_id to, bool ok) {
+  // A replica that did not get it will be sent a newer one: nothing to keep the log for.
+  if (!ok) snapshot_holds_.erase(to.value());
   raw_.report_snapshot(to, ok);
   maybe_handle_ready();
 }

@@ -144,9 +144,20 @@ void finish(stream_pointer self, bool ok) {
   auto& s = self->state;
   if (s.finished) return;
   s.finished = true;
-  if (!ok)
-    log(log_level::warning, "region", s.env.region.value(),
-        "snapshot to store " + std::to_string(s.env.to.store.value()) + " failed");
+  auto to = "snapshot to store " + std::to_string(s.env.to.store.value());
+  if (!ok) {
+    log(log_level::warning, "region", s.env.region.value(), to + " failed");
+  } else {
+    // Size, time and rate of each transfer: what an operator tunes the rate limit by.
+    auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s.started)
+            .count();
+    char rate[128];
+    std::snprintf(rate, sizeof rate, " sent: %llu bytes in %.0f ms (%.1f MiB/s)",
+                  static_cast<unsigned long long>(s.offset), ms,
+                  ms > 0 ? static_cast<double>(s.offset) / (1 << 20) / (ms / 1000) : 0.0);
+    log(log_level::info, "region", s.env.region.value(), to + rate);
+  }
   if (auto peer = caf::actor_cast<region_peer_actor>(s.origin))
     self->send(peer, snapshot_status_atom::value, s.env.to.id, ok);
   self->quit();

@@ -25,6 +25,9 @@ namespace rdb::test {
 struct writer_gate {
   bool hold = false;
   int urges = 0;
+  /// Halves of snapshot installs that came through, held or not (a kv half carries the file, a
+  /// log half is flagged).
+  int installs = 0;
   std::vector<std::pair<caf::strong_actor_ptr, write_task>> held;
 };
 
@@ -36,6 +39,7 @@ inline store_writer_actor spawn_gate(caf::actor_system& sys, store_writer_actor 
     };
     return {
         [=](persist_atom, write_task& task) {
+          if (task.has_snapshot || !task.snapshot_file.empty()) ++gate->installs;
           if (gate->hold)
             gate->held.emplace_back(self->current_sender(), std::move(task));
           else

@@ -8,7 +8,9 @@
 //   rdb-bench --stores=127.0.0.1:20161 --clients=64 --threads=2 --duration=10s
 //             --value-size=256 --keys=100000 --get-ratio=0
 //
-// Keys are spread over the whole first byte (the initial regions split there). With `--ping`
+// Keys are spread over the whole first byte (the initial regions split there). With `--fill` the
+// clients write every key of the key space once, in order, and stop: a bulk load that leaves a
+// known amount of data (the run ends early when done; `--duration` bounds it). With `--ping`
 // the clients ping the stores in turn instead: the client API's round trip alone, a bound on
 // what any request can reach. With `--history=FILE` every put and get, warmup included, is
 // recorded in the history format rdb-lincheck reads (README, "Checking histories"), each put
@@ -48,6 +50,7 @@ struct bench_config : caf::actor_system_config {
   std::size_t keys = 100'000;
   double get_ratio = 0.0;
   bool ping = false;
+  bool fill = false;
   std::string history;
 
   bench_config() {
@@ -62,6 +65,7 @@ struct bench_config : caf::actor_system_config {
         .add(value_size, "value-size", "bytes per value (default: 256)")
         .add(keys, "keys", "size of the key space (default: 100000)")
         .add(get_ratio, "get-ratio", "fraction of requests that are gets, 0-1 (default: 0)")
+        .add(fill, "fill", "put every key once, in order, then stop; no warmup (default: false)")
         .add(ping, "ping",
              "ping the stores in turn instead: no raft or storage work (default: false)")
         .add(history, "history",
@@ -113,6 +117,8 @@ struct loop_context {
   const std::atomic<bool>& measuring;
   const std::atomic<bool>& stopping;
   const std::vector<std::string>& stores;
+  /// The next key a client writes under `--fill`, shared by all threads.
+  std::atomic<std::uint64_t>& next_key;
   rdb::client::client& client;
   worker_result& result;
   std::mt19937_64 rng;
@@ -127,6 +133,7 @@ enum class op_kind { put, get, ping };
 /// The next request of a client.
 op_kind pick(loop_context& ctx) {
   if (ctx.cfg.ping) return op_kind::ping;
+  if (ctx.cfg.fill) return op_kind::put;
   bool get = std::uniform_real_distribution<double>{0, 1}(ctx.rng) < ctx.cfg.get_ratio;
   return get ? op_kind::get : op_kind::put;
 }
@@ -158,7 +165,9 @@ std::string next_value(loop_context& ctx, std::size_t client) {
 /// One closed-loop client: a request, then the next once it is answered, until stopping.
 kj::Promise<void> closed_loop(loop_context& ctx, std::size_t client) {
   if (ctx.stopping) return kj::READY_NOW;
-  auto key = key_of(ctx.rng() % ctx.cfg.keys);
+  auto index = ctx.cfg.fill ? ctx.next_key++ : ctx.rng() % ctx.cfg.keys;
+  if (index >= ctx.cfg.keys) return kj::READY_NOW;
+  auto key = key_of(index);
   auto kind = pick(ctx);
   auto start = clock_type::now();
   std::optional<rdb::lincheck::operation> op;
@@ -234,12 +243,16 @@ int main(int argc, char** argv) {
   if (cfg.cli_helptext_printed) return 0;
   auto stores = split(cfg.stores);
   if (stores.empty() || cfg.clients == 0 || cfg.keys == 0 || cfg.get_ratio < 0 ||
-      cfg.get_ratio > 1) {
-    std::fprintf(stderr, "rdb-bench: need --stores, clients >= 1, keys >= 1, get-ratio in 0-1\n");
+      cfg.get_ratio > 1 || (cfg.fill && cfg.ping)) {
+    std::fprintf(stderr,
+                 "rdb-bench: need --stores, clients >= 1, keys >= 1, get-ratio in 0-1, and not "
+                 "both --fill and --ping\n");
     return 2;
   }
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> next_key{0};
+  std::atomic<std::size_t> threads_done{0};
   auto thread_count = std::min(std::max<std::size_t>(cfg.threads, 1), cfg.clients);
   std::vector<worker_result> results(thread_count);
   std::vector<std::thread> threads;
@@ -254,6 +267,7 @@ int main(int argc, char** argv) {
                        measuring,
                        stopping,
                        stores,
+                       next_key,
                        c,
                        results[w],
                        std::mt19937_64{w + 1},
@@ -266,12 +280,19 @@ int main(int argc, char** argv) {
         loops.add(closed_loop(ctx, i));
       kj::joinPromises(loops.finish()).wait(c.wait_scope());
       results[w].retries = c.stats().retries;
+      ++threads_done;
     });
   }
-  std::this_thread::sleep_for(cfg.warmup);
+  if (!cfg.fill) std::this_thread::sleep_for(cfg.warmup);
   measuring = true;
   auto begin = clock_type::now();
-  std::this_thread::sleep_for(cfg.duration);
+  if (cfg.fill) {
+    // Polled rather than joined: `--duration` still ends a fill that cannot finish.
+    while (threads_done < thread_count && clock_type::now() - begin < cfg.duration)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  } else {
+    std::this_thread::sleep_for(cfg.duration);
+  }
   measuring = false;
   auto seconds = std::chrono::duration<double>(clock_type::now() - begin).count();
   stopping = true;
