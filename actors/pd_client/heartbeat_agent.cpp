@@ -23,12 +23,14 @@ struct pending_report {
   region_peer_actor peer;
 };
 
-/// What PD last accepted for a region: a report differing in leader or epoch is news. Or what
-/// it last refused as stale: reports of that epoch are not sent again.
+/// What PD last accepted for a region: a report differing in leader, epoch or the replicas still
+/// catching up is news. Or what it last refused as stale: reports of that epoch are not sent
+/// again.
 struct sent_report {
   peer_id leader;
   storage::region_epoch epoch;
   bool stale = false;
+  std::vector<storage::region_peer> pending_peers;
 };
 
 struct agent_state {
@@ -68,7 +70,7 @@ void send_region_heartbeat(agent_pointer self, pending_report report) {
       .then(
           [=](const pd::region_heartbeat_response& resp) {
             auto& s = self->state;
-            s.sent[region] = sent_report{hb.leader, hb.region.epoch, false};
+            s.sent[region] = sent_report{hb.leader, hb.region.epoch, false, hb.pending_peers};
             if (resp.next.kind == pd::directive_kind::none) return;
             ++s.stats.directives;
             // A split needs a read of the region's data (its middle): not the peer's work.
@@ -81,7 +83,7 @@ void send_region_heartbeat(agent_pointer self, pending_report report) {
             // PD knows a newer epoch (a report of the region's own sent after this one, a
             // split's): this one has nothing left to say.
             if (pd::pd_code(e) == pd::errc::stale_epoch) {
-              self->state.sent[region] = sent_report{hb.leader, hb.region.epoch, true};
+              self->state.sent[region] = sent_report{hb.leader, hb.region.epoch, true, {}};
               return;
             }
             // Retried next round unless the region reported something newer meanwhile.
@@ -251,10 +253,12 @@ store_agent_actor::behavior_type agent_fn(agent_pointer self, agent_config cfg) 
         if (last != st.sent.end() && last->second.stale && last->second.epoch == hb.region.epoch)
           return;
         bool news = last == st.sent.end() || last->second.leader != hb.leader ||
-                    last->second.epoch != hb.region.epoch;
+                    last->second.epoch != hb.region.epoch ||
+                    last->second.pending_peers != hb.pending_peers;
         pending_report report{std::move(hb), peer};
-        // A new leader or epoch must reach PD before its schedulers act on the old one; a
-        // report PD is waiting for, to hand over a directive, is not held back either.
+        // A new leader or epoch must reach PD before its schedulers act on the old one, and a
+        // replica that caught up is what a move waits for to promote it; a report PD is
+        // waiting for, to hand over a directive, is not held back either.
         if (st.directive_waiting.erase(region) > 0 || news) {
           ++st.stats.immediate_reports;
           st.pending.erase(region);

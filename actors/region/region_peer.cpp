@@ -34,6 +34,8 @@ struct region_peer_state {
   std::uint64_t next_token = 1;
   bool ticking = false;
   int ticks_since_report = 0;
+  /// The replicas still catching up as last reported: a change is reported at the next tick.
+  std::vector<storage::region_peer> reported_pending;
   /// A `ready_atom` to itself is on its way.
   bool ready_scheduled = false;
   /// What `ctx.grant` holds as this peer last published it: nothing while revoked.
@@ -45,12 +47,14 @@ using peer_pointer = region_peer_actor::stateful_pointer<region_peer_state>;
 
 void report_to_pd(peer_pointer self) {
   auto& st = self->state;
+  if (!st.logic->is_leader()) st.reported_pending.clear();
   if (!st.ctx.heartbeat || !st.logic->is_leader()) return;
   st.ticks_since_report = 0;
   pd::region_heartbeat hb;
   hb.region = st.logic->meta();
   hb.leader = st.logic->self().id;
   hb.pending_peers = st.logic->pending_peers();
+  st.reported_pending = hb.pending_peers;
   hb.down_peers = st.logic->down_peers();
   if (auto view = st.ctx.store.kv->read()) {
     if (auto usage = view->approximate_usage(hb.region.id)) {
@@ -309,7 +313,10 @@ region_peer_actor::behavior_type region_peer_fn(peer_pointer self, region_peer_c
       [=](raft_tick_atom) {
         auto& s = self->state;
         step_in(self).tick();
-        if (++s.ticks_since_report >= report_every_ticks) report_to_pd(self);
+        // Only a region that reported replicas catching up looks for a change at each tick.
+        if (++s.ticks_since_report >= report_every_ticks ||
+            (!s.reported_pending.empty() && s.logic->pending_peers() != s.reported_pending))
+          report_to_pd(self);
         drain(self);
       },
       [=](campaign_atom) {

@@ -297,3 +297,34 @@ TEST_CASE_FIXTURE(agent_fixture,
   CHECK(after.region_heartbeats == before.region_heartbeats + 1);
   CHECK(after.immediate_reports == before.immediate_reports + 1);
 }
+
+TEST_CASE_FIXTURE(agent_fixture,
+                  "agent: a report whose replicas catching up changed goes to PD at once") {
+  boot(pd, caf::timespan{0}, 1000);
+  round();
+  auto table = routes->load();
+  auto local = table->find_by_key("a")->meta;
+  auto peer = table->find(local.id)->peer;
+  caf::anon_send(peer, campaign_atom::value);
+  sched.run();
+  round();
+  pd::region_heartbeat hb;
+  hb.region = local;
+  hb.leader = local.peers.front().id;
+  hb.pending_peers = {storage::region_peer{peer_id{99}, store_id{42}, storage::peer_role::learner}};
+  auto report = [&] {
+    caf::anon_send(agent, report_atom::value, hb, peer);
+    sched.run();
+  };
+  auto before = stats();
+  // A replica newly catching up is news: a move waits for it.
+  report();
+  CHECK(stats().immediate_reports == before.immediate_reports + 1);
+  // The same again waits for the next round.
+  report();
+  CHECK(stats().immediate_reports == before.immediate_reports + 1);
+  // It caught up: news again.
+  hb.pending_peers.clear();
+  report();
+  CHECK(stats().immediate_reports == before.immediate_reports + 2);
+}

@@ -103,6 +103,11 @@ struct cluster : store_fixture {
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>(),
       std::make_shared<lease_grant>(), std::make_shared<lease_grant>()};
 
+  /// When set before a replica starts, its reports to PD are kept in `reports` (all stores').
+  bool collect_reports = false;
+  std::shared_ptr<std::vector<pd::region_heartbeat>> reports =
+      std::make_shared<std::vector<pd::region_heartbeat>>();
+
   peer_id joining_as_;
 
   cluster() {
@@ -156,9 +161,22 @@ struct cluster : store_fixture {
     ctx.writer = writer_for ? writer_for(i, n.writer) : n.writer;
     ctx.applier = applier_for ? applier_for(i, n.applier) : n.applier;
     ctx.transport = n.transport;
+    if (collect_reports) ctx.heartbeat = spawn_report_collector();
     n.peer = spawn_region_peer(sys, ctx);
     net->add(store_of(i), meta.id, n.peer);
     sched.run();
+  }
+
+  heartbeat_agent_actor spawn_report_collector() {
+    auto kept = reports;
+    return sys.spawn([kept]() -> heartbeat_agent_actor::behavior_type {
+      return {
+          [kept](report_atom, pd::region_heartbeat& hb, const region_peer_actor&) {
+            kept->push_back(std::move(hb));
+          },
+          [](agent_round_atom) {},
+      };
+    });
   }
 
   /// Starts the replica on store `i` as a leader's first message to peer `as` creates it on a

@@ -210,6 +210,29 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(view.get("b").value() == std::optional<std::string>{"2"});
 }
 
+TEST_CASE_FIXTURE(cluster,
+                  "membership: a leader reports at its next tick that a new replica caught up") {
+  collect_reports = true;
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "before", "1").engaged());
+  storage::region_peer learner{peer_id{14}, store_id{4}, storage::peer_role::learner};
+  REQUIRE(change(*this, meta, peer_change_kind::add_learner, learner).engaged());
+  tick_all(2);
+  // The new membership was reported with the learner still to catch up.
+  REQUIRE_FALSE(reports->empty());
+  CHECK(reports->back().pending_peers == std::vector{learner});
+  join(3, learner.id);
+  for (int round = 0; round < 20 && !status(0).pending_peers.empty(); ++round)
+    tick_all(1);
+  REQUIRE(status(0).pending_peers.empty());
+  tick_all(1);
+  // PD hears of it now, not with the periodic report: a move promotes the learner on it.
+  CHECK(reports->back().pending_peers.empty());
+  CHECK(reports->back().region.peers.size() == 4);
+}
+
 TEST_CASE_FIXTURE(cluster, "membership: a replica waiting for its first snapshot never votes") {
   start_all(true);
   caf::anon_send(nodes[0].peer, campaign_atom::value);
