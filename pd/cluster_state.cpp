@@ -272,6 +272,7 @@ void cluster_state::advance_to(tick_no now) {
   for (auto id : late)
     stop_operator(id, operator_status::timed_out, "not finished in time", regions_.find_by_id(id));
   retire_decommissioned();
+  patrol();
 }
 
 }  // namespace rdb::pd

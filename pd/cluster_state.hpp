@@ -161,7 +161,8 @@ class cluster_state {
   // -- time --------------------------------------------------------------------
 
   /// Advances PD time by one tick, re-evaluates store liveness, stops operators past their
-  /// deadline and tombstones decommissioned stores that hold no replica any more.
+  /// deadline, tombstones decommissioned stores that hold no replica any more, and offers the
+  /// regions nobody works on to the schedulers.
   void tick();
 
   /// Moves PD time forward to `now` (never backwards) and re-evaluates store liveness.
@@ -213,6 +214,10 @@ class cluster_state {
   /// Asks the schedulers, in order (replica repair and decommission, region balance), for an
   /// operator for `info`; answers its first directive, or none.
   directive schedule(const region_info& info);
+  /// Offers every region without an operator or a directive to the schedulers, from PD's
+  /// table: a quiet region reports rarely, and its operator's first step goes out as soon as
+  /// the store heartbeat's answer asks its leader to report.
+  void patrol();
   directive check_replicas(const region_info& info);
   directive balance_region(const region_info& info);
   /// A peer (with a fresh id) for `info` on the store best placed to take one: live, heard

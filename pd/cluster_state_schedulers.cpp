@@ -67,6 +67,13 @@ directive cluster_state::schedule(const region_info& info) {
   return balance_region(info);
 }
 
+void cluster_state::patrol() {
+  if (!layout_ || !fresh_view()) return;
+  for (const auto& info : regions_.list())
+    if (!operators_.contains(info.meta.id) && !directives_.contains(info.meta.id))
+      (void)schedule(info);
+}
+
 directive cluster_state::check_replicas(const region_info& info) {
   const auto& m = info.meta;
   // A replica on a decommissioning store moves whether or not repair is on: a person asked.

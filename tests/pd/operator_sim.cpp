@@ -65,6 +65,7 @@ void operator_sim::apply(const directive& d) {
       REQUIRE(p->role == storage::peer_role::voter);
       if (dead_.contains(p->store)) return;
       r.leader = p->id;
+      r.changed = true;
       applied_.push_back(d);
       return;
     case directive_kind::none:
@@ -72,12 +73,18 @@ void operator_sim::apply(const directive& d) {
       return;
   }
   ++r.meta.epoch.conf_ver;
+  r.changed = true;
   applied_.push_back(d);
 }
 
 void operator_sim::round() {
-  for (auto s : stores_)
-    if (!dead_.contains(s)) (void)cs_->on_store_heartbeat(store_stats{s});
+  std::set<region_id> asked;
+  for (auto s : stores_) {
+    if (dead_.contains(s)) continue;
+    auto answer = cs_->on_store_heartbeat(store_stats{s});
+    REQUIRE(answer.has_value());
+    asked.insert(answer->directives_waiting.begin(), answer->directives_waiting.end());
+  }
   for (auto& [id, r] : regions_) {
     // A leader on a dead store is replaced by a live voter, as an election would.
     auto leader = std::ranges::find(r.meta.peers, r.leader, &storage::region_peer::id);
@@ -87,7 +94,11 @@ void operator_sim::round() {
       });
       if (next == r.meta.peers.end()) continue;
       r.leader = next->id;
+      r.changed = true;
     }
+    if (quiet_ && !r.changed && !asked.contains(id)) continue;
+    r.changed = false;
+    ++reports_;
     region_heartbeat hb;
     hb.region = r.meta;
     hb.leader = r.leader;
@@ -100,11 +111,12 @@ void operator_sim::round() {
     auto resp = cs_->on_region_heartbeat(hb);
     REQUIRE(resp.has_value());
     // Learners catch up between rounds, after the report that listed them as pending.
-    std::erase_if(r.pending, [&](peer_id p) {
-      auto peer = std::ranges::find(r.meta.peers, p, &storage::region_peer::id);
-      return peer != r.meta.peers.end() && !stalled_.contains(peer->store) &&
-             !dead_.contains(peer->store);
-    });
+    if (std::erase_if(r.pending, [&](peer_id p) {
+          auto peer = std::ranges::find(r.meta.peers, p, &storage::region_peer::id);
+          return peer != r.meta.peers.end() && !stalled_.contains(peer->store) &&
+                 !dead_.contains(peer->store);
+        }) > 0)
+      r.changed = true;
     apply(resp->next);
   }
   cs_->tick();

@@ -22,6 +22,8 @@ struct sim_region {
   peer_id leader;
   /// Learners added but not caught up yet.
   std::set<peer_id> pending;
+  /// Something changed since its last report (a quiet leader reports only then, or when asked).
+  bool changed = true;
 };
 
 class operator_sim {
@@ -40,6 +42,11 @@ class operator_sim {
   void revive(store_id s) { dead_.erase(s); }
   /// A stalled store's learners never catch up.
   void stall(store_id s) { stalled_.insert(s); }
+  /// Quiet regions (hibernating ones) report only after a change of theirs, or when their
+  /// store's heartbeat answer says PD has a directive waiting for them.
+  void set_quiet(bool quiet) { quiet_ = quiet; }
+  /// Region heartbeats PD got so far.
+  std::size_t reports() const { return reports_; }
 
   /// One round: store heartbeats, one report per region (carrying out the answer), a PD tick.
   void round();
@@ -71,6 +78,8 @@ class operator_sim {
   std::set<store_id> dead_;
   std::set<store_id> stalled_;
   std::vector<directive> applied_;
+  bool quiet_ = false;
+  std::size_t reports_ = 0;
 };
 
 }  // namespace rdb::pd::test

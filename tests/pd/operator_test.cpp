@@ -257,6 +257,31 @@ TEST_CASE(
   CHECK(sim.applied().size() == moves);
 }
 
+TEST_CASE(
+    "region balance: regions that report only when asked (hibernating) are found by PD's "
+    "patrol and balanced") {
+  auto cfg = quiet();
+  cfg.balance_regions = true;
+  operator_sim sim(cfg, 3, 17);
+  sim.round();
+  sim.set_quiet(true);
+  // At rest, quiet regions say nothing.
+  sim.round();
+  auto silent = sim.reports();
+  sim.round();
+  CHECK(sim.reports() == silent);
+  auto added = sim.add_store();
+  auto balanced = [&] {
+    auto counts = sim.replica_counts();
+    auto [lo, hi] = std::ranges::minmax_element(counts, {}, [](auto& e) { return e.second; });
+    return hi->second - lo->second <= 1 && sim.idle();
+  };
+  CHECK(sim.run_until(balanced, 300));
+  CHECK(sim.replica_counts().at(added) >= 12);
+  for (const auto& [id, r] : sim.regions())
+    CHECK(voter_count(r.meta) == 3);
+}
+
 TEST_CASE("decommission: every replica moves off the store, which then becomes a tombstone") {
   operator_sim sim(quiet(), 4, 8);
   auto leaving = sim.store(0);
