@@ -382,6 +382,12 @@ void peer::step(const raft_envelope& env) {
     senders_[env.from.id.value()] = env.from;
   }
   if (stale_sender(env)) return;
+  // A sender this replica's meta does not list yet joined in a membership change it has not
+  // applied (a stale sender was dropped above): its vote requests and appends need answers, or
+  // a group that needs this replica's vote could not elect the new member.
+  if (initialized() &&
+      std::ranges::find(meta().peers, env.from.id, &storage::region_peer::id) == meta().peers.end())
+    senders_[env.from.id.value()] = env.from;
   if (t == raft::message_type::snapshot && stale_snapshot(env.msg.snapshot)) return;
   last_heard_[env.from.id.value()] = now_;
   if (t != raft::message_type::heartbeat && t != raft::message_type::heartbeat_resp)

@@ -233,6 +233,48 @@ TEST_CASE_FIXTURE(cluster,
   CHECK(reports->back().region.peers.size() == 4);
 }
 
+TEST_CASE_FIXTURE(cluster,
+                  "membership: a replica that missed a change votes for a member it does not "
+                  "know yet, when the group needs its vote") {
+  start_all(true);
+  caf::anon_send(nodes[0].peer, campaign_atom::value);
+  sched.run();
+  REQUIRE(put(0, "k", "v").engaged());
+  // Store 2 is away while peer 14 on store 3 joins as a voter and store 1's replica leaves.
+  net->isolate(store_of(2), true);
+  storage::region_peer added{peer_id{14}, store_id{4}, storage::peer_role::learner};
+  REQUIRE(change(*this, meta, peer_change_kind::add_learner, added).engaged());
+  tick_all(2);
+  join(3, added.id);
+  for (int round = 0; round < 20 && !status(0).pending_peers.empty(); ++round)
+    tick_all(1);
+  added.role = storage::peer_role::voter;
+  REQUIRE(change(*this, status(0).region, peer_change_kind::add_voter, added).engaged());
+  tick_all(2);
+  REQUIRE(change(*this, status(0).region, peer_change_kind::remove, meta.peers[1]).engaged());
+  tick_all(2);
+  auto current = status(0).region;
+  REQUIRE(current.peers.size() == 3);
+  REQUIRE(status(2).region == meta);
+  // The leader's store goes away and store 2 comes back: peers 13 and 14 are the only quorum,
+  // and store 2's meta does not list peer 14.
+  net->isolate(store_of(0), true);
+  net->isolate(store_of(2), false);
+  caf::anon_send(nodes[3].peer, campaign_atom::value);
+  sched.run();
+  for (int round = 0; round < 40 && !status(3).is_leader(); ++round)
+    tick_all(1);
+  REQUIRE(status(3).is_leader());
+  tick_all(2);
+  auto got = get(3, "k");
+  REQUIRE(got.engaged());
+  CHECK(got->value == "v");
+  // And store 2 learns the membership it missed.
+  REQUIRE(put(3, "k2", "v2").engaged());
+  tick_all(2);
+  CHECK(status(2).region == status(3).region);
+}
+
 TEST_CASE_FIXTURE(cluster, "membership: a replica waiting for its first snapshot never votes") {
   start_all(true);
   caf::anon_send(nodes[0].peer, campaign_atom::value);
