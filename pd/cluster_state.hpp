@@ -35,8 +35,8 @@ struct cluster_config {
   /// an operator a PD restart forgot) are removed. Decommissioning works with it off.
   bool replica_repair = false;
   std::uint64_t max_store_down_ticks = 1800;
-  /// Region balance: moves replicas from the store holding most to the one holding fewest
-  /// until their counts are within 1 of each other.
+  /// Region balance: moves replicas from the store holding most to the one holding least,
+  /// weighing each by its region's size (`balance_weight`), until no move narrows a gap.
   bool balance_regions = false;
   /// Operators a scheduler runs at once, per scheduler (admin operators are not limited).
   std::uint32_t schedule_limit = 4;
@@ -221,13 +221,14 @@ class cluster_state {
   directive check_replicas(const region_info& info);
   directive balance_region(const region_info& info);
   /// A peer (with a fresh id) for `info` on the store best placed to take one: live, heard
-  /// from, not decommissioning, without a replica of the region, holding fewest replicas
-  /// (counting operators in flight). None if no store fits or ids cannot be persisted.
+  /// from, not decommissioning, without a replica of the region, with the least load (counting
+  /// operators in flight). None if no store fits or ids cannot be persisted.
   std::optional<storage::region_peer> new_peer_for(const region_info& info);
-  /// That store and its replica count, without allocating anything.
+  /// That store and its load, without allocating anything.
   std::optional<std::pair<store_id, std::int64_t>> best_target(const region_info& info) const;
-  /// Replicas on `store` as they will be once running operators finish.
-  std::int64_t effective_peers(store_id store) const;
+  /// The balance weights (`balance_weight`) of the replicas on `store` as they will be once
+  /// running operators finish: by count while regions are alike in size, by size when not.
+  std::int64_t effective_load(store_id store) const;
   /// Whether replicas on `store` must go elsewhere: removed, decommissioning, or down for
   /// `max_store_down_ticks`.
   bool evacuating(store_id store) const;

@@ -26,14 +26,16 @@ bool cluster_state::placement_target(store_id store) const {
   return s && !s->decommissioning && transfer_target(store);
 }
 
-std::int64_t cluster_state::effective_peers(store_id store) const {
-  auto n = static_cast<std::int64_t>(regions_.peer_count(store));
+std::int64_t cluster_state::effective_load(store_id store) const {
+  auto n = static_cast<std::int64_t>(regions_.peer_weight(store));
   for (const auto& [id, op] : operators_) {
+    const auto* r = regions_.find_by_id(id);
+    auto w = static_cast<std::int64_t>(r ? balance_weight(*r) : balance_weight(region_info{}));
     for (auto i = op.current; i < op.steps.size(); ++i) {
       const auto& step = op.steps[i];
       if (step.peer.store != store) continue;
-      if (step.kind == directive_kind::add_learner) ++n;
-      if (step.kind == directive_kind::remove_peer) --n;
+      if (step.kind == directive_kind::add_learner) n += w;
+      if (step.kind == directive_kind::remove_peer) n -= w;
     }
   }
   return n;
@@ -44,7 +46,7 @@ std::optional<std::pair<store_id, std::int64_t>> cluster_state::best_target(
   std::optional<std::pair<store_id, std::int64_t>> best;
   for (const auto& s : stores_.list()) {
     if (!placement_target(s.id) || peer_on(info.meta, s.id)) continue;
-    auto n = effective_peers(s.id);
+    auto n = effective_load(s.id);
     if (!best || n < best->second) best = std::pair{s.id, n};
   }
   return best;
@@ -106,7 +108,7 @@ directive cluster_state::check_replicas(const region_info& info) {
     auto score = [&](const storage::region_peer& p) {
       auto down = std::ranges::find(info.down_peers, p.id, &storage::region_peer::id) !=
                   info.down_peers.end();
-      return std::pair{down, effective_peers(p.store)};
+      return std::pair{down, effective_load(p.store)};
     };
     for (const auto& p : m.peers)
       if (!worst || score(p) > score(*worst)) worst = &p;
@@ -123,13 +125,16 @@ directive cluster_state::balance_region(const region_info& info) {
       m.peers.size() != layout_->replicas)
     return directive{};
   const storage::region_peer* from = nullptr;
-  std::int64_t from_count = 0;
+  std::int64_t from_load = 0;
   for (const auto& p : m.peers) {
-    auto n = effective_peers(p.store);
-    if (!from || n > from_count) from = &p, from_count = n;
+    auto n = effective_load(p.store);
+    if (!from || n > from_load) from = &p, from_load = n;
   }
+  // The move must narrow the gap without turning it around: more than twice the region's
+  // weight apart (with regions alike in size, two replicas).
   auto to = best_target(info);
-  if (!from || !to || from_count < to->second + 2) return directive{};
+  if (!from || !to || from_load < to->second + 2 * static_cast<std::int64_t>(balance_weight(info)))
+    return directive{};
   auto added = new_peer_for(info);
   if (!added) return directive{};
   return start_operator(info, "move-peer", std::string{balance}, move_steps(*from, *added));

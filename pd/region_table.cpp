@@ -49,13 +49,19 @@ std::vector<region_info> region_table::of_store(store_id store) const {
   return out;
 }
 
+std::uint64_t balance_weight(const region_info& r) {
+  return std::max<std::uint64_t>(r.approximate_size, std::uint64_t{1} << 20);
+}
+
 void region_table::put(region_info r) {
   remove(r.meta.id);
   assert(overlapping(r.meta.start_key, r.meta.end_key).empty());
   by_start_.emplace(r.meta.start_key, r.meta.id);
   if (!r.leader.id.is_none()) ++leaders_[r.leader.store];
-  for (const auto& p : r.meta.peers)
+  for (const auto& p : r.meta.peers) {
     ++peers_[p.store];
+    weights_[p.store] += balance_weight(r);
+  }
   auto id = r.meta.id;
   by_id_.insert_or_assign(id, std::move(r));
 }
@@ -65,8 +71,10 @@ void region_table::remove(region_id id) {
   if (it == by_id_.end()) return;
   by_start_.erase(it->second.meta.start_key);
   if (const auto& l = it->second.leader; !l.id.is_none()) --leaders_[l.store];
-  for (const auto& p : it->second.meta.peers)
+  for (const auto& p : it->second.meta.peers) {
     --peers_[p.store];
+    weights_[p.store] -= balance_weight(it->second);
+  }
   by_id_.erase(it);
 }
 
@@ -78,6 +86,11 @@ std::size_t region_table::leader_count(store_id store) const {
 std::size_t region_table::peer_count(store_id store) const {
   auto it = peers_.find(store);
   return it == peers_.end() ? 0 : it->second;
+}
+
+std::uint64_t region_table::peer_weight(store_id store) const {
+  auto it = weights_.find(store);
+  return it == weights_.end() ? 0 : it->second;
 }
 
 }  // namespace rdb::pd

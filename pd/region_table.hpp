@@ -14,6 +14,11 @@ namespace rdb::pd {
 using storage::before_end;
 using storage::ranges_overlap;
 
+/// What a replica of `r` weighs when PD balances stores: the region's approximate size, at
+/// least 1 MiB, so that empty and small regions count as one unit each and balance by weight is
+/// balance by count while sizes are alike.
+std::uint64_t balance_weight(const region_info& r);
+
 /// PD's regions, indexed by id and by range.
 ///
 /// Invariant: the ranges of the entries are pairwise disjoint, so each key lies in at most one
@@ -42,6 +47,9 @@ class region_table {
   /// How many regions have a peer (voter or learner) on `store`; kept up to date likewise.
   std::size_t peer_count(store_id store) const;
 
+  /// The balance weights of the regions with a peer on `store`, summed; kept up to date likewise.
+  std::uint64_t peer_weight(store_id store) const;
+
   /// Inserts or replaces the entry of `r.meta.id`. Precondition: `r`'s range overlaps no other
   /// region's (remove those first).
   void put(region_info r);
@@ -54,6 +62,7 @@ class region_table {
   std::unordered_map<region_id, region_info> by_id_;
   std::unordered_map<store_id, std::size_t> leaders_;
   std::unordered_map<store_id, std::size_t> peers_;
+  std::unordered_map<store_id, std::uint64_t> weights_;
 };
 
 }  // namespace rdb::pd

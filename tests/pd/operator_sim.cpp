@@ -102,6 +102,7 @@ void operator_sim::round() {
     region_heartbeat hb;
     hb.region = r.meta;
     hb.leader = r.leader;
+    hb.approximate_size = r.size;
     for (const auto& p : r.meta.peers) {
       if (dead_.contains(p.store))
         hb.down_peers.push_back(p);

@@ -22,6 +22,8 @@ struct sim_region {
   peer_id leader;
   /// Learners added but not caught up yet.
   std::set<peer_id> pending;
+  /// The size its leader reports.
+  std::uint64_t size = 0;
   /// Something changed since its last report (a quiet leader reports only then, or when asked).
   bool changed = true;
 };
@@ -42,6 +44,7 @@ class operator_sim {
   void revive(store_id s) { dead_.erase(s); }
   /// A stalled store's learners never catch up.
   void stall(store_id s) { stalled_.insert(s); }
+  void set_size(region_id r, std::uint64_t bytes) { regions_.at(r).size = bytes; }
   /// Quiet regions (hibernating ones) report only after a change of theirs, or when their
   /// store's heartbeat answer says PD has a directive waiting for them.
   void set_quiet(bool quiet) { quiet_ = quiet; }

@@ -282,6 +282,47 @@ TEST_CASE(
     CHECK(voter_count(r.meta) == 3);
 }
 
+TEST_CASE(
+    "region balance: when region sizes differ, stores are balanced by size, and each move "
+    "narrows the gap without turning it around") {
+  auto cfg = quiet();
+  cfg.balance_regions = true;
+  operator_sim sim(cfg, 4, 12);
+  // Replica counts are even (9 per store), but every region with a replica on the first store
+  // is large.
+  constexpr std::uint64_t mib = 1 << 20;
+  auto big = sim.store(0);
+  for (const auto& [id, r] : sim.regions())
+    sim.set_size(id, peer_on(r.meta, big) ? 64 * mib : 1 * mib);
+  auto loads = [&] {
+    std::map<store_id, std::uint64_t> out;
+    for (const auto& [id, r] : sim.regions())
+      for (const auto& p : r.meta.peers)
+        out[p.store] += std::max(r.size, mib);
+    return out;
+  };
+  auto gap = [&] {
+    auto l = loads();
+    auto [lo, hi] = std::ranges::minmax_element(l, {}, [](auto& e) { return e.second; });
+    return hi->second - lo->second;
+  };
+  auto before = gap();
+  CHECK(sim.run_until([&] { return !sim.applied().empty() && sim.idle(); }, 300));
+  for (int i = 0; i < 30; ++i)
+    sim.round();
+  REQUIRE(sim.idle());
+  CHECK(gap() < before);
+  // At rest no region could move any more: for every replica, the store it is on and any store
+  // without one are less than twice its size apart.
+  auto l = loads();
+  for (const auto& [id, r] : sim.regions())
+    for (const auto& p : r.meta.peers)
+      for (const auto& [s, load] : l)
+        if (!peer_on(r.meta, s)) CHECK(l.at(p.store) < load + 2 * std::max(r.size, mib));
+  for (const auto& [id, r] : sim.regions())
+    CHECK(voter_count(r.meta) == 3);
+}
+
 TEST_CASE("decommission: every replica moves off the store, which then becomes a tombstone") {
   operator_sim sim(quiet(), 4, 8);
   auto leaving = sim.store(0);

@@ -75,8 +75,8 @@ node_config::node_config() : max_key_bytes(storage::max_key_size) {
       .add(balance_leaders, "balance-leaders",
            "PD moves leaders off stores that lead more regions than others (default: true)")
       .add(balance_regions, "balance-regions",
-           "PD moves replicas from stores holding more to stores holding fewer until their "
-           "counts are within 1 (default: true)")
+           "PD moves replicas from stores holding more to stores holding less: by count while "
+           "regions are alike in size, by size when not (default: true)")
       .add(replica_repair, "replica-repair",
            "PD rebuilds the replicas of a store down longer than max-store-down-time on other "
            "stores, and brings every region back to its replica count (default: true)")
