@@ -51,6 +51,21 @@ const operator_info& last_stopped(cluster_state& cs, region_id region) {
   return found;
 }
 
+/// Adds a store to `sim` (3 stores, 17 regions) and runs until the replica counts are within 1
+/// with no operator left, every region with its 3 voters.
+void balance_onto_new_store(operator_sim& sim) {
+  auto added = sim.add_store();
+  auto balanced = [&] {
+    auto counts = sim.replica_counts();
+    auto [lo, hi] = std::ranges::minmax_element(counts, {}, [](auto& e) { return e.second; });
+    return hi->second - lo->second <= 1 && sim.idle();
+  };
+  CHECK(sim.run_until(balanced, 300));
+  CHECK(sim.replica_counts().at(added) >= 12);
+  for (const auto& [id, r] : sim.regions())
+    CHECK(voter_count(r.meta) == 3);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -240,16 +255,7 @@ TEST_CASE(
   cfg.balance_regions = true;
   operator_sim sim(cfg, 3, 17);
   sim.round();
-  auto added = sim.add_store();
-  auto balanced = [&] {
-    auto counts = sim.replica_counts();
-    auto [lo, hi] = std::ranges::minmax_element(counts, {}, [](auto& e) { return e.second; });
-    return hi->second - lo->second <= 1 && sim.idle();
-  };
-  CHECK(sim.run_until(balanced, 300));
-  CHECK(sim.replica_counts().at(added) >= 12);
-  for (const auto& [id, r] : sim.regions())
-    CHECK(voter_count(r.meta) == 3);
+  balance_onto_new_store(sim);
   // At rest nothing moves any more.
   auto moves = sim.applied().size();
   for (int i = 0; i < 20; ++i)
@@ -270,16 +276,7 @@ TEST_CASE(
   auto silent = sim.reports();
   sim.round();
   CHECK(sim.reports() == silent);
-  auto added = sim.add_store();
-  auto balanced = [&] {
-    auto counts = sim.replica_counts();
-    auto [lo, hi] = std::ranges::minmax_element(counts, {}, [](auto& e) { return e.second; });
-    return hi->second - lo->second <= 1 && sim.idle();
-  };
-  CHECK(sim.run_until(balanced, 300));
-  CHECK(sim.replica_counts().at(added) >= 12);
-  for (const auto& [id, r] : sim.regions())
-    CHECK(voter_count(r.meta) == 3);
+  balance_onto_new_store(sim);
 }
 
 TEST_CASE(
