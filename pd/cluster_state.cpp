@@ -45,7 +45,8 @@ cluster_state::cluster_state(meta_store& store, cluster_config cfg)
       balance_regions_(cfg.balance_regions),
       max_store_down_ticks_(cfg.max_store_down_ticks),
       schedule_limit_(cfg.schedule_limit),
-      operator_timeout_ticks_(cfg.operator_timeout_ticks) {}
+      operator_timeout_ticks_(cfg.operator_timeout_ticks),
+      admin_hold_ticks_(cfg.admin_hold_ticks) {}
 
 result<cluster_state> cluster_state::open(meta_store& store, cluster_config cfg) {
   auto st = store.load();
@@ -272,6 +273,7 @@ void cluster_state::advance_to(tick_no now) {
   for (auto id : late)
     stop_operator(id, operator_status::timed_out, "not finished in time", regions_.find_by_id(id));
   retire_decommissioned();
+  std::erase_if(held_until_, [&](const auto& e) { return e.second <= now_; });
   patrol();
 }
 

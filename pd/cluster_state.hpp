@@ -42,6 +42,9 @@ struct cluster_config {
   std::uint32_t schedule_limit = 4;
   /// An operator not finished within this many ticks stops and is rolled back.
   std::uint64_t operator_timeout_ticks = 600;
+  /// After a person's transfer or operator on a region, the balancers leave the region alone
+  /// for this many ticks: they must not undo at once what was asked for.
+  std::uint64_t admin_hold_ticks = 60;
 };
 
 /// Everything the placement driver knows, and the rules for changing it. No CAF, no clock, no
@@ -235,6 +238,10 @@ class cluster_state {
   /// Whether `store` may receive a replica now.
   bool placement_target(store_id store) const;
   std::size_t running(std::string_view origin) const;
+  /// Keeps the balancers off `id` for `admin_hold_ticks` from now.
+  void hold(region_id id);
+  /// Whether the balancers leave `id` alone now.
+  bool held(region_id id) const;
   /// Tombstones decommissioning stores that hold no replica any more.
   void retire_decommissioned();
 
@@ -244,6 +251,8 @@ class cluster_state {
   store_table stores_;
   region_table regions_;
   std::map<region_id, directive> directives_;
+  /// Regions a person acted on lately, with the tick until which the balancers skip them.
+  std::map<region_id, tick_no> held_until_;
   std::map<region_id, operator_info> operators_;
   /// Stopped operators, newest first, at most `history_size`.
   std::vector<operator_info> history_;
@@ -257,6 +266,7 @@ class cluster_state {
   std::uint64_t max_store_down_ticks_;
   std::uint32_t schedule_limit_;
   std::uint64_t operator_timeout_ticks_;
+  std::uint64_t admin_hold_ticks_;
   tick_no now_;
 };
 

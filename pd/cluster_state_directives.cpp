@@ -50,6 +50,8 @@ result<void> cluster_state::push_directive(const directive& d) {
     return fail(errc::invalid_argument,
                 to_string(d.kind) + " does not fit region " + std::to_string(d.region.value()));
   directives_.insert_or_assign(d.region, d);
+  // Only people push transfers (the leader balancer queues its own).
+  if (d.kind == directive_kind::transfer_leader) hold(d.region);
   return {};
 }
 

@@ -83,6 +83,16 @@ void cluster_state::stop_operator(region_id id, operator_status status, std::str
   history_.insert(history_.begin(), op);
   if (history_.size() > history_size) history_.pop_back();
   if (!undo.empty()) start_operator(*r, "rollback", op.origin, std::move(undo));
+  if (op.origin == admin) hold(id);
+}
+
+void cluster_state::hold(region_id id) {
+  held_until_.insert_or_assign(id, now_ + admin_hold_ticks_);
+}
+
+bool cluster_state::held(region_id id) const {
+  auto it = held_until_.find(id);
+  return it != held_until_.end() && now_ < it->second;
 }
 
 directive cluster_state::operator_directive(const region_info& info) {

@@ -119,7 +119,8 @@ result<region_heartbeat_response> cluster_state::on_region_heartbeat(const regio
       directives_.contains(id))
     return response;
   response.next = schedule(next);
-  if (response.next.kind == directive_kind::none && !operators_.contains(id) && balance_leaders_)
+  if (response.next.kind == directive_kind::none && !operators_.contains(id) && balance_leaders_ &&
+      !held(id))
     if (auto d = balance_leader(next)) {
       directives_.insert_or_assign(id, *d);
       response.next = *d;

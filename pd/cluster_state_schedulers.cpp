@@ -118,7 +118,8 @@ directive cluster_state::check_replicas(const region_info& info) {
 }
 
 directive cluster_state::balance_region(const region_info& info) {
-  if (!balance_regions_ || running(balance) >= schedule_limit_ || !layout_) return directive{};
+  if (!balance_regions_ || running(balance) >= schedule_limit_ || !layout_ || held(info.meta.id))
+    return directive{};
   const auto& m = info.meta;
   // Only a region at rest moves: every replica a caught-up voter its leader hears from.
   if (!info.pending_peers.empty() || !info.down_peers.empty() || voter_count(m) != m.peers.size() ||
